@@ -1,0 +1,56 @@
+// Index math and float helpers shared by every kernel; the host prepends this
+// file to each shader, so there is one definition of each.
+
+const WORKGROUP_SIZE: u32 = 64u;
+
+// True for channels-last tensors (NWC, NHWC, NDHWC); set per pipeline.
+override CHANNELS_LAST: bool = false;
+
+// Linear thread index of a dispatch that the host may have folded into a 2-D grid
+// (more than 65,535 workgroups in x).
+fn thread_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.y * nwg.x + wid.x) * WORKGROUP_SIZE + lid;
+}
+
+// Bit patterns loaded at run time: WGSL rejects NaN and infinities in constant
+// expressions (a const bitcast included), and a compiler may fold `v != v` away.
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+var<private> INF_BITS: u32 = 0x7f800000u;
+var<private> NEG_INF_BITS: u32 = 0xff800000u;
+fn f32_nan() -> f32 { return bitcast<f32>(NAN_BITS); }
+fn f32_inf() -> f32 { return bitcast<f32>(INF_BITS); }
+fn f32_neg_inf() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+
+// torch.pow for a real base: WGSL's pow() is undefined for x <= 0.
+fn pow_real(x: f32, e: f32) -> f32 {
+  if (is_nan(x) || is_nan(e)) { return f32_nan(); }
+  if (x > 0.0) { return pow(x, e); }
+  if (x == 0.0) {
+    if (e > 0.0) { return 0.0; }
+    if (e == 0.0) { return 1.0; }
+    return f32_inf();
+  }
+  if (fract(e) != 0.0) { return f32_nan(); }
+  let magnitude = select(pow(-x, e), 1.0, e == 0.0);
+  let odd = fract(e * 0.5) != 0.0;
+  return select(magnitude, -magnitude, odd);
+}
+
+// Memory offset of element (n, c, s), s being the flat index inside the spatial plane.
+fn offset_of(n: u32, c: u32, s: u32, channels: u32, plane: u32) -> u32 {
+  if (CHANNELS_LAST) { return (n * plane + s) * channels + c; }
+  return (n * channels + c) * plane + s;
+}
+
+// (n, c, s) of the element at memory offset i; inverse of offset_of.
+fn coords_of(i: u32, channels: u32, plane: u32) -> vec3<u32> {
+  if (CHANNELS_LAST) {
+    let c = i % channels;
+    let rest = i / channels;
+    return vec3<u32>(rest / plane, c, rest % plane);
+  }
+  let s = i % plane;
+  let nc = i / plane;
+  return vec3<u32>(nc / channels, nc % channels, s);
+}

@@ -1,0 +1,67 @@
+// Forward window pooling: one thread per output element, in memory order.
+// Prepended by the host: common.wgsl, window_params.wgsl.
+
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+// Max only: the winner's flat index inside its spatial plane (PyTorch's indices).
+// Other modes bind a placeholder.
+@group(0) @binding(3) var<storage, read_write> indices: array<u32>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = thread_index(wid, nwg, lid);
+  if (i >= P.total) { return; }
+  let at = coords_of(i, P.channels, out_plane());
+  let n = at.x;
+  let c = at.y;
+  let start = window_start(at.z);
+
+  if (MODE == 2u) {
+    // Same order of operations as PyTorch: avg, times the kernel size, then the root.
+    let t = lp_window_sum(n, c, start) / avg_divisor(start) * f32(P.k_d * P.k_h * P.k_w);
+    y[i] = pow_real(t, 1.0 / P.p);
+    return;
+  }
+
+  var best = f32_neg_inf();
+  var best_s = 0u;
+  var found = false;
+  var saw_nan = false;
+  var sum = 0.0;
+  for (var kd = 0u; kd < P.k_d; kd++) {
+    let d = start.x + i32(kd * P.dil_d);
+    if (d < 0 || d >= i32(P.in_d)) { continue; }
+    for (var kh = 0u; kh < P.k_h; kh++) {
+      let h = start.y + i32(kh * P.dil_h);
+      if (h < 0 || h >= i32(P.in_h)) { continue; }
+      for (var kw = 0u; kw < P.k_w; kw++) {
+        let w = start.z + i32(kw * P.dil_w);
+        if (w < 0 || w >= i32(P.in_w)) { continue; }
+        let s = (u32(d) * P.in_h + u32(h)) * P.in_w + u32(w);
+        let v = x[offset_of(n, c, s, P.channels, in_plane())];
+        if (MODE == 0u) {
+          // PyTorch: `val > maxval || isnan(val)`: the first maximum wins, a NaN
+          // always takes over (so the last NaN is reported), padding never wins.
+          if (is_nan(v)) {
+            best = v;
+            best_s = s;
+            saw_nan = true;
+          } else if (!saw_nan && (!found || v > best)) {
+            best = v;
+            best_s = s;
+          }
+          found = true;
+        } else {
+          sum += v;
+        }
+      }
+    }
+  }
+  if (MODE == 0u) {
+    y[i] = best;
+    indices[i] = best_s;
+  } else {
+    y[i] = sum / avg_divisor(start);
+  }
+}

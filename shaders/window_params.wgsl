@@ -1,0 +1,85 @@
+// Parameters of a window pooling call (max, avg, lp), shared by the forward and
+// backward kernels. Ranks 1 and 2 run as rank 3 with leading sizes of 1. The
+// field order is declared once more in src/ops/window-uniforms.ts; a test checks
+// that the two lists agree.
+struct WindowParams {
+  total: u32,
+  batch: u32,
+  channels: u32,
+  in_d: u32,
+  in_h: u32,
+  in_w: u32,
+  out_d: u32,
+  out_h: u32,
+  out_w: u32,
+  k_d: u32,
+  k_h: u32,
+  k_w: u32,
+  stride_d: u32,
+  stride_h: u32,
+  stride_w: u32,
+  dil_d: u32,
+  dil_h: u32,
+  dil_w: u32,
+  pad_d: i32,
+  pad_h: i32,
+  pad_w: i32,
+  pad_after_d: i32,
+  pad_after_h: i32,
+  pad_after_w: i32,
+  count_include_pad: u32,
+  divisor_override: f32,
+  p: f32,
+}
+
+// 0: max, 1: average, 2: power-average (lp).
+override MODE: u32 = 0u;
+
+@group(0) @binding(0) var<uniform> P: WindowParams;
+
+fn in_plane() -> u32 { return P.in_d * P.in_h * P.in_w; }
+fn out_plane() -> u32 { return P.out_d * P.out_h * P.out_w; }
+
+// PyTorch's average divisor for the window starting at `start` (may be negative):
+// with count_include_pad the window is clipped at the padded edge only.
+fn avg_divisor(start: vec3<i32>) -> f32 {
+  if (P.divisor_override != 0.0) { return P.divisor_override; }
+  let size = vec3<i32>(i32(P.in_d), i32(P.in_h), i32(P.in_w));
+  let k = vec3<i32>(i32(P.k_d), i32(P.k_h), i32(P.k_w));
+  let pad_after = vec3<i32>(P.pad_after_d, P.pad_after_h, P.pad_after_w);
+  let end = min(start + k, size + pad_after);
+  if (P.count_include_pad != 0u) {
+    let n = end - start;
+    return f32(n.x * n.y * n.z);
+  }
+  let n = min(end, size) - max(start, vec3<i32>(0));
+  return f32(n.x * n.y * n.z);
+}
+
+fn window_start(out_s: u32) -> vec3<i32> {
+  let ow = out_s % P.out_w;
+  let oh = (out_s / P.out_w) % P.out_h;
+  let od = out_s / (P.out_w * P.out_h);
+  return vec3<i32>(i32(od * P.stride_d), i32(oh * P.stride_h), i32(ow * P.stride_w))
+    - vec3<i32>(P.pad_d, P.pad_h, P.pad_w);
+}
+
+// Sum of x^p over the real elements of the window (lp forward and backward).
+fn lp_window_sum(n: u32, c: u32, start: vec3<i32>) -> f32 {
+  var sum = 0.0;
+  for (var kd = 0u; kd < P.k_d; kd++) {
+    let d = start.x + i32(kd * P.dil_d);
+    if (d < 0 || d >= i32(P.in_d)) { continue; }
+    for (var kh = 0u; kh < P.k_h; kh++) {
+      let h = start.y + i32(kh * P.dil_h);
+      if (h < 0 || h >= i32(P.in_h)) { continue; }
+      for (var kw = 0u; kw < P.k_w; kw++) {
+        let w = start.z + i32(kw * P.dil_w);
+        if (w < 0 || w >= i32(P.in_w)) { continue; }
+        let s = (u32(d) * P.in_h + u32(h)) * P.in_w + u32(w);
+        sum += pow_real(x[offset_of(n, c, s, P.channels, in_plane())], P.p);
+      }
+    }
+  }
+  return sum;
+}

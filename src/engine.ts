@@ -1,0 +1,195 @@
+import { PoolError } from './errors';
+import { checkTensorData, dimsOf, type Layout } from './layout';
+import { getPipeline, type OverrideConstants } from './pipelines';
+import type { ShaderName } from './shaders';
+import { PoolTensor, type DType, type TensorOwner } from './tensor';
+
+/** Options of `createPoolEngine`. */
+export interface PoolEngineOptions {
+  /** A device to use: a page's, or one from Node's `webgpu` package. Default: request one. */
+  device?: GPUDevice;
+  /** Where to request an adapter when no device is given. Default: `navigator.gpu`. */
+  gpu?: GPU;
+  /** Adapter preference when requesting one. */
+  powerPreference?: GPUPowerPreference;
+  /** Prefix of every GPU object's label. Default `'pool'`. */
+  label?: string;
+}
+
+const MAX_WORKGROUPS_PER_DIM = 65535;
+const WORKGROUP_SIZE = 64;
+
+/** One kernel launch, as the ops describe it. */
+export interface Dispatch {
+  shader: ShaderName;
+  constants: OverrideConstants;
+  uniforms: ArrayBuffer;
+  /** Storage buffers for bindings 1, 2, … in order. */
+  buffers: GPUBuffer[];
+  /** Number of threads; one per element written. */
+  threads: number;
+  label: string;
+}
+
+/**
+ * The GPU half of the library: owns a device, its tensors and its pipelines.
+ * Ops encode and submit without waiting; only `tensor.read()` waits.
+ */
+export class GpuContext implements TensorOwner {
+  readonly device: GPUDevice;
+  /** Resolves when the device is lost (or destroyed). */
+  readonly lost: Promise<GPUDeviceLostInfo>;
+  readonly label: string;
+  #live = new Map<GPUBuffer, number>();
+  #placeholder: GPUBuffer | null = null;
+  #destroyed = false;
+  #lostInfo: GPUDeviceLostInfo | null = null;
+
+  constructor(device: GPUDevice, label: string) {
+    this.device = device;
+    this.label = label;
+    this.lost = device.lost.then((info) => {
+      this.#lostInfo = info;
+      return info;
+    });
+  }
+
+  checkAlive(): void {
+    if (this.#destroyed) throw new PoolError('DESTROYED_ENGINE', 'engine', this.label, 'was destroyed; create a new engine');
+    if (this.#lostInfo) {
+      throw new PoolError('DEVICE_LOST', 'device', this.#lostInfo.reason, `was lost (${this.#lostInfo.message || 'no message'}); create a new engine on a new device`);
+    }
+  }
+
+  /** Buffers and bytes this engine holds now (tensors, placeholders). */
+  stats(): { buffers: number; bytes: number } {
+    let bytes = 0;
+    for (const size of this.#live.values()) bytes += size;
+    return { buffers: this.#live.size, bytes };
+  }
+
+  createBuffer(byteLength: number, label: string, data?: ArrayBufferView): GPUBuffer {
+    const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
+    const buffer = this.device.createBuffer({
+      label: `${this.label}.${label}`,
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      mappedAtCreation: data !== undefined,
+    });
+    if (data) {
+      new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      buffer.unmap();
+    }
+    this.#live.set(buffer, size);
+    return buffer;
+  }
+
+  releaseBuffer(buffer: GPUBuffer): void {
+    if (this.#live.delete(buffer)) buffer.destroy();
+  }
+
+  /** A 4-byte buffer bound where a kernel declares a binding its mode does not use. */
+  placeholder(): GPUBuffer {
+    if (!this.#placeholder) this.#placeholder = this.createBuffer(4, 'placeholder');
+    return this.#placeholder;
+  }
+
+  makeTensor<D extends DType>(buffer: GPUBuffer, shape: readonly number[], layout: Layout, dtype: D): PoolTensor<D> {
+    return new PoolTensor(this, buffer, shape, layout, dimsOf(shape, layout), dtype);
+  }
+
+  /** A new tensor of `shape` in `layout`, uninitialized (every op writes all of its output). */
+  empty<D extends DType>(shape: readonly number[], layout: Layout, dtype: D, label: string): PoolTensor<D> {
+    const size = shape.reduce((a, b) => a * b, 1);
+    return this.makeTensor(this.createBuffer(size * 4, label), shape, layout, dtype);
+  }
+
+  upload(data: Float32Array | Int32Array, shape: readonly number[], layout: unknown): PoolTensor<DType> {
+    this.checkAlive();
+    const resolved = checkTensorData(data, shape, layout);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const dtype: DType = data instanceof Int32Array ? 'int32' : 'float32';
+    return this.makeTensor(this.createBuffer(size * 4, `tensor[${shape.join('x')}]`, data), shape, resolved, dtype);
+  }
+
+  /** Checks that `t` is a live tensor of this engine with the expected dtype. */
+  own<D extends DType>(t: unknown, param: string, dtype: D): PoolTensor<D> {
+    if (!(t instanceof PoolTensor)) throw new PoolError('INVALID_OPTION', param, t, 'must be a tensor made by this engine');
+    if (t.owner !== this) throw new PoolError('FOREIGN_TENSOR', param, `${t.dtype}[${t.shape.join(', ')}]`, 'belongs to another engine; upload it to this one');
+    if (t.destroyed) throw new PoolError('DESTROYED_TENSOR', param, `${t.dtype}[${t.shape.join(', ')}]`, 'was destroyed and cannot be used again');
+    if (t.dtype !== dtype) throw new PoolError('INVALID_OPTION', param, t.dtype, `must be a ${dtype} tensor`);
+    return t as PoolTensor<D>;
+  }
+
+  /** Encodes and submits one kernel launch; does not wait. */
+  run(d: Dispatch): void {
+    const device = this.device;
+    const pipeline = getPipeline(device, d.shader, d.constants);
+    const uniform = device.createBuffer({
+      label: `${this.label}.${d.label}.uniforms`,
+      size: d.uniforms.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(uniform, 0, d.uniforms);
+    const bindGroup = device.createBindGroup({
+      label: `${this.label}.${d.label}.bindGroup`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [uniform, ...d.buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const groups = Math.ceil(d.threads / WORKGROUP_SIZE);
+    const x = Math.min(groups, MAX_WORKGROUPS_PER_DIM);
+    const y = Math.ceil(groups / x);
+    const encoder = device.createCommandEncoder({ label: `${this.label}.${d.label}.encoder` });
+    const pass = encoder.beginComputePass({ label: `${this.label}.${d.label}.pass` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    uniform.destroy();
+  }
+
+  async readBuffer(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
+    const staging = this.device.createBuffer({
+      label: `${this.label}.readback`,
+      size: Math.max(4, byteLength),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    try {
+      const encoder = this.device.createCommandEncoder({ label: `${this.label}.readback.encoder` });
+      encoder.copyBufferToBuffer(buffer, 0, staging, 0, Math.max(4, byteLength));
+      this.device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      return staging.getMappedRange(0, byteLength).slice(0);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    for (const buffer of this.#live.keys()) buffer.destroy();
+    this.#live.clear();
+    this.#placeholder = null;
+    this.#destroyed = true;
+  }
+}
+
+/** Gets a device: the one given, or one requested with the adapter's largest buffer limits. */
+export async function acquireDevice(options: PoolEngineOptions): Promise<GPUDevice> {
+  if (options.device) return options.device;
+  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) {
+    throw new PoolError('NO_WEBGPU', 'gpu', undefined, 'WebGPU is not available here: use a browser with WebGPU enabled, or pass `gpu` (Node: the webgpu package) or `device`');
+  }
+  const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
+  if (!adapter) throw new PoolError('NO_WEBGPU', 'adapter', null, 'requestAdapter() found no WebGPU adapter');
+  return adapter.requestDevice({
+    label: `${options.label ?? 'pool'}.device`,
+    requiredLimits: {
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxComputeWorkgroupsPerDimension: adapter.limits.maxComputeWorkgroupsPerDimension,
+    },
+  });
+}

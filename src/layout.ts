@@ -1,0 +1,116 @@
+import { PoolError } from './errors';
+
+/** Channels-first layouts (PyTorch's) and channels-last layouts (TensorFlow's), spatial rank 1–3. */
+export type Layout = 'NCW' | 'NCHW' | 'NCDHW' | 'NWC' | 'NHWC' | 'NDHWC';
+export type SpatialRank = 1 | 2 | 3;
+
+const LAYOUTS: Record<Layout, { rank: SpatialRank; channelsLast: boolean }> = {
+  NCW: { rank: 1, channelsLast: false },
+  NCHW: { rank: 2, channelsLast: false },
+  NCDHW: { rank: 3, channelsLast: false },
+  NWC: { rank: 1, channelsLast: true },
+  NHWC: { rank: 2, channelsLast: true },
+  NDHWC: { rank: 3, channelsLast: true },
+};
+
+/** The logical dimensions of a pooling tensor, whatever its memory order. */
+export interface Dims {
+  batch: number;
+  channels: number;
+  /** Spatial sizes in order (D, H, W), as many as the rank. */
+  spatial: number[];
+}
+
+export function isLayout(value: unknown): value is Layout {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(LAYOUTS, value);
+}
+
+export function layoutInfo(layout: Layout): { rank: SpatialRank; channelsLast: boolean } {
+  return LAYOUTS[layout];
+}
+
+/** Layout with the given spatial rank and channel placement. */
+export function layoutFor(rank: SpatialRank, channelsLast: boolean): Layout {
+  const found = (Object.keys(LAYOUTS) as Layout[]).find(
+    (l) => LAYOUTS[l].rank === rank && LAYOUTS[l].channelsLast === channelsLast,
+  );
+  return found as Layout;
+}
+
+/** Checks `layout` and that `shape` fits it; the default layout is channels-first of the shape's rank. */
+export function resolveLayout(shape: readonly number[], layout: unknown): Layout {
+  if (!Array.isArray(shape)) throw new PoolError('INVALID_SHAPE', 'shape', shape, 'must be an array of positive integers');
+  if (layout === undefined) {
+    const rank = shape.length - 2;
+    if (rank < 1 || rank > 3) {
+      throw new PoolError('INVALID_RANK', 'shape', shape, 'must have 3, 4 or 5 dimensions: [N, C, ...spatial] with spatial rank 1–3');
+    }
+    return layoutFor(rank as SpatialRank, false);
+  }
+  if (!isLayout(layout)) {
+    throw new PoolError('INVALID_LAYOUT', 'layout', layout, `must be one of ${Object.keys(LAYOUTS).join(', ')}`);
+  }
+  if (shape.length !== layout.length) {
+    throw new PoolError('INVALID_RANK', 'shape', shape, `must have ${layout.length} dimensions for layout ${layout}`);
+  }
+  return layout;
+}
+
+/** Logical dims from a shape written in the layout's order. */
+export function dimsOf(shape: readonly number[], layout: Layout): Dims {
+  const { channelsLast } = LAYOUTS[layout];
+  const n = shape.length;
+  return channelsLast
+    ? { batch: shape[0], channels: shape[n - 1], spatial: shape.slice(1, n - 1) }
+    : { batch: shape[0], channels: shape[1], spatial: shape.slice(2) };
+}
+
+/** A shape in the layout's order from logical dims. */
+export function shapeOf(dims: Dims, layout: Layout): number[] {
+  return LAYOUTS[layout].channelsLast
+    ? [dims.batch, ...dims.spatial, dims.channels]
+    : [dims.batch, dims.channels, ...dims.spatial];
+}
+
+/** Validates host data against a shape and layout; returns the resolved layout. Shared by uploads and the CPU reference. */
+export function checkTensorData(data: unknown, shape: readonly number[], layout: unknown): Layout {
+  const resolved = resolveLayout(shape, layout);
+  for (const n of shape) {
+    if (!Number.isInteger(n) || n < 1) throw new PoolError('INVALID_SHAPE', 'shape', shape, 'must hold positive integers');
+  }
+  if (!(data instanceof Float32Array) && !(data instanceof Int32Array)) {
+    throw new PoolError('DATA_LENGTH', 'data', data, 'must be a Float32Array (or an Int32Array of indices)');
+  }
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== size) {
+    throw new PoolError('DATA_LENGTH', 'data.length', data.length, `must equal the product of shape [${shape.join(', ')}] = ${size}`);
+  }
+  return resolved;
+}
+
+export function sizeOf(dims: Dims): number {
+  return dims.batch * dims.channels * dims.spatial.reduce((a, b) => a * b, 1);
+}
+
+/** Flat offset in memory of element (n, c, spatial plane index `s`). */
+export function offsetOf(dims: Dims, channelsLast: boolean, n: number, c: number, s: number): number {
+  const plane = dims.spatial.reduce((a, b) => a * b, 1);
+  return channelsLast ? (n * plane + s) * dims.channels + c : (n * dims.channels + c) * plane + s;
+}
+
+/** Copies `data` from one channel placement to the other (also used to feed channels-first data to NHWC paths). */
+export function relayout<T extends Float32Array | Int32Array>(
+  data: T,
+  dims: Dims,
+  fromChannelsLast: boolean,
+  toChannelsLast: boolean,
+): T {
+  if (fromChannelsLast === toChannelsLast) return data.slice() as T;
+  const out = new (data.constructor as { new (n: number): T })(data.length);
+  const plane = dims.spatial.reduce((a, b) => a * b, 1);
+  for (let n = 0; n < dims.batch; n++)
+    for (let c = 0; c < dims.channels; c++)
+      for (let s = 0; s < plane; s++)
+        out[offsetOf(dims, toChannelsLast, n, c, s)] = data[offsetOf(dims, fromChannelsLast, n, c, s)];
+  return out;
+}

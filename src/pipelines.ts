@@ -1,0 +1,55 @@
+import { shaderSources, type ShaderName } from './shaders';
+
+/**
+ * Compute pipelines, created once per device and kept in a WeakMap so a lost or
+ * destroyed device takes its cache with it.
+ *
+ * Cache key: `<shader>|<NAME>=<value>,…` with the override constants sorted by
+ * name, e.g. `windowForward|CHANNELS_LAST=1,MODE=0`. The shader names the op
+ * family and the pass; the constants carry layout and mode. Spatial rank is
+ * not in the key: ranks 1 and 2 run through the rank-3 kernels with sizes of 1,
+ * and every shape travels in the uniforms, so one pipeline serves them all.
+ */
+const caches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+const modules = new WeakMap<GPUDevice, Map<ShaderName, GPUShaderModule>>();
+
+export type OverrideConstants = Record<string, number>;
+
+export function pipelineKey(shader: ShaderName, constants: OverrideConstants): string {
+  const parts = Object.keys(constants)
+    .sort()
+    .map((k) => `${k}=${constants[k]}`);
+  return `${shader}|${parts.join(',')}`;
+}
+
+export function getPipeline(device: GPUDevice, shader: ShaderName, constants: OverrideConstants): GPUComputePipeline {
+  let cache = caches.get(device);
+  if (!cache) caches.set(device, (cache = new Map()));
+  const key = pipelineKey(shader, constants);
+  let pipeline = cache.get(key);
+  if (!pipeline) {
+    pipeline = device.createComputePipeline({
+      label: `pool.${key}`,
+      layout: 'auto',
+      compute: { module: getModule(device, shader), entryPoint: 'main', constants },
+    });
+    cache.set(key, pipeline);
+  }
+  return pipeline;
+}
+
+function getModule(device: GPUDevice, shader: ShaderName): GPUShaderModule {
+  let map = modules.get(device);
+  if (!map) modules.set(device, (map = new Map()));
+  let module = map.get(shader);
+  if (!module) {
+    module = device.createShaderModule({ label: `pool.${shader}`, code: shaderSources[shader] });
+    map.set(shader, module);
+  }
+  return module;
+}
+
+/** Number of pipelines cached for `device` (for tests). */
+export function cachedPipelineCount(device: GPUDevice): number {
+  return caches.get(device)?.size ?? 0;
+}

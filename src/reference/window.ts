@@ -1,0 +1,176 @@
+// CPU reference of window pooling (max, avg, lp): the readable definition of each
+// mode. Loops over every output window and its real taps; the backward passes
+// scatter from each window (the GPU gathers), so the two are written differently.
+import { PoolError } from '../errors';
+import { layoutInfo, offsetOf, shapeOf, sizeOf, type Dims } from '../layout';
+import {
+  avgDivisor,
+  windowSpec,
+  windowStart,
+  type AvgPoolOptions,
+  type LpPoolOptions,
+  type MaxPoolOptions,
+  type WindowSpec,
+} from '../window-spec';
+import type { HostTensor } from './host-tensor';
+
+interface Window {
+  n: number;
+  c: number;
+  /** Memory offset of the output cell. */
+  out: number;
+  /** Per-dimension window start (may be negative). */
+  starts: number[];
+  /** Flat plane indices of the window's real elements, in row-major tap order. */
+  taps: number[];
+}
+
+function planeIndex(coords: readonly number[], sizes: readonly number[]): number {
+  return coords.reduce((acc, v, i) => acc * sizes[i] + v, 0);
+}
+
+/** Every output window of `spec` over tensors of `dims`, with its real taps. */
+function* windows(spec: WindowSpec, dims: Dims, channelsLast: boolean): Generator<Window> {
+  const outDims = { ...dims, spatial: spec.outputSpatial };
+  const outPlane = spec.outputSpatial.reduce((a, b) => a * b, 1);
+  const kernelCells = spec.kernel.reduce((a, b) => a * b, 1);
+  for (let n = 0; n < dims.batch; n++) {
+    for (let c = 0; c < dims.channels; c++) {
+      for (let s = 0; s < outPlane; s++) {
+        const outCoords = unflatten(s, spec.outputSpatial);
+        const starts = outCoords.map((o, i) => windowStart(spec, i, o));
+        const taps: number[] = [];
+        for (let k = 0; k < kernelCells; k++) {
+          const tap = unflatten(k, spec.kernel).map((t, i) => starts[i] + t * spec.dilation[i]);
+          if (tap.every((v, i) => v >= 0 && v < spec.inputSpatial[i])) taps.push(planeIndex(tap, spec.inputSpatial));
+        }
+        yield { n, c, out: offsetOf(outDims, channelsLast, n, c, s), starts, taps };
+      }
+    }
+  }
+}
+
+function unflatten(index: number, sizes: readonly number[]): number[] {
+  const coords = new Array(sizes.length);
+  for (let i = sizes.length - 1; i >= 0; i--) {
+    coords[i] = index % sizes[i];
+    index = Math.floor(index / sizes[i]);
+  }
+  return coords;
+}
+
+function outputOf(x: HostTensor, spec: WindowSpec): HostTensor {
+  const dims = { ...x.dims, spatial: spec.outputSpatial };
+  return { data: new Float32Array(sizeOf(dims)), shape: shapeOf(dims, x.layout), layout: x.layout, dims };
+}
+
+function checkLikeOutput(t: HostTensor<Float32Array | Int32Array>, param: string, x: HostTensor, spec: WindowSpec): void {
+  const want = shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
+  if (t.layout !== x.layout || t.shape.length !== want.length || t.shape.some((n, i) => n !== want[i])) {
+    throw new PoolError('SHAPE_MISMATCH', `${param}.shape`, t.shape, `must be the forward output's shape [${want.join(', ')}] in layout ${x.layout}`);
+  }
+}
+
+/** torch.pow for a real base (NaN stays NaN). */
+export function powReal(x: number, e: number): number {
+  return Number.isNaN(x) ? NaN : Math.pow(x, e);
+}
+
+export function maxPool(x: HostTensor, options: MaxPoolOptions): { output: HostTensor; indices: HostTensor<Int32Array> } {
+  const spec = windowSpec('max', x.dims.spatial, options);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const output = outputOf(x, spec);
+  const indices: HostTensor<Int32Array> = { ...output, data: new Int32Array(output.data.length) };
+  for (const w of windows(spec, x.dims, cl)) {
+    // PyTorch: a value wins when it is greater than the best so far (so the first
+    // maximum wins ties), and any NaN takes over.
+    let best = -Infinity;
+    let bestIndex = w.taps[0];
+    for (const s of w.taps) {
+      const v = x.data[offsetOf(x.dims, cl, w.n, w.c, s)];
+      if (v > best || Number.isNaN(v)) {
+        best = v;
+        bestIndex = s;
+      }
+    }
+    output.data[w.out] = best;
+    indices.data[w.out] = bestIndex;
+  }
+  return { output, indices };
+}
+
+export function maxPoolBackward(gradOutput: HostTensor, x: HostTensor, indices: HostTensor<Int32Array>, options: MaxPoolOptions): HostTensor {
+  const spec = windowSpec('max', x.dims.spatial, options);
+  checkLikeOutput(gradOutput, 'gradOutput', x, spec);
+  checkLikeOutput(indices, 'indices', x, spec);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const grad = new Float64Array(x.data.length);
+  for (const w of windows(spec, x.dims, cl)) {
+    grad[offsetOf(x.dims, cl, w.n, w.c, indices.data[w.out])] += gradOutput.data[w.out];
+  }
+  return { ...x, data: Float32Array.from(grad) };
+}
+
+export function avgPool(x: HostTensor, options: AvgPoolOptions): HostTensor {
+  const spec = windowSpec('avg', x.dims.spatial, options);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const output = outputOf(x, spec);
+  for (const w of windows(spec, x.dims, cl)) {
+    let sum = 0;
+    for (const s of w.taps) sum += x.data[offsetOf(x.dims, cl, w.n, w.c, s)];
+    output.data[w.out] = sum / avgDivisor(spec, w.starts);
+  }
+  return output;
+}
+
+export function avgPoolBackward(gradOutput: HostTensor, x: HostTensor, options: AvgPoolOptions): HostTensor {
+  const spec = windowSpec('avg', x.dims.spatial, options);
+  checkLikeOutput(gradOutput, 'gradOutput', x, spec);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const grad = new Float64Array(x.data.length);
+  for (const w of windows(spec, x.dims, cl)) {
+    const share = gradOutput.data[w.out] / avgDivisor(spec, w.starts);
+    for (const s of w.taps) grad[offsetOf(x.dims, cl, w.n, w.c, s)] += share;
+  }
+  return { ...x, data: Float32Array.from(grad) };
+}
+
+/**
+ * PyTorch computes LPPool as T = avg_pool(x^p) · prod(kernel), out = T^(1/p); T
+ * equals Σ x^p except in a ceil-mode window clipped at the edge, where the
+ * average's divisor is the clipped count.
+ */
+function lpWindowSum(x: HostTensor, cl: boolean, spec: WindowSpec, w: Window): { t: number; divisor: number; cells: number } {
+  let sum = 0;
+  for (const s of w.taps) sum += powReal(x.data[offsetOf(x.dims, cl, w.n, w.c, s)], spec.p);
+  const divisor = avgDivisor(spec, w.starts);
+  const cells = spec.kernel.reduce((a, b) => a * b, 1);
+  return { t: (sum / divisor) * cells, divisor, cells };
+}
+
+export function lpPool(x: HostTensor, options: LpPoolOptions): HostTensor {
+  const spec = windowSpec('lp', x.dims.spatial, options);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const output = outputOf(x, spec);
+  for (const w of windows(spec, x.dims, cl)) {
+    output.data[w.out] = powReal(lpWindowSum(x, cl, spec, w).t, 1 / spec.p);
+  }
+  return output;
+}
+
+export function lpPoolBackward(gradOutput: HostTensor, x: HostTensor, options: LpPoolOptions): HostTensor {
+  const spec = windowSpec('lp', x.dims.spatial, options);
+  checkLikeOutput(gradOutput, 'gradOutput', x, spec);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const grad = new Float64Array(x.data.length);
+  for (const w of windows(spec, x.dims, cl)) {
+    const { t, divisor, cells } = lpWindowSum(x, cl, spec, w);
+    if (t === 0) continue; // PyTorch's relu mask: no gradient through an all-zero window
+    const g = ((gradOutput.data[w.out] / spec.p) * powReal(t, 1 / spec.p - 1) * cells) / divisor;
+    for (const s of w.taps) {
+      const at = offsetOf(x.dims, cl, w.n, w.c, s);
+      grad[at] += g * spec.p * powReal(x.data[at], spec.p - 1);
+    }
+  }
+  return { ...x, data: Float32Array.from(grad) };
+}

@@ -1,0 +1,265 @@
+import { PoolError } from './errors';
+
+/**
+ * Padding, in any of the forms users bring from PyTorch and TensorFlow:
+ * - a number: the same on both sides of every spatial dimension;
+ * - one number per spatial dimension (symmetric);
+ * - `[before, after]` pairs, one per spatial dimension;
+ * - `'valid'`: none;
+ * - `'same'`: TensorFlow's SAME: output = ceil(in / stride), the odd extra cell after.
+ */
+export type Padding = number | readonly number[] | readonly (readonly [number, number])[] | 'valid' | 'same';
+
+/** Max pooling options. Defaults: stride = kernel, padding 0, dilation 1, ceilMode false. */
+export interface MaxPoolOptions {
+  kernel: number | readonly number[];
+  stride?: number | readonly number[];
+  padding?: Padding;
+  dilation?: number | readonly number[];
+  ceilMode?: boolean;
+}
+
+/**
+ * Average pooling options. Defaults: stride = kernel, padding 0, ceilMode false,
+ * countIncludePad true (false under `'same'` or asymmetric padding, as TensorFlow does,
+ * unless given), divisorOverride none.
+ */
+export interface AvgPoolOptions {
+  kernel: number | readonly number[];
+  stride?: number | readonly number[];
+  padding?: Padding;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+/** Power-average (Lp) pooling options: `p > 0`; stride = kernel, ceilMode false by default; no padding. */
+export interface LpPoolOptions {
+  p: number;
+  kernel: number | readonly number[];
+  stride?: number | readonly number[];
+  ceilMode?: boolean;
+}
+
+export type WindowMode = 'max' | 'avg' | 'lp';
+
+/**
+ * A window pooling call, normalized and validated once. The GPU path, the CPU
+ * reference and the tests all read this; nothing recomputes output sizes.
+ */
+export interface WindowSpec {
+  mode: WindowMode;
+  rank: number;
+  kernel: number[];
+  stride: number[];
+  dilation: number[];
+  padBefore: number[];
+  padAfter: number[];
+  ceilMode: boolean;
+  /** avg: divisor counts padding cells (never the part of a ceil-mode window past the padded edge). */
+  countIncludePad: boolean;
+  /** avg: replaces the divisor when not null. */
+  divisorOverride: number | null;
+  /** lp: the power. */
+  p: number;
+  inputSpatial: number[];
+  outputSpatial: number[];
+}
+
+/**
+ * PyTorch's pooling output size (pooling_output_shape_pad_lr), with ceil mode's
+ * rule that the last window must start inside the input or the left padding.
+ */
+export function pooledSize(
+  input: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padBefore: number,
+  padAfter: number,
+  ceilMode: boolean,
+): number {
+  const span = input + padBefore + padAfter - dilation * (kernel - 1) - 1;
+  let out = Math.floor((span + (ceilMode ? stride - 1 : 0)) / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= input + padBefore) out--;
+  return out;
+}
+
+/** TensorFlow SAME padding for one dimension: [before, after], the odd cell after. */
+export function samePadding(input: number, kernel: number, stride: number, dilation: number): [number, number] {
+  const effective = (kernel - 1) * dilation + 1;
+  const out = Math.ceil(input / stride);
+  const total = Math.max((out - 1) * stride + effective - input, 0);
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
+
+function perDim(name: string, value: unknown, rank: number, rule: 'positive' | 'nonNegative'): number[] {
+  const list = typeof value === 'number' ? new Array(rank).fill(value) : value;
+  if (!Array.isArray(list) || list.length !== rank) {
+    throw new PoolError('INVALID_OPTION', name, value, `must be a number or ${rank} numbers (one per spatial dimension)`);
+  }
+  const code = name === 'kernel' ? 'INVALID_KERNEL' : name === 'stride' ? 'INVALID_STRIDE' : name === 'dilation' ? 'INVALID_DILATION' : 'INVALID_PADDING';
+  for (const v of list) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new PoolError(typeof v === 'number' ? 'NOT_FINITE' : code, name, value, 'must hold finite integers');
+    }
+    const ok = Number.isInteger(v) && (rule === 'positive' ? v >= 1 : v >= 0);
+    if (!ok) throw new PoolError(code, name, value, rule === 'positive' ? 'must hold positive integers' : 'must hold non-negative integers');
+  }
+  return list as number[];
+}
+
+interface PadResult {
+  before: number[];
+  after: number[];
+  same: boolean;
+}
+
+function resolvePadding(
+  padding: unknown,
+  input: number[],
+  kernel: number[],
+  stride: number[],
+  dilation: number[],
+): PadResult {
+  const rank = input.length;
+  if (padding === undefined || padding === 'valid') return { before: new Array(rank).fill(0), after: new Array(rank).fill(0), same: false };
+  if (padding === 'same') {
+    const pairs = input.map((n, i) => samePadding(n, kernel[i], stride[i], dilation[i]));
+    return { before: pairs.map((p) => p[0]), after: pairs.map((p) => p[1]), same: true };
+  }
+  if (Array.isArray(padding) && padding.length === rank && padding.every((p) => Array.isArray(p))) {
+    const pairs = padding as unknown[][];
+    for (const pair of pairs) {
+      if (pair.length !== 2) throw new PoolError('INVALID_PADDING', 'padding', padding, 'pairs must be [before, after]');
+    }
+    const flat = perDim('padding', pairs.flat(), rank * 2, 'nonNegative');
+    return { before: flat.filter((_, i) => i % 2 === 0), after: flat.filter((_, i) => i % 2 === 1), same: false };
+  }
+  if (typeof padding === 'string') {
+    throw new PoolError('INVALID_PADDING', 'padding', padding, "must be a number, one per dimension, [before, after] pairs, 'valid' or 'same'");
+  }
+  const sym = perDim('padding', padding, rank, 'nonNegative');
+  return { before: sym, after: sym.slice(), same: false };
+}
+
+function checkFlag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new PoolError('INVALID_OPTION', name, value, 'must be true or false');
+  return value;
+}
+
+/** Validates a window pooling call and computes its output size; throws PoolError on any bad parameter. */
+export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], options: unknown): WindowSpec {
+  if (mode !== 'max' && mode !== 'avg' && mode !== 'lp') {
+    throw new PoolError('INVALID_MODE', 'mode', mode, "must be 'max', 'avg' or 'lp'");
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new PoolError('INVALID_OPTION', 'options', options, 'must be an object with at least a kernel');
+  }
+  const o = options as Record<string, unknown>;
+  const allowed: Record<WindowMode, string[]> = {
+    max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode'],
+    avg: ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'],
+    lp: ['p', 'kernel', 'stride', 'ceilMode'],
+  };
+  for (const key of Object.keys(o)) {
+    if (o[key] !== undefined && !allowed[mode].includes(key)) {
+      throw new PoolError('INVALID_OPTION', key, o[key], `is not an option of ${mode} pooling (options: ${allowed[mode].join(', ')})`);
+    }
+  }
+  const rank = inputSpatial.length;
+  const kernel = perDim('kernel', o.kernel, rank, 'positive');
+  const stride = o.stride === undefined || o.stride === null ? kernel.slice() : perDim('stride', o.stride, rank, 'positive');
+  const dilation = o.dilation === undefined ? new Array(rank).fill(1) : perDim('dilation', o.dilation, rank, 'positive');
+  const ceilMode = checkFlag('ceilMode', o.ceilMode);
+  const pad = resolvePadding(o.padding, [...inputSpatial], kernel, stride, dilation);
+  if (pad.same && ceilMode) {
+    throw new PoolError('INVALID_OPTION', 'ceilMode', true, "must be false with padding 'same' (SAME fixes the output size at ceil(in / stride))");
+  }
+
+  for (let i = 0; i < rank; i++) {
+    const half = Math.floor(((kernel[i] - 1) * dilation[i] + 1) / 2);
+    if (pad.before[i] > half || pad.after[i] > half) {
+      throw new PoolError('INVALID_PADDING', 'padding', o.padding, `must be at most half the effective kernel (${half} in dimension ${i})`);
+    }
+  }
+
+  let p = 0;
+  if (mode === 'lp') {
+    if (typeof o.p !== 'number') throw new PoolError('INVALID_P', 'p', o.p, 'must be a number greater than 0');
+    if (!Number.isFinite(o.p)) throw new PoolError('NOT_FINITE', 'p', o.p, 'must be finite and greater than 0');
+    if (o.p <= 0) throw new PoolError('INVALID_P', 'p', o.p, 'must be greater than 0');
+    p = o.p;
+  }
+
+  let divisorOverride: number | null = null;
+  if (o.divisorOverride !== undefined && o.divisorOverride !== null) {
+    const d = o.divisorOverride;
+    if (typeof d !== 'number' || !Number.isFinite(d)) throw new PoolError(typeof d === 'number' ? 'NOT_FINITE' : 'INVALID_OPTION', 'divisorOverride', d, 'must be a non-zero finite integer or null');
+    if (!Number.isInteger(d) || d === 0) throw new PoolError('INVALID_OPTION', 'divisorOverride', d, 'must be a non-zero integer or null');
+    divisorOverride = d;
+  }
+  const asymmetric = pad.before.some((b, i) => b !== pad.after[i]);
+  const countIncludePad = o.countIncludePad === undefined ? !(pad.same || asymmetric) : checkFlag('countIncludePad', o.countIncludePad);
+
+  const outputSpatial = inputSpatial.map((n, i) =>
+    pooledSize(n, kernel[i], stride[i], dilation[i], pad.before[i], pad.after[i], ceilMode),
+  );
+  if (outputSpatial.some((n) => n < 1)) {
+    throw new PoolError('EMPTY_OUTPUT', 'kernel', o.kernel, `with input ${JSON.stringify(inputSpatial)} and this stride, padding and dilation gives output ${JSON.stringify(outputSpatial)}; every output size must be at least 1`);
+  }
+  for (let i = 0; i < rank; i++) {
+    for (let out = 0; out < outputSpatial[i]; out++) {
+      const start = out * stride[i] - pad.before[i];
+      let real = false;
+      for (let k = 0; k < kernel[i] && !real; k++) {
+        const at = start + k * dilation[i];
+        real = at >= 0 && at < inputSpatial[i];
+      }
+      if (!real) {
+        throw new PoolError('EMPTY_WINDOW', 'dilation', o.dilation ?? 1, `makes output window ${out} of dimension ${i} cover only padding; every window must hold a real element`);
+      }
+    }
+  }
+  return {
+    mode,
+    rank,
+    kernel,
+    stride,
+    dilation,
+    padBefore: pad.before,
+    padAfter: pad.after,
+    ceilMode,
+    countIncludePad,
+    divisorOverride,
+    p,
+    inputSpatial: [...inputSpatial],
+    outputSpatial,
+  };
+}
+
+/** Window bounds of output `out` in one dimension: first tap (may be negative), PyTorch's avg end (clipped at the padded edge). */
+export function windowStart(spec: WindowSpec, dim: number, out: number): number {
+  return out * spec.stride[dim] - spec.padBefore[dim];
+}
+
+/**
+ * PyTorch's average pooling divisor for one output cell, from per-dimension starts.
+ * With countIncludePad the window is clipped at the padded edge (input + padAfter);
+ * otherwise only real elements count. lp uses the same clipped count to scale its sum
+ * (PyTorch computes Lp pooling as avg_pool(x^p) * prod(kernel)).
+ */
+export function avgDivisor(spec: WindowSpec, starts: readonly number[]): number {
+  if (spec.divisorOverride !== null) return spec.divisorOverride;
+  let padded = 1;
+  let real = 1;
+  for (let i = 0; i < spec.rank; i++) {
+    const start = starts[i];
+    const end = Math.min(start + spec.kernel[i], spec.inputSpatial[i] + spec.padAfter[i]);
+    padded *= end - start;
+    real *= Math.min(end, spec.inputSpatial[i]) - Math.max(start, 0);
+  }
+  return spec.countIncludePad ? padded : real;
+}

@@ -1,0 +1,82 @@
+// The page the browser tests drive: one engine on a real WebGPU device, and the
+// case runners, all inside error scopes that turn any GPU error into a failure.
+import * as pool from '../../src/index';
+import { checkGoldenCase, cpuBackend, gpuBackend, type GoldenCase } from '../golden/golden-ops';
+import type { WindowCase } from '../support/window-grid';
+import { runWindowCase } from './window-cases';
+
+const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
+
+/** Runs `fn` inside validation, out-of-memory and internal error scopes; throws on any GPU error. */
+async function withErrorScope<T>(device: GPUDevice, fn: () => Promise<T>): Promise<T> {
+  for (const s of SCOPES) device.pushErrorScope(s);
+  let result: T;
+  let thrown: unknown = null;
+  try {
+    result = await fn();
+  } catch (e) {
+    thrown = e;
+  }
+  const errors: string[] = [];
+  for (const s of [...SCOPES].reverse()) {
+    const e = await device.popErrorScope();
+    if (e) errors.push(`${s} error: ${e.message}`);
+  }
+  if (errors.length) throw new Error(`GPU errors: ${errors.join('; ')}`);
+  if (thrown) throw thrown;
+  return result!;
+}
+
+async function start() {
+  if (!navigator.gpu) throw new Error('navigator.gpu is missing: this browser has no WebGPU');
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('requestAdapter() returned null: no WebGPU adapter');
+  const engine = await pool.createPoolEngine();
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  const harness = {
+    pool,
+    engine,
+    adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description },
+    withErrorScope: <T>(fn: () => Promise<T>) => withErrorScope(engine.device, fn),
+    /** Runs window cases; returns every failure line. */
+    async runWindowCases(cases: WindowCase[]): Promise<{ ran: number; failures: string[] }> {
+      const failures: string[] = [];
+      let ran = 0;
+      await withErrorScope(engine.device, async () => {
+        for (const c of cases) {
+          try {
+            failures.push(...(await runWindowCase(engine, c)));
+          } catch (e) {
+            failures.push(`${c.name}: threw ${(e as Error).stack ?? e}`);
+          }
+          ran++;
+        }
+      });
+      return { ran, failures };
+    },
+    /** Runs golden cases on the GPU in both layouts (and the CPU reference, for the same page). */
+    async runGoldenCases(cases: GoldenCase[]): Promise<Record<string, string[]>> {
+      const results: Record<string, string[]> = {};
+      const gpu = gpuBackend(engine);
+      for (const c of cases) {
+        const failures: string[] = [];
+        try {
+          await withErrorScope(engine.device, async () => {
+            for (const last of [false, true]) failures.push(...(await checkGoldenCase(c, gpu, last)));
+          });
+        } catch (e) {
+          failures.push(`${c.id} (gpu): ${(e as Error).message}`);
+        }
+        results[c.id] = failures;
+      }
+      return results;
+    },
+    cpuBackend,
+  };
+  (window as unknown as { harness: typeof harness }).harness = harness;
+}
+
+start().then(
+  () => ((window as unknown as { harnessReady: unknown }).harnessReady = true),
+  (e) => ((window as unknown as { harnessReady: unknown }).harnessReady = String((e as Error).stack ?? e)),
+);

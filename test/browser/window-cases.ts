@@ -1,0 +1,64 @@
+// Runs window pooling cases in the page: GPU forward and backward against the
+// CPU reference, in the case's layout, inside an error scope.
+import type { PoolEngine } from '../../src/index';
+import { layoutFor, relayout, type SpatialRank } from '../../src/layout';
+import * as reference from '../../src/reference/index';
+import { mismatches, type Tolerance } from '../support/compare';
+import { randomData } from '../support/random';
+import type { WindowCase } from '../support/window-grid';
+
+const TOLERANCE: Record<string, Tolerance> = {
+  max: { abs: 0, rel: 0 },
+  avg: { abs: 1e-5, rel: 1e-4 },
+  lp: { abs: 1e-4, rel: 1e-3 },
+};
+
+export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<string[]> {
+  const dims = { batch: c.shape[0], channels: c.shape[1], spatial: c.shape.slice(2) };
+  const layout = layoutFor(dims.spatial.length as SpatialRank, c.channelsLast);
+  const size = c.shape.reduce((a, b) => a * b, 1);
+  const shape = c.channelsLast ? [dims.batch, ...dims.spatial, dims.channels] : c.shape;
+  const data = relayout(randomData(size, c.seed, c.data), dims, false, c.channelsLast);
+  const hx = reference.hostTensor(data, shape, layout);
+  const x = engine.tensor(data, shape, layout);
+  const tol = TOLERANCE[c.mode];
+  const failures: string[] = [];
+  const made = [x];
+  try {
+    let gpuOut, cpuOut, gpuGrad, cpuGrad;
+    const outDims = () => ({ ...dims, spatial: cpuOut!.dims.spatial });
+    if (c.mode === 'max') {
+      const g = engine.maxPool(x, c.options as never);
+      const h = reference.maxPool(hx, c.options as never);
+      made.push(g.output, g.indices as never);
+      cpuOut = h.output;
+      gpuOut = g.output;
+      const gi = await g.indices.read();
+      failures.push(...mismatches('indices', gi, h.indices.data, { abs: 0, rel: 0 }, outDims(), c.channelsLast));
+      const gradData = randomData(h.output.data.length, c.seed + 1);
+      const go = engine.tensor(gradData, h.output.shape, layout);
+      made.push(go);
+      gpuGrad = engine.maxPoolBackward(go, x, g.indices, c.options as never);
+      cpuGrad = reference.maxPoolBackward(reference.hostTensor(gradData, h.output.shape, layout), hx, h.indices, c.options as never);
+    } else {
+      const fwd = c.mode === 'avg' ? 'avgPool' : 'lpPool';
+      const bwd = c.mode === 'avg' ? 'avgPoolBackward' : 'lpPoolBackward';
+      gpuOut = engine[fwd](x, c.options as never);
+      cpuOut = reference[fwd](hx, c.options as never);
+      made.push(gpuOut);
+      const gradData = randomData(cpuOut.data.length, c.seed + 1);
+      const go = engine.tensor(gradData, cpuOut.shape, layout);
+      made.push(go);
+      gpuGrad = engine[bwd](go, x, c.options as never);
+      cpuGrad = reference[bwd](reference.hostTensor(gradData, cpuOut.shape, layout), hx, c.options as never);
+    }
+    made.push(gpuGrad);
+    if (gpuOut.shape.join() !== cpuOut.shape.join()) failures.push(`output shape ${gpuOut.shape}, want ${cpuOut.shape}`);
+    failures.push(...mismatches('output', await gpuOut.read(), cpuOut.data, tol, outDims(), c.channelsLast));
+    const gradTol = c.mode === 'max' ? { abs: 1e-6, rel: 1e-6 } : tol;
+    failures.push(...mismatches('gradInput', await gpuGrad.read(), cpuGrad.data, gradTol, dims, c.channelsLast));
+  } finally {
+    for (const t of made) t.destroy();
+  }
+  return failures.map((f) => `${c.name}: ${f}`);
+}

@@ -1,0 +1,65 @@
+// Starts the real parts every browser test uses: a Vite dev server on a free
+// loopback port and headless Chromium with WebGPU, and opens a page from it.
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'vite';
+import puppeteer from 'puppeteer';
+import { BROWSER_ARGS, findBrowser } from './find-browser.mjs';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function startServer() {
+  const server = await createServer({
+    root,
+    configFile: false,
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+    optimizeDeps: { noDiscovery: true, include: [] },
+  });
+  await server.listen();
+  const address = server.httpServer.address();
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}
+
+export async function launchBrowser() {
+  const executablePath = findBrowser();
+  if (!executablePath) {
+    throw new Error('No Chrome or Chromium found: install one (Debian: apt-get install chromium) or set PUPPETEER_EXECUTABLE_PATH');
+  }
+  return puppeteer.launch({ executablePath, headless: true, args: BROWSER_ARGS });
+}
+
+/**
+ * Opens `path` (default: the test harness page) and waits until it sets
+ * `window.harnessReady`. Console errors and page errors are collected in `errors`.
+ */
+export async function openPage(path = '/test/browser/harness.html') {
+  const { server, url } = await startServer();
+  let browser;
+  try {
+    browser = await launchBrowser();
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(url + path);
+    await page.waitForFunction('window.harnessReady !== undefined', { timeout: 60_000 });
+    const ready = await page.evaluate('window.harnessReady');
+    if (ready !== true) throw new Error(`harness failed to start: ${ready}`);
+    return {
+      page,
+      url,
+      server,
+      errors,
+      async close() {
+        await browser.close();
+        await server.close();
+      },
+    };
+  } catch (e) {
+    await browser?.close();
+    await server.close();
+    throw e;
+  }
+}

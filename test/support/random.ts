@@ -1,0 +1,27 @@
+/** A small seeded generator (mulberry32) so every generated test case is reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomData(length: number, seed: number, kind: 'normal' | 'positive' | 'ties' | 'nan' = 'normal'): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    if (kind === 'ties') out[i] = Math.floor(r() * 3);
+    else if (kind === 'positive') out[i] = 0.05 + r() * 2;
+    else out[i] = (r() - 0.5) * 4;
+    if (kind === 'nan' && r() < 0.05) out[i] = NaN;
+  }
+  return out;
+}
+
+export function pick<T>(r: () => number, list: readonly T[]): T {
+  return list[Math.floor(r() * list.length)];
+}

@@ -1,0 +1,81 @@
+// Parameter grids for window pooling (max, avg, lp): seeded random draws from
+// kernels 1–5, strides 1–3, paddings up to half the kernel (every form),
+// dilations 1–3 and both ceil modes, over odd sizes with N > 1 and C > 1, kept
+// only where the call is valid. Each case is named after its parameters.
+import { windowSpec, type WindowMode } from '../../src/window-spec';
+import { pick, rng } from './random';
+
+export interface WindowCase {
+  name: string;
+  mode: WindowMode;
+  /** Channels-first shape [N, C, ...spatial]. */
+  shape: number[];
+  channelsLast: boolean;
+  options: Record<string, unknown>;
+  data: 'normal' | 'positive' | 'ties' | 'nan';
+  seed: number;
+}
+
+const SIZES: Record<number, number[][]> = {
+  1: [[11], [7], [16], [5]],
+  2: [[9, 7], [5, 8], [12, 11], [6, 6]],
+  3: [[5, 6, 4], [4, 3, 7], [6, 5, 5]],
+};
+
+function perDim(r: () => number, rank: number, max: number): number[] {
+  return Array.from({ length: rank }, () => 1 + Math.floor(r() * max));
+}
+
+function describe(c: Omit<WindowCase, 'name'>): string {
+  const o = Object.entries(c.options)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  return `${c.mode} x=[${c.shape.join(',')}] ${c.channelsLast ? 'channels-last' : 'channels-first'} ${o} data=${c.data}`;
+}
+
+function drawOptions(r: () => number, mode: WindowMode, rank: number): Record<string, unknown> {
+  const kernel = perDim(r, rank, 5);
+  const stride = r() < 0.2 ? undefined : perDim(r, rank, 3);
+  const dilation = mode === 'max' && r() < 0.5 ? perDim(r, rank, 3) : undefined;
+  const ceilMode = r() < 0.5;
+  const effective = kernel.map((k, i) => (k - 1) * (dilation?.[i] ?? 1) + 1);
+  const halves = effective.map((e) => Math.floor(e / 2));
+  const form = r();
+  let padding: unknown;
+  if (mode === 'lp') padding = undefined;
+  else if (form < 0.35) padding = halves.map((h) => Math.floor(r() * (h + 1)));
+  else if (form < 0.5) padding = Math.floor(r() * (Math.min(...halves) + 1));
+  else if (form < 0.65) padding = halves.map((h) => [Math.floor(r() * (h + 1)), Math.floor(r() * (h + 1))]);
+  else if (form < 0.8) padding = 'same';
+  else padding = 'valid';
+  const options: Record<string, unknown> = { kernel, stride, padding: padding === 'same' || padding === undefined ? padding : padding };
+  if (mode === 'max') options.dilation = dilation;
+  if (padding !== 'same') options.ceilMode = ceilMode;
+  if (mode === 'avg') {
+    if (r() < 0.5) options.countIncludePad = r() < 0.5;
+    if (r() < 0.15) options.divisorOverride = 1 + Math.floor(r() * 7);
+  }
+  if (mode === 'lp') options.p = pick(r, [1, 2, 3, 1.5]);
+  return options;
+}
+
+/** `count` valid cases of `mode` at `rank`, alternating layouts, drawn from `seed`. */
+export function windowGrid(mode: WindowMode, rank: number, count: number, seed: number): WindowCase[] {
+  const r = rng(seed);
+  const cases: WindowCase[] = [];
+  for (let attempt = 0; cases.length < count && attempt < count * 50; attempt++) {
+    const spatial = pick(r, SIZES[rank]);
+    const shape = [1 + Math.floor(r() * 2), 1 + Math.floor(r() * 3), ...spatial];
+    const options = drawOptions(r, mode, rank);
+    try {
+      windowSpec(mode, spatial, options);
+    } catch {
+      continue;
+    }
+    const data = mode === 'max' ? pick(r, ['normal', 'ties', 'nan'] as const) : mode === 'lp' ? pick(r, ['positive', 'positive', 'normal'] as const) : 'normal';
+    const c = { mode, shape, channelsLast: cases.length % 2 === 1, options, data, seed: seed * 1000 + cases.length };
+    cases.push({ ...c, name: describe(c) });
+  }
+  return cases;
+}
