@@ -1,11 +1,30 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/** The project's page lives in examples/; `npm start` serves it at the root URL. */
+function rootToExamples(): Plugin {
+  return {
+    name: 'root-to-examples',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url === '/' || req.url === '/index.html') {
+          res.statusCode = 302;
+          res.setHeader('Location', '/examples/');
+          res.end();
+          return;
+        }
+        next();
+      });
+    },
+  };
+}
 
 export default defineConfig({
+  plugins: [rootToExamples()],
   server: { host: '127.0.0.1' },
   test: {
     include: ['test/**/*.test.ts'],
-    // Browser suites share one Chromium per file and run GPU work that is slow on a
-    // software adapter; files run one at a time so the 2-core machine is not oversubscribed.
+    // Browser suites each start Chromium and run GPU work that is slow on a software
+    // adapter; files run one at a time so the 2-core machine is not oversubscribed.
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -58,7 +58,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
           let start = window_start(s_out);
           let divisor = avg_divisor(start);
           let t = lp_window_sum(n, c, start) / divisor * f32(P.k_d * P.k_h * P.k_w);
-          if (t != 0.0) {
+          if (is_nan(t) || t != 0.0) {
             let g = grad_out[o] * (1.0 / P.p) * pow_real(t, 1.0 / P.p - 1.0) * f32(P.k_d * P.k_h * P.k_w);
             acc += g / divisor * grad_x_pow;
           }

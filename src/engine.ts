@@ -117,7 +117,7 @@ export class GpuContext implements TensorOwner {
     if (!(t instanceof PoolTensor)) throw new PoolError('INVALID_OPTION', param, t, 'must be a tensor made by this engine');
     if (t.owner !== this) throw new PoolError('FOREIGN_TENSOR', param, `${t.dtype}[${t.shape.join(', ')}]`, 'belongs to another engine; upload it to this one');
     if (t.destroyed) throw new PoolError('DESTROYED_TENSOR', param, `${t.dtype}[${t.shape.join(', ')}]`, 'was destroyed and cannot be used again');
-    if (t.dtype !== dtype) throw new PoolError('INVALID_OPTION', param, t.dtype, `must be a ${dtype} tensor`);
+    if (t.dtype !== dtype) throw new PoolError('INVALID_OPTION', param, t.dtype, `must be a tensor of dtype ${dtype}`);
     return t as PoolTensor<D>;
   }
 

@@ -16,3 +16,4 @@ export {
   type LpPoolOptions,
 } from './window-spec';
 export * as reference from './reference/index';
+export { pipelineKey, cachedPipelineCount } from './pipelines';

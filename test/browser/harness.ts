@@ -1,7 +1,7 @@
 // The page the browser tests drive: one engine on a real WebGPU device, and the
 // case runners, all inside error scopes that turn any GPU error into a failure.
 import * as pool from '../../src/index';
-import { checkGoldenCase, cpuBackend, gpuBackend, type GoldenCase } from '../golden/golden-ops';
+import { checkGoldenCase, type GoldenCase } from '../golden/golden-ops';
 import type { WindowCase } from '../support/window-grid';
 import { runWindowCase } from './window-cases';
 
@@ -57,12 +57,11 @@ async function start() {
     /** Runs golden cases on the GPU in both layouts (and the CPU reference, for the same page). */
     async runGoldenCases(cases: GoldenCase[]): Promise<Record<string, string[]>> {
       const results: Record<string, string[]> = {};
-      const gpu = gpuBackend(engine);
       for (const c of cases) {
         const failures: string[] = [];
         try {
           await withErrorScope(engine.device, async () => {
-            for (const last of [false, true]) failures.push(...(await checkGoldenCase(c, gpu, last)));
+            for (const last of [false, true]) failures.push(...(await checkGoldenCase(c, engine, last)));
           });
         } catch (e) {
           failures.push(`${c.id} (gpu): ${(e as Error).message}`);
@@ -71,7 +70,6 @@ async function start() {
       }
       return results;
     },
-    cpuBackend,
   };
   (window as unknown as { harness: typeof harness }).harness = harness;
 }

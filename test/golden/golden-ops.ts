@@ -1,9 +1,11 @@
-// Golden cases (../shared/golden, format in its README) run through a backend:
-// the CPU reference or the GPU engine, in channels-first or channels-last.
-// Used by the golden runner (CPU in Node, GPU in the page) and the Node tests.
-import type { PoolEngine } from '../../src/index';
-import { dimsOf, layoutFor, relayout, shapeOf, type Dims, type Layout, type SpatialRank } from '../../src/layout';
+// Golden cases (../shared/golden, format in its README) run through the CPU
+// reference or the GPU engine, in channels-first or channels-last. Each op is one
+// entry of GOLDEN_OPS; ops the engine lacks are listed in PENDING_OPS. Used by the
+// golden runner (CPU in Node, GPU in the page) and the Node tests.
+import type { PoolEngine, PoolTensor } from '../../src/index';
+import { dimsOf, layoutFor, relayout, shapeOf, type Layout, type SpatialRank } from '../../src/layout';
 import * as reference from '../../src/reference/index';
+import type { HostTensor } from '../../src/reference/index';
 import { mismatches, type Tolerance } from '../support/compare';
 
 /** Ops the engine does not have yet: their cases count as pending. One list, here. */
@@ -22,9 +24,6 @@ export const PENDING_OPS: readonly string[] = [
   'mixedPool',
 ];
 
-export const SUPPORTED_OPS = ['maxPool', 'avgPool', 'lpPool'] as const;
-export type SupportedOp = (typeof SUPPORTED_OPS)[number];
-
 /** JSON numbers, with non-finite values written as the strings "NaN", "Infinity", "-Infinity". */
 export type GoldenNumber = number | string;
 
@@ -39,12 +38,13 @@ export interface GoldenCase {
   rank: number;
   params: Record<string, unknown>;
   input: GoldenTensor;
-  output?: GoldenTensor;
-  indices?: GoldenTensor;
-  gradOutput?: GoldenTensor;
-  gradInput?: GoldenTensor;
   tolerance?: Tolerance;
+  /** output, indices, gradOutput, gradInput, samples, outputH, outputW, gradP, … */
+  [key: string]: unknown;
 }
+
+/** Results by golden key (output, indices, gradInput, …), channels-first like the golden data. */
+export type Results = Record<string, ArrayLike<number>>;
 
 export function toNumbers(data: GoldenNumber[]): number[] {
   return data.map((v) => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : Number(v)));
@@ -56,128 +56,136 @@ export function parseGolden(text: string): { cases: GoldenCase[] } {
   return JSON.parse(safe);
 }
 
-/** The engine's options for a golden case's params. */
-export function optionsOf(c: GoldenCase): Record<string, unknown> {
-  const p = c.params;
-  const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
-  if (c.op === 'maxPool') return pick('kernel', 'stride', 'padding', 'dilation', 'ceilMode');
-  if (c.op === 'avgPool') return pick('kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride');
-  if (c.op === 'lpPool') return pick('p', 'kernel', 'stride', 'ceilMode');
-  throw new Error(`no options mapping for op ${c.op}`);
+/**
+ * Moves golden tensors into the layout under test and results back to
+ * channels-first, so every op compares against the golden data as written.
+ */
+export class LayoutBridge {
+  readonly layout: Layout;
+  constructor(readonly rank: number, readonly channelsLast: boolean) {
+    this.layout = layoutFor(rank as SpatialRank, channelsLast);
+  }
+  /** A channels-first golden [N, C, ...spatial] tensor as data and shape in the layout. */
+  in(t: GoldenTensor): { data: Float32Array; shape: number[] } {
+    const dims = dimsOf(t.shape, layoutFor(this.rank as SpatialRank, false));
+    return { data: relayout(Float32Array.from(toNumbers(t.data)), dims, false, this.channelsLast), shape: shapeOf(dims, this.layout) };
+  }
+  host(t: GoldenTensor): HostTensor {
+    const { data, shape } = this.in(t);
+    return reference.hostTensor(data, shape, this.layout);
+  }
+  gpu(engine: PoolEngine, t: GoldenTensor): PoolTensor<'float32'> {
+    const { data, shape } = this.in(t);
+    return engine.tensor(data, shape, this.layout);
+  }
+  /** Data of a [N, C, ...spatial] tensor in the layout (shape in layout order) back to channels-first. */
+  out<A extends Float32Array | Int32Array>(data: A, shape: readonly number[]): A {
+    return relayout(data, dimsOf(shape, this.layout), this.channelsLast, false);
+  }
 }
 
-interface BackendInput {
-  op: SupportedOp;
-  data: Float32Array;
-  shape: number[];
-  layout: Layout;
-  options: Record<string, unknown>;
-  gradOutput: Float32Array | null;
+/** How one golden op runs: on the CPU reference and on the GPU engine. */
+export interface GoldenOp {
+  cpu(c: GoldenCase, io: LayoutBridge): Results;
+  gpu(c: GoldenCase, io: LayoutBridge, engine: PoolEngine, keep: (t: { destroy(): void }) => void): Promise<Results>;
 }
 
-interface BackendResult {
-  output: Float32Array;
-  indices?: Int32Array;
-  gradInput?: Float32Array;
+function pick(p: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
 }
 
-export interface Backend {
-  name: string;
-  run(input: BackendInput): Promise<BackendResult>;
-}
-
-export const cpuBackend: Backend = {
-  name: 'cpu',
-  async run({ op, data, shape, layout, options, gradOutput }) {
-    const x = reference.hostTensor(data, shape, layout);
-    if (op === 'maxPool') {
-      const { output, indices } = reference.maxPool(x, options as never);
-      const gradInput = gradOutput && reference.maxPoolBackward(reference.hostTensor(gradOutput, output.shape, layout), x, indices, options as never).data;
-      return { output: output.data, indices: indices.data, gradInput: gradInput ?? undefined };
-    }
-    const fwd = op === 'avgPool' ? reference.avgPool : reference.lpPool;
-    const bwd = op === 'avgPool' ? reference.avgPoolBackward : reference.lpPoolBackward;
-    const output = fwd(x, options as never);
-    const gradInput = gradOutput && bwd(reference.hostTensor(gradOutput, output.shape, layout), x, options as never).data;
-    return { output: output.data, gradInput: gradInput ?? undefined };
-  },
-};
-
-export function gpuBackend(engine: PoolEngine): Backend {
+/** Window ops (max, avg, lp): forward, indices for max, backward. */
+function windowOp(kind: 'max' | 'avg' | 'lp', keys: string[]): GoldenOp {
   return {
-    name: 'gpu',
-    async run({ op, data, shape, layout, options, gradOutput }) {
-      const x = engine.tensor(data, shape, layout);
-      const made: { destroy(): void }[] = [x];
-      try {
-        if (op === 'maxPool') {
-          const { output, indices } = engine.maxPool(x, options as never);
-          made.push(output, indices);
-          let gradInput: Float32Array | undefined;
-          if (gradOutput) {
-            const g = engine.tensor(gradOutput, output.shape, layout);
-            const gi = engine.maxPoolBackward(g, x, indices, options as never);
-            made.push(g, gi);
-            gradInput = await gi.read();
-          }
-          return { output: await output.read(), indices: await indices.read(), gradInput };
-        }
-        const output = op === 'avgPool' ? engine.avgPool(x, options as never) : engine.lpPool(x, options as never);
-        made.push(output);
-        let gradInput: Float32Array | undefined;
-        if (gradOutput) {
-          const g = engine.tensor(gradOutput, output.shape, layout);
-          const gi = op === 'avgPool' ? engine.avgPoolBackward(g, x, options as never) : engine.lpPoolBackward(g, x, options as never);
-          made.push(g, gi);
-          gradInput = await gi.read();
-        }
-        return { output: await output.read(), gradInput };
-      } finally {
-        for (const t of made) t.destroy();
+    cpu(c, io) {
+      const o = pick(c.params, ...keys) as never;
+      const x = io.host(c.input);
+      const g = c.gradOutput as GoldenTensor | undefined;
+      if (kind === 'max') {
+        const { output, indices } = reference.maxPool(x, o);
+        const r: Results = { output: io.out(output.data, output.shape), indices: io.out(indices.data, indices.shape) };
+        if (g) r.gradInput = io.out(reference.maxPoolBackward(io.host(g), x, indices, o).data, x.shape);
+        return r;
       }
+      const fwd = kind === 'avg' ? reference.avgPool : reference.lpPool;
+      const bwd = kind === 'avg' ? reference.avgPoolBackward : reference.lpPoolBackward;
+      const output = fwd(x, o);
+      const r: Results = { output: io.out(output.data, output.shape) };
+      if (g) r.gradInput = io.out(bwd(io.host(g), x, o).data, x.shape);
+      return r;
+    },
+    async gpu(c, io, engine, keep) {
+      const o = pick(c.params, ...keys) as never;
+      const x = io.gpu(engine, c.input);
+      keep(x);
+      const g = c.gradOutput ? io.gpu(engine, c.gradOutput as GoldenTensor) : null;
+      if (g) keep(g);
+      const r: Results = {};
+      let output: PoolTensor<'float32'>;
+      let gradInput: PoolTensor<'float32'> | null = null;
+      if (kind === 'max') {
+        const m = engine.maxPool(x, o);
+        keep(m.indices);
+        output = m.output;
+        r.indices = io.out(await m.indices.read(), m.indices.shape);
+        if (g) gradInput = engine.maxPoolBackward(g, x, m.indices, o);
+      } else {
+        output = kind === 'avg' ? engine.avgPool(x, o) : engine.lpPool(x, o);
+        if (g) gradInput = kind === 'avg' ? engine.avgPoolBackward(g, x, o) : engine.lpPoolBackward(g, x, o);
+      }
+      keep(output);
+      r.output = io.out(await output.read(), output.shape);
+      if (gradInput) {
+        keep(gradInput);
+        r.gradInput = io.out(await gradInput.read(), x.shape);
+      }
+      return r;
     },
   };
 }
 
-function toLayout(t: GoldenTensor, rank: number, channelsLast: boolean): { data: Float32Array; shape: number[]; dims: Dims; layout: Layout } {
-  const layout = layoutFor(rank as SpatialRank, channelsLast);
-  const dims = dimsOf(t.shape, layoutFor(rank as SpatialRank, false));
-  return { data: relayout(Float32Array.from(toNumbers(t.data)), dims, false, channelsLast), shape: shapeOf(dims, layout), dims, layout };
-}
+export const GOLDEN_OPS: Record<string, GoldenOp> = {
+  maxPool: windowOp('max', ['kernel', 'stride', 'padding', 'dilation', 'ceilMode']),
+  avgPool: windowOp('avg', ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']),
+  lpPool: windowOp('lp', ['p', 'kernel', 'stride', 'ceilMode']),
+};
 
+export const SUPPORTED_OPS = Object.keys(GOLDEN_OPS);
+
+/** Golden keys that are results to compare (the rest are inputs or metadata). */
+const RESULT_KEYS = ['output', 'indices', 'gradInput', 'outputH', 'outputW', 'gradP'];
 const DEFAULT_TOLERANCE: Tolerance = { abs: 1e-5, rel: 1e-4 };
+
+export type Backend = 'cpu' | PoolEngine;
 
 /** Runs one golden case on a backend in one layout; returns its failures (empty: passed). */
 export async function checkGoldenCase(c: GoldenCase, backend: Backend, channelsLast: boolean): Promise<string[]> {
-  if (!(SUPPORTED_OPS as readonly string[]).includes(c.op)) return [`${c.id}: op ${c.op} is not supported`];
-  const where = `${c.id} (${backend.name}, ${channelsLast ? 'channels-last' : 'channels-first'})`;
+  const op = GOLDEN_OPS[c.op];
+  if (!op) return [`${c.id}: op ${c.op} is not supported`];
+  const where = `${c.id} (${backend === 'cpu' ? 'cpu' : 'gpu'}, ${channelsLast ? 'channels-last' : 'channels-first'})`;
+  const made: { destroy(): void }[] = [];
   try {
-    const x = toLayout(c.input, c.rank, channelsLast);
-    const want = c.output && toLayout(c.output, c.rank, channelsLast);
-    const gradOut = c.gradOutput ? toLayout(c.gradOutput, c.rank, channelsLast) : null;
-    const result = await backend.run({
-      op: c.op as SupportedOp,
-      data: x.data,
-      shape: x.shape,
-      layout: x.layout,
-      options: optionsOf(c),
-      gradOutput: gradOut ? gradOut.data : null,
-    });
+    const io = new LayoutBridge(c.rank, channelsLast);
+    const got = backend === 'cpu' ? op.cpu(c, io) : await op.gpu(c, io, backend, (t) => made.push(t));
     const tol = c.tolerance ?? DEFAULT_TOLERANCE;
     const failures: string[] = [];
-    if (want) failures.push(...mismatches('output', result.output, want.data, tol, want.dims, channelsLast));
-    if (c.indices && want) {
-      const idx = toLayout(c.indices, c.rank, channelsLast);
-      if (!result.indices) failures.push('indices: none returned');
-      else failures.push(...mismatches('indices', result.indices, idx.data, { abs: 0, rel: 0 }, want.dims, channelsLast));
-    }
-    if (c.gradInput) {
-      const gi = toLayout(c.gradInput, c.rank, channelsLast);
-      if (!result.gradInput) failures.push('gradInput: none returned');
-      else failures.push(...mismatches('gradInput', result.gradInput, gi.data, tol, gi.dims, channelsLast));
+    for (const key of RESULT_KEYS) {
+      const want = c[key] as GoldenTensor | number | undefined;
+      if (want === undefined) continue;
+      const wantT: GoldenTensor = typeof want === 'number' ? { shape: [1], data: [want] } : want;
+      const result = got[key];
+      if (!result) {
+        failures.push(`${key}: none returned`);
+        continue;
+      }
+      const exact = key === 'indices' ? { abs: 0, rel: 0 } : tol;
+      const dims = wantT.shape.length >= 3 ? dimsOf(wantT.shape, layoutFor((wantT.shape.length - 2) as SpatialRank, false)) : { batch: 1, channels: 1, spatial: [toNumbers(wantT.data).length] };
+      failures.push(...mismatches(key, result, toNumbers(wantT.data), exact, dims, false));
     }
     return failures.map((f) => `${where}: ${f}`);
   } catch (e) {
     return [`${where}: threw ${(e as Error).stack ?? e}`];
+  } finally {
+    for (const t of made) t.destroy();
   }
 }

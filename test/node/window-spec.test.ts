@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { PoolError } from '../../src/errors';
+import { pooledSize, samePadding, windowSpec, avgDivisor } from '../../src/window-spec';
+import { hostTensor } from '../../src/reference/host-tensor';
+import * as reference from '../../src/reference/index';
+import { dimsOf, relayout, shapeOf } from '../../src/layout';
+
+describe('output size (PyTorch formula)', () => {
+  it.each([
+    // in, k, s, d, pad, ceil, want
+    [17, 3, 2, 1, 1, false, 9],
+    [23, 4, 3, 2, 2, true, 8],
+    [10, 3, 2, 1, 1, true, 6],
+    [9, 3, 2, 1, 1, true, 5],
+    [13, 5, 3, 1, 2, true, 5],
+    [5, 2, 2, 1, 0, false, 2],
+    [5, 2, 2, 1, 0, true, 3],
+    // ceil mode drops a last window that would start in the right padding
+    [6, 2, 2, 1, 1, true, 4],
+  ])('in=%i k=%i s=%i d=%i p=%i ceil=%s -> %i', (input, k, s, d, p, ceil, want) => {
+    expect(pooledSize(input, k, s, d, p, p, ceil)).toBe(want);
+  });
+
+  it('TensorFlow SAME padding puts the odd cell after', () => {
+    expect(samePadding(9, 3, 2, 1)).toEqual([1, 1]);
+    expect(samePadding(10, 3, 2, 1)).toEqual([0, 1]);
+    expect(samePadding(13, 4, 3, 1)).toEqual([1, 2]);
+    expect(samePadding(6, 2, 2, 1)).toEqual([0, 0]);
+    const spec = windowSpec('max', [9, 10], { kernel: 3, stride: 2, padding: 'same' });
+    expect(spec.outputSpatial).toEqual([5, 5]);
+    expect(spec.padBefore).toEqual([1, 0]);
+    expect(spec.padAfter).toEqual([1, 1]);
+  });
+
+  it('normalizes every padding form', () => {
+    const s = (padding: unknown) => windowSpec('avg', [8, 8], { kernel: 3, padding } as never);
+    expect(s(1).padBefore).toEqual([1, 1]);
+    expect(s([1, 0]).padAfter).toEqual([1, 0]);
+    expect(s([[0, 1], [1, 0]]).padBefore).toEqual([0, 1]);
+    expect(s([[0, 1], [1, 0]]).padAfter).toEqual([1, 0]);
+    expect(s('valid').padBefore).toEqual([0, 0]);
+  });
+
+  it('average divisor follows PyTorch: padding counts, the ceil overhang does not', () => {
+    const spec = windowSpec('avg', [10], { kernel: 3, stride: 2, padding: 1, ceilMode: true });
+    expect(spec.outputSpatial).toEqual([6]);
+    expect(avgDivisor(spec, [-1])).toBe(3); // includes one padding cell
+    expect(avgDivisor(spec, [9])).toBe(2); // window [9, 12) clipped at 10 + 1
+    const excl = windowSpec('avg', [10], { kernel: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false });
+    expect(avgDivisor(excl, [-1])).toBe(2);
+    expect(avgDivisor(excl, [9])).toBe(1);
+  });
+
+  it("under 'same' or asymmetric padding, average excludes padding unless told", () => {
+    expect(windowSpec('avg', [9], { kernel: 3, stride: 2, padding: 'same' }).countIncludePad).toBe(false);
+    expect(windowSpec('avg', [9], { kernel: 3, padding: [[0, 1]] }).countIncludePad).toBe(false);
+    expect(windowSpec('avg', [9], { kernel: 3, padding: [[0, 1]], countIncludePad: true }).countIncludePad).toBe(true);
+    expect(windowSpec('avg', [9], { kernel: 3, padding: 1 }).countIncludePad).toBe(true);
+  });
+});
+
+/** Every bad input of the foundation, with the code it must raise and what the message must name. */
+const BAD: [string, () => unknown, string, string][] = [
+  ['wrong rank', () => hostTensor(new Float32Array(4), [2, 2]), 'INVALID_RANK', 'shape'],
+  ['rank does not fit the layout', () => hostTensor(new Float32Array(8), [1, 2, 2, 2], 'NCW'), 'INVALID_RANK', 'shape'],
+  ['data length', () => hostTensor(new Float32Array(5), [1, 1, 2, 2]), 'DATA_LENGTH', 'data.length'],
+  ['non-integer shape', () => hostTensor(new Float32Array(4), [1, 1, 2.5, 2]), 'INVALID_SHAPE', 'shape'],
+  ['unknown layout', () => hostTensor(new Float32Array(4), [1, 1, 2, 2], 'NCHWX' as never), 'INVALID_LAYOUT', 'layout'],
+  ['kernel 0', () => windowSpec('max', [8, 8], { kernel: 0 }), 'INVALID_KERNEL', 'kernel'],
+  ['kernel 1.5', () => windowSpec('max', [8, 8], { kernel: 1.5 }), 'INVALID_KERNEL', 'kernel'],
+  ['kernel of the wrong length', () => windowSpec('max', [8, 8], { kernel: [2, 2, 2] }), 'INVALID_OPTION', 'kernel'],
+  ['stride 0', () => windowSpec('max', [8, 8], { kernel: 2, stride: 0 }), 'INVALID_STRIDE', 'stride'],
+  ['stride -1', () => windowSpec('avg', [8, 8], { kernel: 2, stride: [1, -1] }), 'INVALID_STRIDE', 'stride'],
+  ['dilation 0', () => windowSpec('max', [8, 8], { kernel: 2, dilation: 0 }), 'INVALID_DILATION', 'dilation'],
+  ['padding over half the kernel', () => windowSpec('max', [8, 8], { kernel: 3, padding: 2 }), 'INVALID_PADDING', 'padding'],
+  ['padding over half the dilated kernel', () => windowSpec('max', [8, 8], { kernel: 2, dilation: 2, padding: 2 }), 'INVALID_PADDING', 'padding'],
+  ['negative padding', () => windowSpec('avg', [8, 8], { kernel: 3, padding: -1 }), 'INVALID_PADDING', 'padding'],
+  ['unknown padding word', () => windowSpec('avg', [8, 8], { kernel: 3, padding: 'full' as never }), 'INVALID_PADDING', 'padding'],
+  ['empty output', () => windowSpec('max', [3, 3], { kernel: 5 }), 'EMPTY_OUTPUT', 'kernel'],
+  ['a window of padding only', () => windowSpec('max', [2], { kernel: 2, dilation: 3, padding: 1, stride: 1 }), 'EMPTY_WINDOW', 'dilation'],
+  ['unknown mode', () => windowSpec('median' as never, [8], { kernel: 2 }), 'INVALID_MODE', 'mode'],
+  ['NaN kernel', () => windowSpec('max', [8], { kernel: NaN }), 'NOT_FINITE', 'kernel'],
+  ['Infinity stride', () => windowSpec('max', [8], { kernel: 2, stride: Infinity }), 'NOT_FINITE', 'stride'],
+  ['NaN p', () => windowSpec('lp', [8], { kernel: 2, p: NaN }), 'NOT_FINITE', 'p'],
+  ['p = 0', () => windowSpec('lp', [8], { kernel: 2, p: 0 }), 'INVALID_P', 'p'],
+  ['p < 0', () => windowSpec('lp', [8], { kernel: 2, p: -2 }), 'INVALID_P', 'p'],
+  ['lp padding', () => windowSpec('lp', [8], { kernel: 2, p: 2, padding: 1 } as never), 'INVALID_OPTION', 'padding'],
+  ['dilation on average', () => windowSpec('avg', [8], { kernel: 2, dilation: 2 } as never), 'INVALID_OPTION', 'dilation'],
+  ['divisorOverride 0', () => windowSpec('avg', [8], { kernel: 2, divisorOverride: 0 }), 'INVALID_OPTION', 'divisorOverride'],
+  ['ceilMode not boolean', () => windowSpec('max', [8], { kernel: 2, ceilMode: 1 as never }), 'INVALID_OPTION', 'ceilMode'],
+];
+
+describe('bad input gets a typed error naming the parameter, its value and the rule', () => {
+  it.each(BAD)('%s', (_, call, code, param) => {
+    let caught: unknown;
+    try {
+      call();
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(PoolError);
+    const err = caught as PoolError;
+    expect(err.code).toBe(code);
+    expect(err.param).toBe(param);
+    expect(err.message.startsWith(`${param} = `)).toBe(true);
+    expect(err.message).toMatch(/: \w/);
+  });
+
+  it('gradient shapes are checked against the forward output', () => {
+    const x = hostTensor(new Float32Array(16), [1, 1, 4, 4]);
+    const g = hostTensor(new Float32Array(9), [1, 1, 3, 3]);
+    expect(() => reference.avgPoolBackward(g, x, { kernel: 2 })).toThrow(/gradOutput.shape = \[1, 1, 3, 3\]: must be the forward output's shape \[1, 1, 2, 2\]/);
+  });
+});
+
+describe('layouts', () => {
+  it('relayout round-trips and keeps logical coordinates', () => {
+    const dims = dimsOf([2, 3, 4, 5], 'NCHW');
+    const data = Float32Array.from({ length: 120 }, (_, i) => i);
+    const last = relayout(data, dims, false, true);
+    expect(shapeOf(dims, 'NHWC')).toEqual([2, 4, 5, 3]);
+    // element n=1, c=2, h=3, w=4
+    expect(last[((1 * 4 + 3) * 5 + 4) * 3 + 2]).toBe(data[((1 * 3 + 2) * 4 + 3) * 5 + 4]);
+    expect(relayout(last, dims, true, false)).toEqual(data);
+  });
+});
