@@ -30,7 +30,8 @@ export async function launchBrowser() {
 
 /**
  * Opens `path` (default: the test harness page) and waits until it sets
- * `window.harnessReady`. Console errors and page errors are collected in `errors`.
+ * `window.harnessReady` (true, or an error message). Console errors and page
+ * errors are collected in `errors`.
  */
 export async function openPage(path = '/test/browser/harness.html') {
   const { server, url } = await startServer();
