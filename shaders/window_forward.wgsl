@@ -29,17 +29,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var found = false;
   var saw_nan = false;
   var sum = 0.0;
-  for (var kd = 0u; kd < P.k_d; kd++) {
-    let d = start.x + i32(kd * P.dil_d);
-    if (d < 0 || d >= i32(P.in_d)) { continue; }
-    for (var kh = 0u; kh < P.k_h; kh++) {
-      let h = start.y + i32(kh * P.dil_h);
-      if (h < 0 || h >= i32(P.in_h)) { continue; }
-      for (var kw = 0u; kw < P.k_w; kw++) {
-        let w = start.z + i32(kw * P.dil_w);
-        if (w < 0 || w >= i32(P.in_w)) { continue; }
-        let s = (u32(d) * P.in_h + u32(h)) * P.in_w + u32(w);
-        let v = x[offset_of(n, c, s, P.channels, in_plane())];
+  let plane = in_plane();
+  // Element (n, c, s) sits at base + s * step in either layout.
+  let base = offset_of(n, c, 0u, P.channels, plane);
+  let step = select(1u, P.channels, CHANNELS_LAST);
+  let lo = tap_lo(start);
+  let hi = tap_hi(start);
+  for (var kd = lo.x; kd < hi.x; kd++) {
+    let d = u32(start.x + i32(kd * P.dil_d));
+    for (var kh = lo.y; kh < hi.y; kh++) {
+      let dh = d * P.in_h + u32(start.y + i32(kh * P.dil_h));
+      for (var kw = lo.z; kw < hi.z; kw++) {
+        let s = dh * P.in_w + u32(start.z + i32(kw * P.dil_w));
+        let v = x[base + s * step];
         if (MODE == 0u) {
           // PyTorch: `val > maxval || isnan(val)`: the first maximum wins, a NaN
           // always takes over (so the last NaN is reported), padding never wins.

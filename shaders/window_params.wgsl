@@ -64,6 +64,21 @@ fn window_start(out_s: u32) -> vec3<i32> {
     - vec3<i32>(P.pad_d, P.pad_h, P.pad_w);
 }
 
+// First and one-past-last kernel tap per dimension that lands inside the input,
+// so the tap loops need no bounds test.
+fn tap_lo(start: vec3<i32>) -> vec3<u32> {
+  let dil = vec3<i32>(i32(P.dil_d), i32(P.dil_h), i32(P.dil_w));
+  // ceil(-start / dil) where start < 0
+  return vec3<u32>(max((-start + dil - vec3<i32>(1)) / dil, vec3<i32>(0)));
+}
+fn tap_hi(start: vec3<i32>) -> vec3<u32> {
+  let dil = vec3<i32>(i32(P.dil_d), i32(P.dil_h), i32(P.dil_w));
+  let size = vec3<i32>(i32(P.in_d), i32(P.in_h), i32(P.in_w));
+  let k = vec3<i32>(i32(P.k_d), i32(P.k_h), i32(P.k_w));
+  // taps t with start + t * dil < size: t < ceil((size - start) / dil)
+  return vec3<u32>(clamp((size - start + dil - vec3<i32>(1)) / dil, vec3<i32>(0), k));
+}
+
 // Sum of x^p over the real elements of the window (lp forward and backward).
 fn lp_window_sum(n: u32, c: u32, start: vec3<i32>) -> f32 {
   var sum = 0.0;

@@ -7,13 +7,15 @@ import { BROWSER_ARGS, findBrowser } from './find-browser.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function startServer() {
+/** A Vite dev server on a free loopback port; `prebundle` lists CommonJS-laden packages the page imports. */
+export async function startServer(prebundle = []) {
   const server = await createServer({
     root,
     configFile: false,
     logLevel: 'error',
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
-    optimizeDeps: { noDiscovery: true, include: [] },
+    // No discovery: a dependency found late would reload the page mid-test.
+    optimizeDeps: { noDiscovery: true, include: prebundle },
   });
   await server.listen();
   const address = server.httpServer.address();
@@ -33,8 +35,8 @@ export async function launchBrowser() {
  * `window.harnessReady` (true, or an error message). Console errors and page
  * errors are collected in `errors`.
  */
-export async function openPage(path = '/test/browser/harness.html') {
-  const { server, url } = await startServer();
+export async function openPage(path = '/test/browser/harness.html', prebundle = []) {
+  const { server, url } = await startServer(prebundle);
   let browser;
   try {
     browser = await launchBrowser();

@@ -1,0 +1,30 @@
+// The benchmark in the page: one device for our engine and TF.js's WebGPU backend.
+import { createPoolEngine } from '../../src/index';
+import { runSuite, type RunOptions } from './suite';
+import { tfOnDevice } from './tf-shared-device';
+
+async function start() {
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter');
+  const device = await adapter.requestDevice({
+    label: 'bench.device',
+    requiredLimits: {
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    },
+  });
+  const engine = await createPoolEngine({ device });
+  const tf = await tfOnDevice(device, adapter.info);
+  const i = adapter.info;
+  const description = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.replace(/\s+/g, ' ').trim() + ` — ${navigator.userAgent}`;
+  (window as any).bench = {
+    tf,
+    engine,
+    run: (options: RunOptions) => runSuite(engine, tf, description, { ...options, log: (l: string) => console.log(`bench: ${l}`) }),
+  };
+}
+
+start().then(
+  () => ((window as any).harnessReady = true),
+  (e) => ((window as any).harnessReady = String(e?.stack ?? e)),
+);
