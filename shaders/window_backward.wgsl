@@ -9,12 +9,22 @@
 @group(0) @binding(3) var<storage, read> x: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grad_in: array<f32>;
 
-// Output coordinate along one dimension whose tap k covers input position `pos`, or -1.
-fn covering(pos: i32, pad: i32, k: u32, dil: u32, stride: u32, out_size: u32) -> i32 {
-  let t = pos + pad - i32(k * dil);
-  if (t < 0 || t % i32(stride) != 0) { return -1; }
-  let o = t / i32(stride);
-  return select(-1, o, o < i32(out_size));
+// Outputs along one dimension whose window covers input position `pos`:
+// o * stride - pad <= pos <= o * stride - pad + (k - 1) * dil, clipped to [0, out).
+// Returns [first, last + 1); a tap lands on `pos` only where (pos + pad - o * stride)
+// is a multiple of the dilation (checked by the caller).
+fn covering_range(pos: i32, pad: i32, k: u32, dil: u32, stride: u32, out_size: u32) -> vec2<i32> {
+  let t = pos + pad;
+  let reach = i32((k - 1u) * dil);
+  let s = i32(stride);
+  let first = max((t - reach + s - 1) / s, 0);
+  let lo = select(first, 0, t - reach < 0);
+  let hi = min(t / s + 1, i32(out_size));
+  return vec2<i32>(lo, select(hi, lo, t < 0));
+}
+
+fn hits(pos: i32, pad: i32, o: i32, dil: u32, stride: u32) -> bool {
+  return (pos + pad - o * i32(stride)) % i32(dil) == 0;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -37,17 +47,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
 
   var acc = 0.0;
-  for (var kd = 0u; kd < P.k_d; kd++) {
-    let od = covering(d, P.pad_d, kd, P.dil_d, P.stride_d, P.out_d);
-    if (od < 0) { continue; }
-    for (var kh = 0u; kh < P.k_h; kh++) {
-      let oh = covering(h, P.pad_h, kh, P.dil_h, P.stride_h, P.out_h);
-      if (oh < 0) { continue; }
-      for (var kw = 0u; kw < P.k_w; kw++) {
-        let ow = covering(w, P.pad_w, kw, P.dil_w, P.stride_w, P.out_w);
-        if (ow < 0) { continue; }
+  let rd = covering_range(d, P.pad_d, P.k_d, P.dil_d, P.stride_d, P.out_d);
+  let rh = covering_range(h, P.pad_h, P.k_h, P.dil_h, P.stride_h, P.out_h);
+  let rw = covering_range(w, P.pad_w, P.k_w, P.dil_w, P.stride_w, P.out_w);
+  let base = offset_of(n, c, 0u, P.channels, out_plane());
+  let step = select(1u, P.channels, CHANNELS_LAST);
+  for (var od = rd.x; od < rd.y; od++) {
+    if (!hits(d, P.pad_d, od, P.dil_d, P.stride_d)) { continue; }
+    for (var oh = rh.x; oh < rh.y; oh++) {
+      if (!hits(h, P.pad_h, oh, P.dil_h, P.stride_h)) { continue; }
+      for (var ow = rw.x; ow < rw.y; ow++) {
+        if (!hits(w, P.pad_w, ow, P.dil_w, P.stride_w)) { continue; }
         let s_out = (u32(od) * P.out_h + u32(oh)) * P.out_w + u32(ow);
-        let o = offset_of(n, c, s_out, P.channels, out_plane());
+        let o = base + s_out * step;
         if (MODE == 0u) {
           if (saved_indices[o] == s_in) { acc += grad_out[o]; }
         } else if (MODE == 1u) {

@@ -166,7 +166,7 @@ function globalEntry(id: string, pass: 'forward' | 'backward', shape: number[]):
       if (typeof fwd === 'string') return fwd;
       if (typeof bwd === 'string') return bwd;
       const tf = ctx.tf?.tf;
-      const [n, c] = [shape[0], shape[1]];
+      const [n, c] = [ctx.shape[0], ctx.shape[1]];
       const plane = ctx.x.size / (n * c);
       const out = outputsOf(fwd(ctx.x));
       const outShape = (out[0] as any).shape as number[];
@@ -314,7 +314,7 @@ async function timeGpu(run: () => Disposable[], sync: () => Promise<void>, sampl
   dispose(run());
   await sync();
   const once = Math.max(performance.now() - t0, 0.01);
-  const reps = Math.max(2, Math.min(100, Math.round(targetMs / once)));
+  const reps = Math.max(1, Math.min(100, Math.round(targetMs / once)));
   const times: number[] = [];
   for (let s = 0; s < samples; s++) {
     t0 = performance.now();
@@ -384,13 +384,16 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
   for (const entry of entries) {
     for (const layout of entry.layouts) {
       const channelsLast = layout.endsWith('C');
-      const dimsCF = dimsOf(entry.shape, (['NCW', 'NCHW', 'NCDHW'] as Layout[])[entry.shape.length - 3]);
-      const layoutShape = channelsLast ? [dimsCF.batch, ...dimsCF.spatial, dimsCF.channels] : entry.shape;
-      const data = relayout(randomData(entry.shape.reduce((a, b) => a * b, 1), 3), dimsCF, false, channelsLast);
+      // --quick pools one batch item where the suite has several, to stay within minutes on a software adapter.
+      const shape = options.quick ? [1, ...entry.shape.slice(1)] : entry.shape;
+      const dimsCF = dimsOf(shape, (['NCW', 'NCHW', 'NCDHW'] as Layout[])[entry.shape.length - 3]);
+      const layoutShape = channelsLast ? [dimsCF.batch, ...dimsCF.spatial, dimsCF.channels] : shape;
+      const data = relayout(randomData(shape.reduce((a, b) => a * b, 1), 3), dimsCF, false, channelsLast);
       const x = engine.tensor(data, layoutShape, layout);
       const tx = tf && channelsLast ? tf.tf.tensor(data, layoutShape) : null;
-      const ctx: Ctx = { engine, tf, layout, shape: entry.shape, channelsLast, x, hx: reference.hostTensor(data, layoutShape, layout), tx, data, layoutShape };
-      const label = `${entry.id} ${layout} ${entry.pass}`;
+      const ctx: Ctx = { engine, tf, layout, shape, channelsLast, x, hx: reference.hostTensor(data, layoutShape, layout), tx, data, layoutShape };
+      const id = shape[0] === entry.shape[0] ? entry.id : `${entry.id} (quick: N=1)`;
+      const label = `${id} ${layout} ${entry.pass}`;
       try {
         const prepared = entry.prepare(ctx);
         if (typeof prepared === 'string') {
@@ -413,7 +416,7 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
         const cpuMs = await timeCpu(prepared.cpu, options.quick ? 1 : 3);
         dispose(prepared.cleanup);
         const gbps = prepared.bytes / (oursMs * 1e6);
-        const row: BenchRow = { id: entry.id, op: entry.op, pass: entry.pass, layout, shape: layoutShape, oursMs, tfMs, tfNote, cpuMs, bytes: prepared.bytes, gbps, ofCopy: gbps / copyGBps };
+        const row: BenchRow = { id, op: entry.op, pass: entry.pass, layout, shape: layoutShape, oursMs, tfMs, tfNote, cpuMs, bytes: prepared.bytes, gbps, ofCopy: gbps / copyGBps };
         rows.push(row);
         log(`${label}: ours ${oursMs.toFixed(3)} ms, TF.js ${tfMs === null ? '-' : tfMs.toFixed(3) + ' ms'}, CPU ${cpuMs.toFixed(1)} ms`);
       } finally {

@@ -27,7 +27,8 @@ export async function launchBrowser() {
   if (!executablePath) {
     throw new Error('No Chrome or Chromium found: install one (Debian: apt-get install chromium) or set PUPPETEER_EXECUTABLE_PATH');
   }
-  return puppeteer.launch({ executablePath, headless: true, args: BROWSER_ARGS });
+  // A long protocol timeout: one evaluate call may run a whole benchmark suite.
+  return puppeteer.launch({ executablePath, headless: true, args: BROWSER_ARGS, protocolTimeout: 60 * 60_000 });
 }
 
 /**
