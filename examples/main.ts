@@ -97,6 +97,8 @@ async function run(engine: PoolEngine): Promise<void> {
 
 createPoolEngine()
   .then(async (engine) => {
+    // Any GPU error the engine did not expect goes to the console, where the page's test looks.
+    engine.device.addEventListener('uncapturederror', (e) => console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
     status.textContent = 'Running on WebGPU…';
     await run(engine);
     status.textContent = 'Done: GPU results match the CPU reference.';
