@@ -40,12 +40,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let h = i32((s_in / P.in_w) % P.in_h);
   let d = i32(s_in / (P.in_w * P.in_h));
 
-  var grad_x_pow = 0.0;
-  if (MODE == 2u) {
-    // d/dx of x^p, the part every covering window shares.
-    grad_x_pow = P.p * pow_real(x[i], P.p - 1.0);
-  }
-
   var acc = 0.0;
   let rd = covering_range(d, P.pad_d, P.k_d, P.dil_d, P.stride_d, P.out_d);
   let rh = covering_range(h, P.pad_h, P.k_h, P.dil_h, P.stride_h, P.out_h);
@@ -65,14 +59,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         } else if (MODE == 1u) {
           acc += grad_out[o] / avg_divisor(window_start(s_out));
         } else {
-          // out = T^(1/p) with T = avg(x^p) * prod(kernel); PyTorch's chain rule
-          // order, and no gradient where T = 0 (its relu mask).
-          let start = window_start(s_out);
-          let divisor = avg_divisor(start);
-          let t = lp_window_sum(n, c, start) / divisor * f32(P.k_d * P.k_h * P.k_w);
-          if (is_nan(t) || t != 0.0) {
-            let g = grad_out[o] * (1.0 / P.p) * pow_real(t, 1.0 / P.p - 1.0) * f32(P.k_d * P.k_h * P.k_w);
-            acc += g / divisor * grad_x_pow;
+          // d out / d x_i = t^(1/p - 1) * prod(kernel) / divisor * (x_i / scale)^(p - 1),
+          // in the scaled form of lp_window; no gradient where t = 0 (PyTorch's relu mask).
+          let win = lp_window(n, c, window_start(s_out));
+          if (is_nan(win.t) || win.t != 0.0) {
+            let cells = f32(P.k_d * P.k_h * P.k_w);
+            acc += grad_out[o] * pow_real(win.t, 1.0 / P.p - 1.0) * cells / win.divisor * pow_real(x[i] / win.scale, P.p - 1.0);
           }
         }
       }

@@ -18,9 +18,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let start = window_start(at.z);
 
   if (MODE == 2u) {
-    // Same order of operations as PyTorch: avg, times the kernel size, then the root.
-    let t = lp_window_sum(n, c, start) / avg_divisor(start) * f32(P.k_d * P.k_h * P.k_w);
-    y[i] = pow_real(t, 1.0 / P.p);
+    let win = lp_window(n, c, start);
+    y[i] = win.scale * pow_real(win.t, 1.0 / P.p);
     return;
   }
 

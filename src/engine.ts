@@ -68,6 +68,24 @@ export class GpuContext implements TensorOwner {
     return { buffers: this.#live.size, bytes };
   }
 
+  /** The largest tensor, in bytes, that one storage binding of this device can hold. */
+  get maxTensorBytes(): number {
+    return Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+  }
+
+  /**
+   * Checks, before anything is allocated, that every tensor an op will create fits
+   * in one storage binding; raises TOO_LARGE naming the limit and the size.
+   */
+  checkFits(param: string, ...shapes: (readonly number[])[]): void {
+    for (const shape of shapes) {
+      const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+      if (bytes > this.maxTensorBytes) {
+        throw new PoolError('TOO_LARGE', param, shape, `needs ${bytes} bytes, more than this device's storage binding limit of ${this.maxTensorBytes} bytes (maxStorageBufferBindingSize); split the batch or channels`);
+      }
+    }
+  }
+
   createBuffer(byteLength: number, label: string, data?: ArrayBufferView): GPUBuffer {
     const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
     const buffer = this.device.createBuffer({
@@ -100,6 +118,7 @@ export class GpuContext implements TensorOwner {
 
   /** A new tensor of `shape` in `layout`, uninitialized (every op writes all of its output). */
   empty<D extends DType>(shape: readonly number[], layout: Layout, dtype: D, label: string): PoolTensor<D> {
+    this.checkFits('output', shape);
     const size = shape.reduce((a, b) => a * b, 1);
     return this.makeTensor(this.createBuffer(size * 4, label), shape, layout, dtype);
   }
@@ -107,6 +126,7 @@ export class GpuContext implements TensorOwner {
   upload(data: Float32Array | Int32Array, shape: readonly number[], layout: unknown): PoolTensor<DType> {
     this.checkAlive();
     const resolved = checkTensorData(data, shape, layout);
+    this.checkFits('shape', shape);
     const size = shape.reduce((a, b) => a * b, 1);
     const dtype: DType = data instanceof Int32Array ? 'int32' : 'float32';
     return this.makeTensor(this.createBuffer(size * 4, `tensor[${shape.join('x')}]`, data), shape, resolved, dtype);
@@ -159,7 +179,14 @@ export class GpuContext implements TensorOwner {
       const encoder = this.device.createCommandEncoder({ label: `${this.label}.readback.encoder` });
       encoder.copyBufferToBuffer(buffer, 0, staging, 0, Math.max(4, byteLength));
       this.device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
+      try {
+        await staging.mapAsync(GPUMapMode.READ);
+      } catch (e) {
+        // A lost device rejects the map; say so in the library's terms.
+        const info = await Promise.race([this.lost, new Promise<null>((r) => setTimeout(() => r(null), 0))]);
+        if (info) this.checkAlive();
+        throw e;
+      }
       return staging.getMappedRange(0, byteLength).slice(0);
     } finally {
       staging.destroy();

@@ -19,6 +19,7 @@ export type PoolErrorCode =
   | 'FOREIGN_TENSOR'
   | 'DESTROYED_ENGINE'
   | 'DEVICE_LOST'
+  | 'TOO_LARGE'
   | 'NO_WEBGPU';
 
 /**

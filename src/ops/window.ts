@@ -30,6 +30,7 @@ export function windowForward(
   spec: WindowSpec,
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
   const shape = outputShape(x, spec);
+  ctx.checkFits('output', shape);
   const total = sizeOf({ ...x.dims, spatial: spec.outputSpatial });
   const output = ctx.empty(shape, x.layout, 'float32', `${spec.mode}Pool.output`);
   const indices = spec.mode === 'max' ? ctx.empty(shape, x.layout, 'int32', 'maxPool.indices') : null;

@@ -136,16 +136,22 @@ export function avgPoolBackward(gradOutput: HostTensor, x: HostTensor, options: 
 }
 
 /**
- * PyTorch computes LPPool as T = avg_pool(x^p) · prod(kernel), out = T^(1/p); T
- * equals Σ x^p except in a ceil-mode window clipped at the edge, where the
- * average's divisor is the clipped count.
+ * One power-average window as PyTorch defines LPPool: out = T^(1/p) with
+ * T = avg_pool(x^p) · prod(kernel), which is Σ x^p except in a ceil-mode window
+ * clipped at the edge (the average's divisor is then the clipped count). Written
+ * as out = scale · t^(1/p), scale being the window's largest magnitude and
+ * t = T / scale^p, so that 1e30 does not overflow where the result does not; a
+ * window whose largest magnitude is 0, infinite or NaN uses the direct formula.
  */
-function lpWindowSum(x: HostTensor, cl: boolean, spec: WindowSpec, w: Window): { t: number; divisor: number; cells: number } {
+function lpWindow(x: HostTensor, cl: boolean, spec: WindowSpec, w: Window): { scale: number; t: number; divisor: number; cells: number } {
+  const values = w.taps.map((s) => x.data[offsetOf(x.dims, cl, w.n, w.c, s)]);
+  let scale = Math.max(0, ...values.map(Math.abs));
+  if (!(scale > 0 && scale < Infinity)) scale = 1; // NaN, 0 or ∞: direct formula
   let sum = 0;
-  for (const s of w.taps) sum += powReal(x.data[offsetOf(x.dims, cl, w.n, w.c, s)], spec.p);
+  for (const v of values) sum += powReal(v / scale, spec.p);
   const divisor = avgDivisor(spec, w.starts);
   const cells = spec.kernel.reduce((a, b) => a * b, 1);
-  return { t: (sum / divisor) * cells, divisor, cells };
+  return { scale, t: (sum / divisor) * cells, divisor, cells };
 }
 
 export function lpPool(x: HostTensor, options: LpPoolOptions): HostTensor {
@@ -153,7 +159,8 @@ export function lpPool(x: HostTensor, options: LpPoolOptions): HostTensor {
   const cl = layoutInfo(x.layout).channelsLast;
   const output = outputOf(x, spec);
   for (const w of windows(spec, x.dims, cl)) {
-    output.data[w.out] = powReal(lpWindowSum(x, cl, spec, w).t, 1 / spec.p);
+    const { scale, t } = lpWindow(x, cl, spec, w);
+    output.data[w.out] = scale * powReal(t, 1 / spec.p);
   }
   return output;
 }
@@ -164,12 +171,13 @@ export function lpPoolBackward(gradOutput: HostTensor, x: HostTensor, options: L
   const cl = layoutInfo(x.layout).channelsLast;
   const grad = new Float64Array(x.data.length);
   for (const w of windows(spec, x.dims, cl)) {
-    const { t, divisor, cells } = lpWindowSum(x, cl, spec, w);
+    const { scale, t, divisor, cells } = lpWindow(x, cl, spec, w);
     if (t === 0) continue; // PyTorch's relu mask: no gradient through an all-zero window
-    const g = ((gradOutput.data[w.out] / spec.p) * powReal(t, 1 / spec.p - 1) * cells) / divisor;
+    // d out / d x_i = t^(1/p − 1) · prod(kernel) / divisor · (x_i / scale)^(p − 1)
+    const g = (gradOutput.data[w.out] * powReal(t, 1 / spec.p - 1) * cells) / divisor;
     for (const s of w.taps) {
       const at = offsetOf(x.dims, cl, w.n, w.c, s);
-      grad[at] += g * spec.p * powReal(x.data[at], spec.p - 1);
+      grad[at] += g * powReal(x.data[at] / scale, spec.p - 1);
     }
   }
   return { ...x, data: Float32Array.from(grad) };

@@ -9,7 +9,8 @@ describe('uniform structs', () => {
     const fields = wgslStructFields(source, 'WindowParams');
     expect(fields.length).toBeGreaterThan(10);
     expect(WINDOW_PARAMS.map(([name]) => name)).toEqual(fields);
-    const types = [...source.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
+    const body = /struct WindowParams\s*\{([^}]*)\}/.exec(source)![1];
+    const types = [...body.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
     expect(WINDOW_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
   });
 

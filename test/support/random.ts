@@ -10,7 +10,10 @@ export function rng(seed: number): () => number {
   };
 }
 
-export function randomData(length: number, seed: number, kind: 'normal' | 'positive' | 'ties' | 'nan' = 'normal'): Float32Array {
+export type DataKind = 'normal' | 'positive' | 'ties' | 'nan' | 'special';
+
+/** Seeded test data; 'special' mixes NaN, ±Infinity and extreme magnitudes (1e30, 1e-30) into normal values. */
+export function randomData(length: number, seed: number, kind: DataKind = 'normal'): Float32Array {
   const r = rng(seed);
   const out = new Float32Array(length);
   for (let i = 0; i < length; i++) {
@@ -18,6 +21,14 @@ export function randomData(length: number, seed: number, kind: 'normal' | 'posit
     else if (kind === 'positive') out[i] = 0.05 + r() * 2;
     else out[i] = (r() - 0.5) * 4;
     if (kind === 'nan' && r() < 0.05) out[i] = NaN;
+    if (kind === 'special') {
+      const u = r();
+      if (u < 0.03) out[i] = NaN;
+      else if (u < 0.06) out[i] = Infinity;
+      else if (u < 0.09) out[i] = -Infinity;
+      else if (u < 0.2) out[i] = (r() < 0.5 ? -1 : 1) * 1e30;
+      else if (u < 0.3) out[i] = (r() < 0.5 ? -1 : 1) * 1e-30;
+    }
   }
   return out;
 }

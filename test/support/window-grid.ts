@@ -3,7 +3,7 @@
 // dilations 1–3 and both ceil modes, over odd sizes with N > 1 and C > 1, kept
 // only where the call is valid. Each case is named after its parameters.
 import { windowSpec, type WindowMode } from '../../src/window-spec';
-import { pick, rng } from './random';
+import { pick, rng, type DataKind } from './random';
 
 export interface WindowCase {
   name: string;
@@ -12,7 +12,7 @@ export interface WindowCase {
   shape: number[];
   channelsLast: boolean;
   options: Record<string, unknown>;
-  data: 'normal' | 'positive' | 'ties' | 'nan';
+  data: DataKind;
   seed: number;
 }
 
