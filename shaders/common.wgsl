@@ -22,18 +22,22 @@ fn f32_inf() -> f32 { return bitcast<f32>(INF_BITS); }
 fn f32_neg_inf() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
 fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
-// torch.pow for a real base: WGSL's pow() is undefined for x <= 0.
+// torch.pow (C's pow) for a real base: WGSL's pow() is undefined for x <= 0 and
+// at infinities. NaN stays NaN (JavaScript's Math.pow would give pow(NaN, 0) = 1;
+// the CPU reference does the same as this).
 fn pow_real(x: f32, e: f32) -> f32 {
   if (is_nan(x) || is_nan(e)) { return f32_nan(); }
-  if (x > 0.0) { return pow(x, e); }
-  if (x == 0.0) {
-    if (e > 0.0) { return 0.0; }
-    if (e == 0.0) { return 1.0; }
-    return f32_inf();
+  if (e == 0.0) { return 1.0; }
+  let odd = fract(e) == 0.0 && fract(e * 0.5) != 0.0;
+  if (abs(x) == f32_inf()) {
+    // pow(±inf, e): inf for e > 0, 0 for e < 0, negative only for an odd integer e.
+    let magnitude = select(0.0, f32_inf(), e > 0.0);
+    return select(magnitude, -magnitude, x < 0.0 && odd);
   }
+  if (x > 0.0) { return pow(x, e); }
+  if (x == 0.0) { return select(f32_inf(), 0.0, e > 0.0); }
   if (fract(e) != 0.0) { return f32_nan(); }
-  let magnitude = select(pow(-x, e), 1.0, e == 0.0);
-  let odd = fract(e * 0.5) != 0.0;
+  let magnitude = pow(-x, e);
   return select(magnitude, -magnitude, odd);
 }
 

@@ -71,7 +71,7 @@ function checkLikeOutput(t: HostTensor<Float32Array | Int32Array>, param: string
   }
 }
 
-/** torch.pow for a real base (NaN stays NaN). */
+/** torch.pow (C's pow) for a real base; NaN stays NaN, as in the shaders' pow_real. */
 export function powReal(x: number, e: number): number {
   return Number.isNaN(x) ? NaN : Math.pow(x, e);
 }
@@ -147,11 +147,13 @@ function lpWindow(x: HostTensor, cl: boolean, spec: WindowSpec, w: Window): { sc
   const values = w.taps.map((s) => x.data[offsetOf(x.dims, cl, w.n, w.c, s)]);
   let scale = Math.max(0, ...values.map(Math.abs));
   if (!(scale > 0 && scale < Infinity)) scale = 1; // NaN, 0 or ∞: direct formula
+  // In float32, as PyTorch and the GPU compute it: overflow and underflow must match.
+  const f = Math.fround;
   let sum = 0;
-  for (const v of values) sum += powReal(v / scale, spec.p);
+  for (const v of values) sum = f(sum + f(powReal(f(v / scale), spec.p)));
   const divisor = avgDivisor(spec, w.starts);
   const cells = spec.kernel.reduce((a, b) => a * b, 1);
-  return { scale, t: (sum / divisor) * cells, divisor, cells };
+  return { scale, t: f(f(sum / divisor) * cells), divisor, cells };
 }
 
 export function lpPool(x: HostTensor, options: LpPoolOptions): HostTensor {
@@ -174,10 +176,10 @@ export function lpPoolBackward(gradOutput: HostTensor, x: HostTensor, options: L
     const { scale, t, divisor, cells } = lpWindow(x, cl, spec, w);
     if (t === 0) continue; // PyTorch's relu mask: no gradient through an all-zero window
     // d out / d x_i = t^(1/p − 1) · prod(kernel) / divisor · (x_i / scale)^(p − 1)
-    const g = (gradOutput.data[w.out] * powReal(t, 1 / spec.p - 1) * cells) / divisor;
+    const g = Math.fround((gradOutput.data[w.out] * Math.fround(powReal(t, 1 / spec.p - 1)) * cells) / divisor);
     for (const s of w.taps) {
       const at = offsetOf(x.dims, cl, w.n, w.c, s);
-      grad[at] += g * powReal(x.data[at] / scale, spec.p - 1);
+      grad[at] += g * Math.fround(powReal(Math.fround(x.data[at] / scale), spec.p - 1));
     }
   }
   return { ...x, data: Float32Array.from(grad) };
