@@ -106,9 +106,9 @@ export class GpuContext implements TensorOwner {
     if (this.#live.delete(buffer)) buffer.destroy();
   }
 
-  /** A 4-byte buffer bound where a kernel declares a binding its mode does not use. */
+  /** A 16-byte buffer (room for one vec4) bound where a kernel declares a binding its mode does not use. */
   placeholder(): GPUBuffer {
-    if (!this.#placeholder) this.#placeholder = this.createBuffer(4, 'placeholder');
+    if (!this.#placeholder) this.#placeholder = this.createBuffer(16, 'placeholder');
     return this.#placeholder;
   }
 

@@ -34,12 +34,15 @@ export function windowForward(
   const total = sizeOf({ ...x.dims, spatial: spec.outputSpatial });
   const output = ctx.empty(shape, x.layout, 'float32', `${spec.mode}Pool.output`);
   const indices = spec.mode === 'max' ? ctx.empty(shape, x.layout, 'int32', 'maxPool.indices') : null;
+  // Channels-last with whole groups of 4 channels: one thread per 4 channels, vector loads.
+  const vec4 = layoutInfo(x.layout).channelsLast && x.dims.channels % 4 === 0 && spec.mode !== 'lp';
+  const threads = vec4 ? total / 4 : total;
   ctx.run({
-    shader: 'windowForward',
+    shader: vec4 ? 'windowForwardVec4' : 'windowForward',
     constants: constants(spec.mode, x),
-    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, total)),
+    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, threads)),
     buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder()],
-    threads: total,
+    threads,
     label: `${spec.mode}Pool.forward`,
   });
   return { output, indices };

@@ -66,7 +66,8 @@ export function windowGrid(mode: WindowMode, rank: number, count: number, seed: 
   const cases: WindowCase[] = [];
   for (let attempt = 0; cases.length < count && attempt < count * 50; attempt++) {
     const spatial = pick(r, SIZES[rank]);
-    const shape = [1 + Math.floor(r() * 2), 1 + Math.floor(r() * 3), ...spatial];
+    // Channel counts that are multiples of 4 take the vec4 channels-last kernels.
+    const shape = [1 + Math.floor(r() * 2), pick(r, [1, 2, 3, 4, 8]), ...spatial];
     const options = drawOptions(r, mode, rank);
     try {
       windowSpec(mode, spatial, options);
