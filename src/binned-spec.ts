@@ -7,6 +7,7 @@ import { shapeOf, type Dims, type Layout } from './layout';
  * computed. The GPU path, the CPU reference and the tests all read these specs.
  */
 
+/** The pooling of a bin: its mean or its maximum. */
 export type BinnedMode = 'avg' | 'max';
 
 /**
@@ -96,10 +97,11 @@ function checkOptions(what: string, options: unknown, allowed: string[], require
   return o;
 }
 
+/** The value named in a rank error is the input's spatial sizes. */
 function checkRank(what: string, inputSpatial: readonly number[], ranks: readonly number[]): void {
   if (!ranks.includes(inputSpatial.length)) {
-    const want = ranks.length === 1 ? `spatial rank ${ranks[0]} (NCHW or NHWC)` : `spatial rank ${ranks.join(', ')}`;
-    throw new PoolError('INVALID_RANK', 'input', `spatial sizes [${inputSpatial.join(', ')}]`, `${what} needs ${want}, got spatial rank ${inputSpatial.length}`);
+    const want = ranks.length === 1 ? `spatial rank ${ranks[0]} (NCHW or NHWC)` : `spatial rank ${ranks.slice(0, -1).join(', ')} or ${ranks[ranks.length - 1]}`;
+    throw new PoolError('INVALID_RANK', 'input', inputSpatial, `has these spatial sizes (spatial rank ${inputSpatial.length}); ${what} needs ${want}`);
   }
 }
 
