@@ -14,6 +14,12 @@ export interface PoolEngineOptions {
   powerPreference?: GPUPowerPreference;
   /** Prefix of every GPU object's label. Default `'pool'`. */
   label?: string;
+  /**
+   * Use subgroup operations in the whole-map reductions where the device has the
+   * 'subgroups' feature (requested when the engine requests the device). Default
+   * true; false forces the workgroup-memory variant.
+   */
+  subgroups?: boolean;
 }
 
 const MAX_WORKGROUPS_PER_DIM = 65535;
@@ -28,6 +34,8 @@ export interface Dispatch {
   buffers: GPUBuffer[];
   /** Number of threads; one per element written. */
   threads: number;
+  /** Workgroups to launch instead of one 64-wide group per 64 threads (kernels with their own workgroup size). */
+  workgroups?: number;
   label: string;
 }
 
@@ -40,14 +48,18 @@ export class GpuContext implements TensorOwner {
   /** Resolves when the device is lost (or destroyed). */
   readonly lost: Promise<GPUDeviceLostInfo>;
   readonly label: string;
+  /** Whether the reductions use subgroup operations (the device has them and they were not turned off). */
+  readonly subgroups: boolean;
   #live = new Map<GPUBuffer, number>();
   #placeholder: GPUBuffer | null = null;
+  #secondPlaceholder: GPUBuffer | null = null;
   #destroyed = false;
   #lostInfo: GPUDeviceLostInfo | null = null;
 
-  constructor(device: GPUDevice, label: string) {
+  constructor(device: GPUDevice, label: string, subgroups = true) {
     this.device = device;
     this.label = label;
+    this.subgroups = subgroups && device.features.has('subgroups');
     this.lost = device.lost.then((info) => {
       this.#lostInfo = info;
       return info;
@@ -112,6 +124,12 @@ export class GpuContext implements TensorOwner {
     return this.#placeholder;
   }
 
+  /** Another 4-byte placeholder, for a kernel with two unused writable bindings (writable bindings may not alias). */
+  secondPlaceholder(): GPUBuffer {
+    if (!this.#secondPlaceholder) this.#secondPlaceholder = this.createBuffer(4, 'placeholder2');
+    return this.#secondPlaceholder;
+  }
+
   makeTensor<D extends DType>(buffer: GPUBuffer, shape: readonly number[], layout: Layout, dtype: D): PoolTensor<D> {
     return new PoolTensor(this, buffer, shape, layout, dimsOf(shape, layout), dtype);
   }
@@ -156,7 +174,7 @@ export class GpuContext implements TensorOwner {
       layout: pipeline.getBindGroupLayout(0),
       entries: [uniform, ...d.buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    const groups = Math.ceil(d.threads / WORKGROUP_SIZE);
+    const groups = d.workgroups ?? Math.ceil(d.threads / WORKGROUP_SIZE);
     const x = Math.min(groups, MAX_WORKGROUPS_PER_DIM);
     const y = Math.ceil(groups / x);
     const encoder = device.createCommandEncoder({ label: `${this.label}.${d.label}.encoder` });
@@ -198,6 +216,7 @@ export class GpuContext implements TensorOwner {
     for (const buffer of this.#live.keys()) buffer.destroy();
     this.#live.clear();
     this.#placeholder = null;
+    this.#secondPlaceholder = null;
     this.#destroyed = true;
   }
 }
@@ -213,6 +232,7 @@ export async function acquireDevice(options: PoolEngineOptions): Promise<GPUDevi
   if (!adapter) throw new PoolError('NO_WEBGPU', 'adapter', null, 'requestAdapter() found no WebGPU adapter');
   return adapter.requestDevice({
     label: `${options.label ?? 'pool'}.device`,
+    requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [],
     requiredLimits: {
       maxBufferSize: adapter.limits.maxBufferSize,
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,

@@ -1,4 +1,5 @@
 export { createPoolEngine, PoolEngine, type MaxPoolResult } from './pool-engine';
+export type { SpatialPyramidPoolResult, StripPoolResult, GemPoolGradients } from './pool-engine';
 export type { PoolEngineOptions } from './engine';
 export { PoolTensor, type DType, type HostArray } from './tensor';
 export { PoolError, type PoolErrorCode } from './errors';
@@ -15,5 +16,23 @@ export {
   type AvgPoolOptions,
   type LpPoolOptions,
 } from './window-spec';
+export {
+  adaptiveSpec,
+  globalSpec,
+  pyramidSpec,
+  stripSpec,
+  stripExpandDims,
+  gemSpec,
+  binStart,
+  binEnd,
+  binsCovering,
+  type AdaptivePoolOptions,
+  type SpatialPyramidPoolOptions,
+  type GemPoolOptions,
+  type AdaptiveSpec,
+  type PyramidSpec,
+  type GemSpec,
+  type BinnedMode,
+} from './binned-spec';
 export * as reference from './reference/index';
 export { pipelineKey, cachedPipelineCount } from './pipelines';

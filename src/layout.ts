@@ -1,10 +1,14 @@
 import { PoolError } from './errors';
 
-/** Channels-first layouts (PyTorch's) and channels-last layouts (TensorFlow's), spatial rank 1–3. */
-export type Layout = 'NCW' | 'NCHW' | 'NCDHW' | 'NWC' | 'NHWC' | 'NDHWC';
+/**
+ * Channels-first layouts (PyTorch's) and channels-last layouts (TensorFlow's), spatial rank 1–3,
+ * and `'NC'`: flat features [N, C] with no spatial dimension (spatial pyramid pooling's output).
+ */
+export type Layout = 'NC' | 'NCW' | 'NCHW' | 'NCDHW' | 'NWC' | 'NHWC' | 'NDHWC';
 export type SpatialRank = 1 | 2 | 3;
 
-const LAYOUTS: Record<Layout, { rank: SpatialRank; channelsLast: boolean }> = {
+const LAYOUTS: Record<Layout, { rank: 0 | SpatialRank; channelsLast: boolean }> = {
+  NC: { rank: 0, channelsLast: false },
   NCW: { rank: 1, channelsLast: false },
   NCHW: { rank: 2, channelsLast: false },
   NCDHW: { rank: 3, channelsLast: false },
@@ -25,7 +29,7 @@ export function isLayout(value: unknown): value is Layout {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(LAYOUTS, value);
 }
 
-export function layoutInfo(layout: Layout): { rank: SpatialRank; channelsLast: boolean } {
+export function layoutInfo(layout: Layout): { rank: 0 | SpatialRank; channelsLast: boolean } {
   return LAYOUTS[layout];
 }
 

@@ -3,11 +3,46 @@ import type { Layout } from './layout';
 import { checkLikeOutput, specFor, windowBackward, windowForward } from './ops/window';
 import type { PoolTensor } from './tensor';
 import type { AvgPoolOptions, LpPoolOptions, MaxPoolOptions } from './window-spec';
+import { PoolError } from './errors';
+import {
+  adaptiveSpec,
+  gemSpec,
+  globalSpec,
+  pyramidSpec,
+  stripExpandDims,
+  stripSpec,
+  type AdaptivePoolOptions,
+  type AdaptiveSpec,
+  type GemPoolOptions,
+  type SpatialPyramidPoolOptions,
+} from './binned-spec';
+import { checkShape } from './ops/binned-common';
+import { gemBackward, gemForward, reduceBackward, reducedShape, reduceForward } from './ops/reduce';
+import { adaptiveBackward, adaptiveForward, adaptiveShape, pyramidBackward, pyramidForward, pyramidShape } from './ops/adaptive';
+import { stripExpand, stripReduce, stripShapes } from './ops/strip';
 
 /** Max pooling's results: the pooled values and, for each, its winner's flat index in its spatial plane. */
 export interface MaxPoolResult {
   output: PoolTensor<'float32'>;
   indices: PoolTensor<'int32'>;
+}
+
+/** Spatial pyramid pooling's results: [N, C · Σ l²] features ('NC'), and in mode 'max' the winners' plane indices. */
+export interface SpatialPyramidPoolResult {
+  output: PoolTensor<'float32'>;
+  indices: PoolTensor<'int32'> | null;
+}
+
+/** Strip pooling's two strips, in the input's layout: rows [N, C, H, 1] and cols [N, C, 1, W]. */
+export interface StripPoolResult {
+  rows: PoolTensor<'float32'>;
+  cols: PoolTensor<'float32'>;
+}
+
+/** GeM pooling's gradients: with respect to the input, and with respect to p (a [1, 1] 'NC' tensor, summed over all n, c). */
+export interface GemPoolGradients {
+  gradInput: PoolTensor<'float32'>;
+  gradP: PoolTensor<'float32'>;
 }
 
 /**
@@ -100,6 +135,188 @@ export class PoolEngine {
     return windowBackward(this.#ctx, g, x, spec, null);
   }
 
+  /** Whether the whole-map reductions use subgroup operations on this device. */
+  get subgroups(): boolean {
+    return this.#ctx.subgroups;
+  }
+
+  // ------------------------------------------------------------ global, adaptive
+
+  /** Validates a global / adaptive call on a tensor of this engine; nothing is allocated yet. */
+  #adaptive(input: unknown, spec: (spatial: number[]) => AdaptiveSpec): { x: PoolTensor<'float32'>; spec: AdaptiveSpec } {
+    this.#ctx.checkAlive();
+    const x = this.#ctx.own(input, 'input', 'float32');
+    return { x, spec: spec(x.dims.spatial) };
+  }
+
+  #adaptiveRun(x: PoolTensor<'float32'>, spec: AdaptiveSpec) {
+    return spec.global ? reduceForward(this.#ctx, x, spec) : adaptiveForward(this.#ctx, x, spec);
+  }
+
+  #adaptiveBackward(gradOutput: unknown, x: PoolTensor<'float32'>, spec: AdaptiveSpec, indices: unknown): PoolTensor<'float32'> {
+    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const shape = spec.global ? reducedShape(x) : adaptiveShape(x, spec);
+    checkShape(g, 'gradOutput', shape, x.layout, 'the forward output shape');
+    let idx: PoolTensor<'int32'> | null = null;
+    if (spec.mode === 'max') {
+      idx = this.#ctx.own(indices, 'indices', 'int32');
+      checkShape(idx, 'indices', shape, x.layout, 'the forward output shape');
+    }
+    return spec.global ? reduceBackward(this.#ctx, g, x, spec, idx) : adaptiveBackward(this.#ctx, g, x, spec, idx);
+  }
+
+  /** Global average pooling: one mean per (n, c), output [N, C, 1, …], as a parallel reduction. */
+  globalAvgPool(input: PoolTensor<'float32'>): PoolTensor<'float32'> {
+    const { x, spec } = this.#adaptive(input, (s) => globalSpec('avg', s));
+    return reduceForward(this.#ctx, x, spec).output;
+  }
+
+  /** Gradient of global average pooling with respect to its input. */
+  globalAvgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>): PoolTensor<'float32'> {
+    const { x, spec } = this.#adaptive(input, (s) => globalSpec('avg', s));
+    return this.#adaptiveBackward(gradOutput, x, spec, null);
+  }
+
+  /** Global max pooling: one maximum per (n, c) and its flat plane index (first maximum wins, NaN propagates). */
+  globalMaxPool(input: PoolTensor<'float32'>): MaxPoolResult {
+    const { x, spec } = this.#adaptive(input, (s) => globalSpec('max', s));
+    const { output, indices } = reduceForward(this.#ctx, x, spec);
+    return { output, indices: indices! };
+  }
+
+  /** Gradient of global max pooling: each winner gets its row's gradient. */
+  globalMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>): PoolTensor<'float32'> {
+    const { x, spec } = this.#adaptive(input, (s) => globalSpec('max', s));
+    return this.#adaptiveBackward(gradOutput, x, spec, indices);
+  }
+
+  /** Adaptive average pooling with PyTorch's bins; a 1 × … × 1 output runs as the global reduction. */
+  adaptiveAvgPool(input: PoolTensor<'float32'>, options: AdaptivePoolOptions): PoolTensor<'float32'> {
+    const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('avg', s, options));
+    return this.#adaptiveRun(x, spec).output;
+  }
+
+  /** Gradient of adaptive average pooling with respect to its input. */
+  adaptiveAvgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: AdaptivePoolOptions): PoolTensor<'float32'> {
+    const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('avg', s, options));
+    return this.#adaptiveBackward(gradOutput, x, spec, null);
+  }
+
+  /** Adaptive max pooling with PyTorch's bins and indices; a 1 × … × 1 output runs as the global reduction. */
+  adaptiveMaxPool(input: PoolTensor<'float32'>, options: AdaptivePoolOptions): MaxPoolResult {
+    const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('max', s, options));
+    const { output, indices } = this.#adaptiveRun(x, spec);
+    return { output, indices: indices! };
+  }
+
+  /** Gradient of adaptive max pooling: each winner collects the gradients of the bins it won. */
+  adaptiveMaxPoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    indices: PoolTensor<'int32'>,
+    options: AdaptivePoolOptions,
+  ): PoolTensor<'float32'> {
+    const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('max', s, options));
+    return this.#adaptiveBackward(gradOutput, x, spec, indices);
+  }
+
+  // ------------------------------------------------------------ spatial pyramid
+
+  /**
+   * Spatial pyramid pooling (rank 2, either layout) in one launch: for each level l,
+   * adaptive pooling to l × l, flattened in (C, l, l) order and concatenated, so the
+   * output is [N, C · Σ l²] in layout 'NC'. Mode 'max' also returns indices.
+   */
+  spatialPyramidPool(input: PoolTensor<'float32'>, options?: SpatialPyramidPoolOptions): SpatialPyramidPoolResult {
+    this.#ctx.checkAlive();
+    const x = this.#ctx.own(input, 'input', 'float32');
+    const spec = pyramidSpec(x.dims.spatial, options);
+    return pyramidForward(this.#ctx, x, spec);
+  }
+
+  /** Gradient of spatial pyramid pooling; `indices` is the forward's in mode 'max' and null in mode 'avg'. */
+  spatialPyramidPoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    indices: PoolTensor<'int32'> | null,
+    options?: SpatialPyramidPoolOptions,
+  ): PoolTensor<'float32'> {
+    this.#ctx.checkAlive();
+    const x = this.#ctx.own(input, 'input', 'float32');
+    const spec = pyramidSpec(x.dims.spatial, options);
+    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const shape = pyramidShape(x, spec);
+    checkShape(g, 'gradOutput', shape, 'NC', 'the forward output shape');
+    let idx: PoolTensor<'int32'> | null = null;
+    if (spec.mode === 'max') {
+      if (indices === null || indices === undefined) {
+        throw new PoolError('INVALID_OPTION', 'indices', indices, "must be the forward's indices in mode 'max'");
+      }
+      idx = this.#ctx.own(indices, 'indices', 'int32');
+      checkShape(idx, 'indices', shape, 'NC', 'the forward output shape');
+    }
+    return pyramidBackward(this.#ctx, g, x, spec, idx);
+  }
+
+  // ------------------------------------------------------------ strip pooling
+
+  /** Strip pooling (rank 2, either layout): rows [N, C, H, 1] average over W, cols [N, C, 1, W] average over H. */
+  stripPool(input: PoolTensor<'float32'>): StripPoolResult {
+    this.#ctx.checkAlive();
+    const x = this.#ctx.own(input, 'input', 'float32');
+    const { height, width } = stripSpec(x.dims.spatial);
+    return stripReduce(this.#ctx, x, width, height, 'stripPool.forward');
+  }
+
+  /** Gradient of strip pooling with respect to its input, from the gradients of both strips. */
+  stripPoolBackward(gradRows: PoolTensor<'float32'>, gradCols: PoolTensor<'float32'>, input: PoolTensor<'float32'>): PoolTensor<'float32'> {
+    this.#ctx.checkAlive();
+    const x = this.#ctx.own(input, 'input', 'float32');
+    const { height, width } = stripSpec(x.dims.spatial);
+    const gr = this.#ctx.own(gradRows, 'gradRows', 'float32');
+    const gc = this.#ctx.own(gradCols, 'gradCols', 'float32');
+    const shapes = stripShapes(x.dims, x.layout);
+    checkShape(gr, 'gradRows', shapes.rows, x.layout, 'the row strip shape');
+    checkShape(gc, 'gradCols', shapes.cols, x.layout, 'the column strip shape');
+    return stripExpand(this.#ctx, gr, gc, x.dims, width, height, 'stripPool.backward');
+  }
+
+  /** Strip pooling's expand-and-add step: out[n, c, h, w] = rows[n, c, h] + cols[n, c, w], in the strips' layout. */
+  stripPoolExpand(rows: PoolTensor<'float32'>, cols: PoolTensor<'float32'>): PoolTensor<'float32'> {
+    this.#ctx.checkAlive();
+    const r = this.#ctx.own(rows, 'rows', 'float32');
+    const c = this.#ctx.own(cols, 'cols', 'float32');
+    const dims = stripExpandDims(r, c);
+    return stripExpand(this.#ctx, r, c, dims, 1, 1, 'stripPoolExpand.forward');
+  }
+
+  /** Gradient of the expand-and-add step: rows sum their row of the gradient, cols their column. */
+  stripPoolExpandBackward(gradOutput: PoolTensor<'float32'>): StripPoolResult {
+    this.#ctx.checkAlive();
+    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    stripSpec(g.dims.spatial);
+    return stripReduce(this.#ctx, g, 1, 1, 'stripPoolExpand.backward');
+  }
+
+  // ------------------------------------------------------------ GeM
+
+  /** GeM pooling (global, rank 2, either layout): (mean(max(x, eps)ᵖ))^(1/p) per (n, c), output [N, C, 1, 1]. */
+  gemPool(input: PoolTensor<'float32'>, options?: GemPoolOptions): PoolTensor<'float32'> {
+    this.#ctx.checkAlive();
+    const x = this.#ctx.own(input, 'input', 'float32');
+    return gemForward(this.#ctx, x, gemSpec(x.dims.spatial, options));
+  }
+
+  /** Gradients of GeM pooling with respect to the input and to p (one p shared by every channel). */
+  gemPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options?: GemPoolOptions): GemPoolGradients {
+    this.#ctx.checkAlive();
+    const x = this.#ctx.own(input, 'input', 'float32');
+    const spec = gemSpec(x.dims.spatial, options);
+    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    checkShape(g, 'gradOutput', reducedShape(x), x.layout, 'the forward output shape');
+    return gemBackward(this.#ctx, g, x, spec);
+  }
+
   /** Releases every buffer the engine holds, and the device if the engine requested it. */
   destroy(): void {
     this.#ctx.destroy();
@@ -113,5 +330,5 @@ export class PoolEngine {
  */
 export async function createPoolEngine(options: PoolEngineOptions = {}): Promise<PoolEngine> {
   const device = await acquireDevice(options);
-  return new PoolEngine(new GpuContext(device, options.label ?? 'pool'), options.device === undefined);
+  return new PoolEngine(new GpuContext(device, options.label ?? 'pool', options.subgroups !== false), options.device === undefined);
 }

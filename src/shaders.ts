@@ -5,12 +5,30 @@ import windowLp from '../shaders/window_lp.wgsl?raw';
 import windowForward from '../shaders/window_forward.wgsl?raw';
 import windowForwardVec4 from '../shaders/window_forward_vec4.wgsl?raw';
 import windowBackward from '../shaders/window_backward.wgsl?raw';
+import binnedParams from '../shaders/binned_params.wgsl?raw';
+import reduceForward from '../shaders/reduce_forward.wgsl?raw';
+import reduceWorkgroup from '../shaders/reduce_workgroup.wgsl?raw';
+import reduceSubgroup from '../shaders/reduce_subgroup.wgsl?raw';
+import reduceBackward from '../shaders/reduce_backward.wgsl?raw';
+import adaptiveForward from '../shaders/adaptive_forward.wgsl?raw';
+import adaptiveBackward from '../shaders/adaptive_backward.wgsl?raw';
+import stripReduce from '../shaders/strip_reduce.wgsl?raw';
+import stripExpand from '../shaders/strip_expand.wgsl?raw';
 
 /** Shader modules as the host builds them: the shared files first, then the kernel. */
 export const shaderSources = {
   windowForward: [common, windowParams, windowLp, windowForward].join('\n'),
   windowForwardVec4: [common, windowParams, windowForwardVec4].join('\n'),
   windowBackward: [common, windowParams, windowLp, windowBackward].join('\n'),
+  // Whole-map reductions: the workgroup-memory variant, and the subgroup variant
+  // for devices with the 'subgroups' feature (the directive must open the module).
+  reduceForward: [common, binnedParams, reduceWorkgroup, reduceForward].join('\n'),
+  reduceForwardSubgroups: ['enable subgroups;', common, binnedParams, reduceSubgroup, reduceForward].join('\n'),
+  reduceBackward: [common, binnedParams, reduceBackward].join('\n'),
+  adaptiveForward: [common, binnedParams, adaptiveForward].join('\n'),
+  adaptiveBackward: [common, binnedParams, adaptiveBackward].join('\n'),
+  stripReduce: [common, binnedParams, stripReduce].join('\n'),
+  stripExpand: [common, binnedParams, stripExpand].join('\n'),
 } as const;
 
 export type ShaderName = keyof typeof shaderSources;

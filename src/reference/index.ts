@@ -2,3 +2,21 @@
 // and shown beside the GPU in the demo.
 export { hostTensor, type HostTensor } from './host-tensor';
 export { maxPool, maxPoolBackward, avgPool, avgPoolBackward, lpPool, lpPoolBackward } from './window';
+export {
+  globalAvgPool,
+  globalAvgPoolBackward,
+  globalMaxPool,
+  globalMaxPoolBackward,
+  adaptiveAvgPool,
+  adaptiveAvgPoolBackward,
+  adaptiveMaxPool,
+  adaptiveMaxPoolBackward,
+  spatialPyramidPool,
+  spatialPyramidPoolBackward,
+  stripPool,
+  stripPoolBackward,
+  stripPoolExpand,
+  stripPoolExpandBackward,
+  gemPool,
+  gemPoolBackward,
+} from './binned';

@@ -4,6 +4,8 @@ import * as pool from '../../src/index';
 import { checkGoldenCase, type GoldenCase } from '../golden/golden-ops';
 import type { WindowCase } from '../support/window-grid';
 import { runWindowCase } from './window-cases';
+import type { BinnedCase } from '../support/binned-grid';
+import { runBinnedCase } from './binned-cases';
 
 const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
 
@@ -46,6 +48,22 @@ async function start() {
         for (const c of cases) {
           try {
             failures.push(...(await runWindowCase(engine, c)));
+          } catch (e) {
+            failures.push(`${c.name}: threw ${(e as Error).stack ?? e}`);
+          }
+          ran++;
+        }
+      });
+      return { ran, failures };
+    },
+    /** Runs whole-map and binned pooling cases (binned.test.ts); returns every failure line. */
+    async runBinnedCases(cases: BinnedCase[]): Promise<{ ran: number; failures: string[] }> {
+      const failures: string[] = [];
+      let ran = 0;
+      await withErrorScope(engine.device, async () => {
+        for (const c of cases) {
+          try {
+            failures.push(...(await runBinnedCase(engine, c)));
           } catch (e) {
             failures.push(`${c.name}: threw ${(e as Error).stack ?? e}`);
           }

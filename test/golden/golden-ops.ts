@@ -10,16 +10,9 @@ import { mismatches, type Tolerance } from '../support/compare';
 
 /** Ops the engine does not have yet: their cases count as pending. One list, here. */
 export const PENDING_OPS: readonly string[] = [
-  'adaptiveMaxPool',
-  'adaptiveAvgPool',
-  'globalAvgPool',
-  'globalMaxPool',
   'maxUnpool',
   'fractionalMaxPool',
   'stochasticPoolEval',
-  'spatialPyramidPool',
-  'stripPool',
-  'gemPool',
   'softPool',
   'mixedPool',
 ];
@@ -144,10 +137,172 @@ function windowOp(kind: 'max' | 'avg' | 'lp', keys: string[]): GoldenOp {
   };
 }
 
+/** Global and adaptive pooling: forward, indices for max, backward. */
+function binnedOp(kind: 'global' | 'adaptive', mode: 'avg' | 'max'): GoldenOp {
+  const options = (c: GoldenCase) => ({ outputSize: c.params.outputSize }) as never;
+  return {
+    cpu(c, io) {
+      const x = io.host(c.input);
+      const g = c.gradOutput as GoldenTensor | undefined;
+      if (mode === 'max') {
+        const { output, indices } = kind === 'global' ? reference.globalMaxPool(x) : reference.adaptiveMaxPool(x, options(c));
+        const r: Results = { output: io.out(output.data, output.shape), indices: io.out(indices.data, indices.shape) };
+        if (g) {
+          const grad = kind === 'global' ? reference.globalMaxPoolBackward(io.host(g), x, indices) : reference.adaptiveMaxPoolBackward(io.host(g), x, indices, options(c));
+          r.gradInput = io.out(grad.data, x.shape);
+        }
+        return r;
+      }
+      const output = kind === 'global' ? reference.globalAvgPool(x) : reference.adaptiveAvgPool(x, options(c));
+      const r: Results = { output: io.out(output.data, output.shape) };
+      if (g) {
+        const grad = kind === 'global' ? reference.globalAvgPoolBackward(io.host(g), x) : reference.adaptiveAvgPoolBackward(io.host(g), x, options(c));
+        r.gradInput = io.out(grad.data, x.shape);
+      }
+      return r;
+    },
+    async gpu(c, io, engine, keep) {
+      const x = io.gpu(engine, c.input);
+      keep(x);
+      const g = c.gradOutput ? io.gpu(engine, c.gradOutput as GoldenTensor) : null;
+      if (g) keep(g);
+      const r: Results = {};
+      let output: PoolTensor<'float32'>;
+      let gradInput: PoolTensor<'float32'> | null = null;
+      if (mode === 'max') {
+        const m = kind === 'global' ? engine.globalMaxPool(x) : engine.adaptiveMaxPool(x, options(c));
+        keep(m.indices);
+        output = m.output;
+        r.indices = io.out(await m.indices.read(), m.indices.shape);
+        if (g) gradInput = kind === 'global' ? engine.globalMaxPoolBackward(g, x, m.indices) : engine.adaptiveMaxPoolBackward(g, x, m.indices, options(c));
+      } else {
+        output = kind === 'global' ? engine.globalAvgPool(x) : engine.adaptiveAvgPool(x, options(c));
+        if (g) gradInput = kind === 'global' ? engine.globalAvgPoolBackward(g, x) : engine.adaptiveAvgPoolBackward(g, x, options(c));
+      }
+      keep(output);
+      r.output = io.out(await output.read(), output.shape);
+      if (gradInput) {
+        keep(gradInput);
+        r.gradInput = io.out(await gradInput.read(), x.shape);
+      }
+      return r;
+    },
+  };
+}
+
+/** A flat [N, F] golden tensor (spatial pyramid pooling's output): the same in every layout. */
+function flat(t: GoldenTensor): { data: Float32Array; shape: number[] } {
+  return { data: Float32Array.from(toNumbers(t.data)), shape: t.shape };
+}
+
+const pyramidOp: GoldenOp = {
+  cpu(c, io) {
+    const o = pick(c.params, 'levels', 'mode') as never;
+    const x = io.host(c.input);
+    const { output, indices } = reference.spatialPyramidPool(x, o);
+    const r: Results = { output: output.data };
+    if (c.gradOutput) {
+      const g = flat(c.gradOutput as GoldenTensor);
+      r.gradInput = io.out(reference.spatialPyramidPoolBackward(reference.hostTensor(g.data, g.shape, 'NC'), x, indices, o).data, x.shape);
+    }
+    return r;
+  },
+  async gpu(c, io, engine, keep) {
+    const o = pick(c.params, 'levels', 'mode') as never;
+    const x = io.gpu(engine, c.input);
+    keep(x);
+    const { output, indices } = engine.spatialPyramidPool(x, o);
+    keep(output);
+    if (indices) keep(indices);
+    const r: Results = { output: await output.read() };
+    if (c.gradOutput) {
+      const g = flat(c.gradOutput as GoldenTensor);
+      const gt = engine.tensor(g.data, g.shape, 'NC');
+      keep(gt);
+      const gradInput = engine.spatialPyramidPoolBackward(gt, x, indices, o);
+      keep(gradInput);
+      r.gradInput = io.out(await gradInput.read(), x.shape);
+    }
+    return r;
+  },
+};
+
+/** Strip pooling: outputH (rows) and outputW (cols); gradOutput holds the gradient of each. */
+const stripOp: GoldenOp = {
+  cpu(c, io) {
+    const x = io.host(c.input);
+    const { rows, cols } = reference.stripPool(x);
+    const r: Results = { outputH: io.out(rows.data, rows.shape), outputW: io.out(cols.data, cols.shape) };
+    const g = c.gradOutput as { outputH: GoldenTensor; outputW: GoldenTensor } | undefined;
+    if (g) r.gradInput = io.out(reference.stripPoolBackward(io.host(g.outputH), io.host(g.outputW), x).data, x.shape);
+    return r;
+  },
+  async gpu(c, io, engine, keep) {
+    const x = io.gpu(engine, c.input);
+    keep(x);
+    const { rows, cols } = engine.stripPool(x);
+    keep(rows);
+    keep(cols);
+    const r: Results = { outputH: io.out(await rows.read(), rows.shape), outputW: io.out(await cols.read(), cols.shape) };
+    const g = c.gradOutput as { outputH: GoldenTensor; outputW: GoldenTensor } | undefined;
+    if (g) {
+      const gr = io.gpu(engine, g.outputH);
+      const gc = io.gpu(engine, g.outputW);
+      keep(gr);
+      keep(gc);
+      const gradInput = engine.stripPoolBackward(gr, gc, x);
+      keep(gradInput);
+      r.gradInput = io.out(await gradInput.read(), x.shape);
+    }
+    return r;
+  },
+};
+
+/** GeM pooling: output, gradInput and gradP (one number). */
+const gemOp: GoldenOp = {
+  cpu(c, io) {
+    const o = pick(c.params, 'p', 'eps') as never;
+    const x = io.host(c.input);
+    const output = reference.gemPool(x, o);
+    const r: Results = { output: io.out(output.data, output.shape) };
+    if (c.gradOutput) {
+      const { gradInput, gradP } = reference.gemPoolBackward(io.host(c.gradOutput as GoldenTensor), x, o);
+      r.gradInput = io.out(gradInput.data, x.shape);
+      r.gradP = gradP.data;
+    }
+    return r;
+  },
+  async gpu(c, io, engine, keep) {
+    const o = pick(c.params, 'p', 'eps') as never;
+    const x = io.gpu(engine, c.input);
+    keep(x);
+    const output = engine.gemPool(x, o);
+    keep(output);
+    const r: Results = { output: io.out(await output.read(), output.shape) };
+    if (c.gradOutput) {
+      const g = io.gpu(engine, c.gradOutput as GoldenTensor);
+      keep(g);
+      const { gradInput, gradP } = engine.gemPoolBackward(g, x, o);
+      keep(gradInput);
+      keep(gradP);
+      r.gradInput = io.out(await gradInput.read(), x.shape);
+      r.gradP = await gradP.read();
+    }
+    return r;
+  },
+};
+
 export const GOLDEN_OPS: Record<string, GoldenOp> = {
   maxPool: windowOp('max', ['kernel', 'stride', 'padding', 'dilation', 'ceilMode']),
   avgPool: windowOp('avg', ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']),
   lpPool: windowOp('lp', ['p', 'kernel', 'stride', 'ceilMode']),
+  globalAvgPool: binnedOp('global', 'avg'),
+  globalMaxPool: binnedOp('global', 'max'),
+  adaptiveAvgPool: binnedOp('adaptive', 'avg'),
+  adaptiveMaxPool: binnedOp('adaptive', 'max'),
+  spatialPyramidPool: pyramidOp,
+  stripPool: stripOp,
+  gemPool: gemOp,
 };
 
 export const SUPPORTED_OPS = Object.keys(GOLDEN_OPS);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WINDOW_PARAMS } from '../../src/ops/window-uniforms';
+import { BINNED_MODE, BINNED_PARAMS } from '../../src/ops/binned-uniforms';
 import { packUniforms, wgslStructFields } from '../../src/uniforms';
 
 describe('uniform structs', () => {
@@ -12,6 +13,18 @@ describe('uniform structs', () => {
     const body = /struct WindowParams\s*\{([^}]*)\}/.exec(source)![1];
     const types = [...body.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
     expect(WINDOW_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
+  });
+
+  it('BINNED_PARAMS lists the WGSL BinnedParams members in order, and BINNED_MODE its MODE constants', () => {
+    const source = readFileSync(new URL('../../shaders/binned_params.wgsl', import.meta.url), 'utf8');
+    const fields = wgslStructFields(source, 'BinnedParams');
+    expect(fields.length).toBeGreaterThan(10);
+    expect(BINNED_PARAMS.map(([name]) => name)).toEqual(fields);
+    const struct = /struct\s+BinnedParams\s*\{([^}]*)\}/.exec(source)![1];
+    const types = [...struct.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
+    expect(BINNED_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
+    const modes = Object.fromEntries([...source.matchAll(/^const MODE_(\w+): u32 = (\d+)u;$/gm)].map((m) => [m[1], Number(m[2])]));
+    expect(modes).toEqual({ AVG: BINNED_MODE.avg, MAX: BINNED_MODE.max, GEM: BINNED_MODE.gem, GEM_STATS: BINNED_MODE.gemStats, SUM: BINNED_MODE.sum });
   });
 
   it('packs little-endian 4-byte scalars padded to 16 bytes', () => {

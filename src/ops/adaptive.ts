@@ -1,0 +1,123 @@
+// Adaptive avg / max pooling and spatial pyramid pooling on the GPU, forward
+// and backward. Both run through the adaptive kernels; spatial pyramid pooling
+// sets PYRAMID and reads its level sizes from a small storage buffer.
+import type { GpuContext } from '../engine';
+import { shapeOf, sizeOf } from '../layout';
+import type { AdaptiveSpec, PyramidSpec } from '../binned-spec';
+import type { PoolTensor } from '../tensor';
+import { packUniforms } from '../uniforms';
+import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
+import { channelsLast } from './binned-common';
+
+function opName(spec: AdaptiveSpec): string {
+  return spec.mode === 'avg' ? 'adaptiveAvgPool' : 'adaptiveMaxPool';
+}
+
+export function adaptiveShape(x: PoolTensor<'float32'>, spec: AdaptiveSpec): number[] {
+  return shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
+}
+
+/** Adaptive pooling, one invocation per output element (1 × … × 1 outputs go to the reductions instead). */
+export function adaptiveForward(
+  ctx: GpuContext,
+  x: PoolTensor<'float32'>,
+  spec: AdaptiveSpec,
+): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
+  const shape = adaptiveShape(x, spec);
+  const total = sizeOf({ ...x.dims, spatial: spec.outputSpatial });
+  const output = ctx.empty(shape, x.layout, 'float32', `${opName(spec)}.output`);
+  const indices = spec.mode === 'max' ? ctx.empty(shape, x.layout, 'int32', `${opName(spec)}.indices`) : null;
+  ctx.run({
+    shader: 'adaptiveForward',
+    constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 0 },
+    uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, total, { outputSpatial: spec.outputSpatial })),
+    buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder(), x.buffer],
+    threads: total,
+    label: `${opName(spec)}.forward`,
+  });
+  return { output, indices };
+}
+
+/** Backward adaptive pooling: one invocation per input element gathers from the bins that contain it. */
+export function adaptiveBackward(
+  ctx: GpuContext,
+  gradOutput: PoolTensor<'float32'>,
+  x: PoolTensor<'float32'>,
+  spec: AdaptiveSpec,
+  indices: PoolTensor<'int32'> | null,
+): PoolTensor<'float32'> {
+  const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
+  ctx.run({
+    shader: 'adaptiveBackward',
+    constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 0 },
+    uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, x.size, { outputSpatial: spec.outputSpatial })),
+    buffers: [gradOutput.buffer, indices ? indices.buffer : ctx.placeholder(), ctx.placeholder(), gradInput.buffer],
+    threads: x.size,
+    label: `${opName(spec)}.backward`,
+  });
+  return gradInput;
+}
+
+/** Spatial pyramid pooling's output shape: [N, C · Σ l²], flat features. */
+export function pyramidShape(x: PoolTensor<'float32'>, spec: PyramidSpec): number[] {
+  return [x.dims.batch, x.dims.channels * spec.cells];
+}
+
+function pyramidValues(x: PoolTensor<'float32'>, spec: PyramidSpec, total: number): Record<string, number> {
+  return binnedUniformValues(x.dims, total, { numLevels: spec.levels.length, features: x.dims.channels * spec.cells });
+}
+
+/** Runs `fn` with the level sizes in a storage buffer, released once the work is submitted. */
+function withLevels<T>(ctx: GpuContext, spec: PyramidSpec, fn: (levels: GPUBuffer) => T): T {
+  const levels = ctx.createBuffer(spec.levels.length * 4, 'spatialPyramidPool.levels', Uint32Array.from(spec.levels));
+  try {
+    return fn(levels);
+  } finally {
+    ctx.releaseBuffer(levels);
+  }
+}
+
+/** Spatial pyramid pooling in one launch: one invocation per output feature. */
+export function pyramidForward(
+  ctx: GpuContext,
+  x: PoolTensor<'float32'>,
+  spec: PyramidSpec,
+): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
+  const shape = pyramidShape(x, spec);
+  const total = shape[0] * shape[1];
+  const output = ctx.empty(shape, 'NC', 'float32', 'spatialPyramidPool.output');
+  const indices = spec.mode === 'max' ? ctx.empty(shape, 'NC', 'int32', 'spatialPyramidPool.indices') : null;
+  withLevels(ctx, spec, (levels) =>
+    ctx.run({
+      shader: 'adaptiveForward',
+      constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 1 },
+      uniforms: packUniforms(BINNED_PARAMS, pyramidValues(x, spec, total)),
+      buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder(), levels],
+      threads: total,
+      label: 'spatialPyramidPool.forward',
+    }),
+  );
+  return { output, indices };
+}
+
+/** Backward spatial pyramid pooling in one launch: each input element gathers from every level. */
+export function pyramidBackward(
+  ctx: GpuContext,
+  gradOutput: PoolTensor<'float32'>,
+  x: PoolTensor<'float32'>,
+  spec: PyramidSpec,
+  indices: PoolTensor<'int32'> | null,
+): PoolTensor<'float32'> {
+  const gradInput = ctx.empty(x.shape, x.layout, 'float32', 'spatialPyramidPool.gradInput');
+  withLevels(ctx, spec, (levels) =>
+    ctx.run({
+      shader: 'adaptiveBackward',
+      constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 1 },
+      uniforms: packUniforms(BINNED_PARAMS, pyramidValues(x, spec, x.size)),
+      buffers: [gradOutput.buffer, indices ? indices.buffer : ctx.placeholder(), levels, gradInput.buffer],
+      threads: x.size,
+      label: 'spatialPyramidPool.backward',
+    }),
+  );
+  return gradInput;
+}

@@ -1,0 +1,245 @@
+// Whole-map and binned pooling (global, adaptive, spatial pyramid, strip, GeM)
+// on real WebGPU: GPU against the CPU reference over parameter grids, forward
+// and backward, both layouts, both reduction variants; typed errors before any
+// GPU work.
+import { describe, expect, it } from 'vitest';
+import { useHarnessPage } from '../support/page';
+import { adaptiveGrid, gemGrid, globalGrid, largeReductionCases, pyramidGrid, stripGrid, type BinnedCase } from '../support/binned-grid';
+
+const harness = useHarnessPage();
+const evaluate = <T>(fn: () => Promise<T> | T): Promise<T> => harness().page.evaluate(fn);
+
+async function run(cases: BinnedCase[]) {
+  return harness().page.evaluate((cs) => (window as any).harness.runBinnedCases(cs), cases);
+}
+
+function expectAllPass(report: { ran: number; failures: string[] }, count: number) {
+  expect(report.failures).toEqual([]);
+  expect(report.ran).toBe(count);
+}
+
+describe('whole-map and binned pooling, GPU against CPU reference', () => {
+  it('this device has subgroups; a second engine is forced onto workgroup memory', async () => {
+    const result = await evaluate(async () => {
+      const { engine, pool } = (window as any).harness;
+      const fallback = await pool.createPoolEngine({ device: engine.device, subgroups: false });
+      const r = { device: engine.device.features.has('subgroups'), engine: engine.subgroups, fallback: fallback.subgroups };
+      fallback.destroy();
+      return r;
+    });
+    expect(result).toEqual({ device: true, engine: true, fallback: false });
+  });
+
+  const global = globalGrid(31);
+  it(`global avg and max: ${global.length} cases, ranks 1–3, both layouts, both variants`, async () => {
+    expect(global.filter((c) => c.subgroups).length).toBeGreaterThan(10);
+    expect(global.filter((c) => !c.subgroups).length).toBeGreaterThan(10);
+    expectAllPass(await run(global), global.length);
+  });
+
+  const large = largeReductionCases();
+  it(`global avg and max of 1×512×64×64 and of 66,000 rows: ${large.length} cases, both layouts, both variants`, async () => {
+    expectAllPass(await run(large), large.length);
+  });
+
+  const adaptive = adaptiveGrid(47, 48);
+  it(`adaptive avg and max: ${adaptive.length} cases, outputs smaller and larger, null entries, 1×…×1`, async () => {
+    const sizes = adaptive.map((c) => ({ out: c.options.outputSize, spatial: c.shape.slice(2) }));
+    const larger = sizes.filter(({ out, spatial }) => Array.isArray(out) && out.some((o, i) => o !== null && o > spatial[i]));
+    expect(larger.length).toBeGreaterThan(5);
+    expect(sizes.filter(({ out }) => Array.isArray(out) && out.includes(null)).length).toBeGreaterThan(3);
+    expectAllPass(await run(adaptive), adaptive.length);
+  });
+
+  const pyramid = pyramidGrid(53);
+  it(`spatial pyramid pooling: ${pyramid.length} cases, levels, both modes and layouts`, async () => {
+    expectAllPass(await run(pyramid), pyramid.length);
+  });
+
+  const strip = stripGrid(59);
+  it(`strip pooling and expand-and-add: ${strip.length} cases, both layouts`, async () => {
+    expectAllPass(await run(strip), strip.length);
+  });
+
+  const gem = gemGrid(61);
+  it(`GeM: ${gem.length} cases, p and eps, both layouts and variants, gradient wrt p`, async () => {
+    expectAllPass(await run(gem), gem.length);
+  });
+
+  it('hand-picked cases: ties, NaN, -Infinity, one-element maps', async () => {
+    const base = { options: {}, channelsLast: false, subgroups: true, seed: 5 };
+    const cases: BinnedCase[] = [
+      { ...base, name: 'globalMax ties subgroups', op: 'globalMax', shape: [2, 3, 17, 19], data: 'ties' },
+      { ...base, name: 'globalMax ties workgroup-memory NHWC', op: 'globalMax', shape: [2, 3, 17, 19], data: 'ties', channelsLast: true, subgroups: false },
+      { ...base, name: 'globalMax NaN subgroups', op: 'globalMax', shape: [3, 5, 40, 40], data: 'nan' },
+      { ...base, name: 'globalMax NaN workgroup-memory', op: 'globalMax', shape: [3, 5, 40, 40], data: 'nan', subgroups: false },
+      { ...base, name: 'adaptiveMax 1x1 = global, NaN', op: 'adaptiveMax', shape: [2, 3, 9, 9], data: 'nan', options: { outputSize: 1 } },
+      { ...base, name: 'adaptiveMax larger output ties', op: 'adaptiveMax', shape: [1, 2, 3, 4], data: 'ties', options: { outputSize: [7, 9] } },
+      { ...base, name: 'globalAvg single element', op: 'globalAvg', shape: [2, 3, 1, 1], data: 'normal', subgroups: false },
+    ];
+    expectAllPass(await run(cases), cases.length);
+
+    // A map of -Infinity and one NaN-free map whose maximum repeats: indices must match PyTorch's rule.
+    const result = await evaluate(() =>
+      (window as any).harness.withErrorScope(async () => {
+        const { engine, pool } = (window as any).harness;
+        const fallback = await pool.createPoolEngine({ device: engine.device, subgroups: false });
+        const out: string[][] = [];
+        for (const e of [engine, fallback]) {
+          const data = new Float32Array(2 * 600).fill(-Infinity);
+          data[600 + 300] = 2;
+          data[600 + 450] = 2;
+          const x = e.tensor(data, [1, 2, 600]);
+          const m = e.globalMaxPool(x);
+          out.push([...(await m.output.read()), ...(await m.indices.read())].map(String));
+          for (const t of [x, m.output, m.indices]) t.destroy();
+        }
+        fallback.destroy();
+        return out;
+      }),
+    );
+    // Values as strings: -Infinity does not survive the page's JSON.
+    expect(result).toEqual([
+      ['-Infinity', '2', '0', '300'],
+      ['-Infinity', '2', '0', '300'],
+    ]);
+  });
+
+  it('gives bit-identical results and gradients on every run', async () => {
+    const result = await evaluate(() =>
+      (window as any).harness.withErrorScope(async () => {
+        const { engine } = (window as any).harness;
+        const data = Float32Array.from({ length: 2 * 5 * 23 * 19 }, (_, i) => Math.abs(Math.cos(i * 1.3)));
+        const x = engine.tensor(data, [2, 23, 19, 5], 'NHWC');
+        const g = engine.tensor(Float32Array.from({ length: 10 }, (_, i) => Math.sin(i)), [2, 1, 1, 5], 'NHWC');
+        const ga = engine.tensor(Float32Array.from({ length: 2 * 5 * 7 * 30 }, (_, i) => Math.sin(i)), [2, 7, 30, 5], 'NHWC');
+        const bits = async (t: any) => {
+          const s = Array.from(new Uint32Array((await t.read()).buffer)).join();
+          t.destroy();
+          return s;
+        };
+        const runs: string[] = [];
+        for (let r = 0; r < 3; r++) {
+          const gem = engine.gemPoolBackward(g, x, { p: 3 });
+          runs.push(
+            [await bits(engine.globalAvgPool(x)), await bits(gem.gradInput), await bits(gem.gradP), await bits(engine.adaptiveAvgPoolBackward(ga, x, { outputSize: [7, 30] }))].join('|'),
+          );
+        }
+        for (const t of [x, g, ga]) t.destroy();
+        return runs[0] === runs[1] && runs[1] === runs[2];
+      }),
+    );
+    expect(result).toBe(true);
+  });
+
+  it('chains the ops on the GPU: SPP of adaptive pooling, strip pooling expanded back', async () => {
+    const result = await evaluate(() =>
+      (window as any).harness.withErrorScope(async () => {
+        const { engine, pool } = (window as any).harness;
+        const ref = pool.reference;
+        const data = Float32Array.from({ length: 2 * 3 * 15 * 13 }, (_, i) => Math.sin(i * 0.37));
+        const x = engine.tensor(data, [2, 3, 15, 13]);
+        const a = engine.adaptiveAvgPool(x, { outputSize: [10, null] });
+        const s = engine.stripPool(a);
+        const e = engine.stripPoolExpand(s.rows, s.cols);
+        const spp = engine.spatialPyramidPool(e, { levels: [1, 2], mode: 'avg' });
+        const got = await spp.output.read();
+        const hx = ref.hostTensor(data, [2, 3, 15, 13]);
+        const hs = ref.stripPool(ref.adaptiveAvgPool(hx, { outputSize: [10, null] }));
+        const want = ref.spatialPyramidPool(ref.stripPoolExpand(hs.rows, hs.cols), { levels: [1, 2], mode: 'avg' }).output;
+        let worst = 0;
+        want.data.forEach((v: number, i: number) => (worst = Math.max(worst, Math.abs(v - got[i]))));
+        const shape = spp.output.shape;
+        for (const t of [x, a, s.rows, s.cols, e, spp.output]) t.destroy();
+        return { worst, shape, layout: want.layout };
+      }),
+    );
+    expect(result.shape).toEqual([2, 15]);
+    expect(result.layout).toBe('NC');
+    expect(result.worst).toBeLessThan(1e-5);
+  });
+});
+
+describe('bad binned calls: typed error, no GPU work, nothing allocated', () => {
+  it('raises each typed error before touching the GPU', async () => {
+    const result = await evaluate(() =>
+      (window as any).harness.withErrorScope(async () => {
+        const { engine, pool } = (window as any).harness;
+        const x = engine.tensor(new Float32Array(2 * 3 * 8 * 6), [2, 3, 8, 6]);
+        const x1 = engine.tensor(new Float32Array(2 * 3 * 8), [2, 3, 8]);
+        const x3 = engine.tensor(new Float32Array(3 * 8), [1, 3, 2, 2, 2]);
+        const flat = engine.tensor(new Float32Array(6), [2, 3], 'NC');
+        const rowsNhwc = engine.tensor(new Float32Array(2 * 3 * 8), [2, 8, 1, 3], 'NHWC');
+        const cols = engine.tensor(new Float32Array(2 * 3 * 6), [2, 3, 1, 6]);
+        const g = engine.tensor(new Float32Array(6), [2, 3, 1, 1]);
+        const m = engine.globalMaxPool(x);
+        const spp = engine.spatialPyramidPool(x);
+        const gem = engine.gemPoolBackward(g, x);
+        for (const t of [m.output, m.indices, spp.output, spp.indices, gem.gradInput, gem.gradP]) t.destroy();
+        const before = engine.stats();
+        const calls: [string, () => unknown][] = [
+          ['empty levels', () => engine.spatialPyramidPool(x, { levels: [] })],
+          ['level 0', () => engine.spatialPyramidPool(x, { levels: [1, 0] })],
+          ['spp mode', () => engine.spatialPyramidPool(x, { mode: 'sum' })],
+          ['spp rank', () => engine.spatialPyramidPool(x1)],
+          ['zero output size', () => engine.adaptiveAvgPool(x, { outputSize: [0, 2] })],
+          ['fractional output size', () => engine.adaptiveMaxPool(x, { outputSize: 2.5 })],
+          ['NaN output size', () => engine.adaptiveAvgPool(x, { outputSize: [NaN, 2] })],
+          ['output size length', () => engine.adaptiveAvgPool(x, { outputSize: [2, 2, 2] })],
+          ['adaptive rank 0', () => engine.adaptiveAvgPool(flat, { outputSize: 1 })],
+          ['global rank 0', () => engine.globalMaxPool(flat)],
+          ['p = 0', () => engine.gemPool(x, { p: 0 })],
+          ['p < 0', () => engine.gemPool(x, { p: -3 })],
+          ['p NaN', () => engine.gemPool(x, { p: NaN })],
+          ['eps = 0', () => engine.gemPool(x, { eps: 0 })],
+          ['eps < 0', () => engine.gemPoolBackward(g, x, { eps: -1e-6 })],
+          ['gem rank', () => engine.gemPool(x3)],
+          ['gem option', () => engine.gemPool(x, { p: 3, kernel: 2 })],
+          ['strip rank', () => engine.stripPool(x1)],
+          ['expand layouts', () => engine.stripPoolExpand(rowsNhwc, cols)],
+          ['global grad shape', () => engine.globalAvgPoolBackward(x, x)],
+          ['spp indices missing', () => engine.spatialPyramidPoolBackward(flat, x, null, { levels: [1] })],
+        ];
+        const out: Record<string, string> = {};
+        for (const [name, call] of calls) {
+          try {
+            call();
+            out[name] = 'no error';
+          } catch (e: any) {
+            out[name] = e instanceof pool.PoolError ? `${e.code}: ${e.message}` : `untyped: ${e}`;
+          }
+        }
+        const after = engine.stats();
+        for (const t of [x, x1, x3, flat, rowsNhwc, cols, g]) t.destroy();
+        return { out, before, after };
+      }),
+    );
+    expect(result.after).toEqual(result.before);
+    const o = result.out;
+    expect(o['empty levels']).toMatch(/^INVALID_LEVELS: levels = \[\]: must be a non-empty list/);
+    expect(o['level 0']).toMatch(/^INVALID_LEVELS: levels = \[1, 0\]: must hold positive integers/);
+    expect(o['spp mode']).toMatch(/^INVALID_MODE: mode = "sum"/);
+    expect(o['spp rank']).toMatch(/^INVALID_RANK: input = .*spatial pyramid pooling needs spatial rank 2/);
+    expect(o['zero output size']).toMatch(/^EMPTY_OUTPUT: outputSize = \[0, 2\]: gives an empty output in dimension 0/);
+    expect(o['fractional output size']).toMatch(/^INVALID_OUTPUT_SIZE: outputSize = 2.5: must hold positive integers/);
+    expect(o['NaN output size']).toMatch(/^NOT_FINITE: outputSize = \[NaN, 2\]/);
+    expect(o['output size length']).toMatch(/^INVALID_OUTPUT_SIZE: outputSize = \[2, 2, 2\]: must be a number or 2 entries/);
+    expect(o['adaptive rank 0']).toMatch(/^INVALID_RANK: input = /);
+    expect(o['global rank 0']).toMatch(/^INVALID_RANK: input = /);
+    expect(o['p = 0']).toMatch(/^INVALID_P: p = 0: must be greater than 0/);
+    expect(o['p < 0']).toMatch(/^INVALID_P: p = -3: must be greater than 0/);
+    expect(o['p NaN']).toMatch(/^NOT_FINITE: p = NaN/);
+    expect(o['eps = 0']).toMatch(/^INVALID_EPS: eps = 0: must be greater than 0/);
+    expect(o['eps < 0']).toMatch(/^INVALID_EPS: eps = -0.000001: must be greater than 0/);
+    expect(o['gem rank']).toMatch(/^INVALID_RANK: input = .*GeM pooling needs spatial rank 2/);
+    expect(o['gem option']).toMatch(/^INVALID_OPTION: kernel = 2: is not an option of GeM pooling/);
+    expect(o['strip rank']).toMatch(/^INVALID_RANK: input = .*strip pooling needs spatial rank 2/);
+    expect(o['expand layouts']).toMatch(/^SHAPE_MISMATCH: cols.shape = \[2, 3, 1, 6\]: must be a column strip/);
+    expect(o['global grad shape']).toMatch(/^SHAPE_MISMATCH: gradOutput.shape = \[2, 3, 8, 6\]: must be the forward output shape \[2, 3, 1, 1\]/);
+    expect(o['spp indices missing']).toMatch(/^INVALID_OPTION: indices = null: must be the forward's indices in mode 'max'/);
+  });
+
+  it('logged no browser errors', () => {
+    expect(harness().errors).toEqual([]);
+  });
+});

@@ -1,0 +1,157 @@
+// Parameter grids for whole-map and binned pooling (global, adaptive, spatial
+// pyramid, strip, GeM): odd sizes, outputs smaller and larger than the input,
+// N > 1 and C > 1, both layouts, both reduction variants (subgroups and
+// workgroup memory). Each case is named after its parameters.
+import { adaptiveSpec, gemSpec, pyramidSpec } from '../../src/binned-spec';
+import { pick, rng } from './random';
+
+export type BinnedOp = 'globalAvg' | 'globalMax' | 'adaptiveAvg' | 'adaptiveMax' | 'pyramid' | 'strip' | 'stripExpand' | 'gem';
+
+export interface BinnedCase {
+  name: string;
+  op: BinnedOp;
+  /** Channels-first shape [N, C, ...spatial]. */
+  shape: number[];
+  channelsLast: boolean;
+  options: Record<string, unknown>;
+  data: 'normal' | 'positive' | 'ties' | 'nan';
+  seed: number;
+  /** Reductions: run on the subgroup variant (true) or the workgroup-memory one (false). */
+  subgroups: boolean;
+}
+
+/** Ops that run as whole-map reductions (and so have two variants). */
+export const REDUCTION_OPS: readonly BinnedOp[] = ['globalAvg', 'globalMax', 'gem'];
+
+export function describeCase(c: Omit<BinnedCase, 'name'>): string {
+  const o = Object.entries(c.options)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  const variant = REDUCTION_OPS.includes(c.op) || (c.op.startsWith('adaptive') && isGlobal(c)) ? (c.subgroups ? ' subgroups' : ' workgroup-memory') : '';
+  return `${c.op} x=[${c.shape.join(',')}] ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data}${variant}`;
+}
+
+function isGlobal(c: Omit<BinnedCase, 'name'>): boolean {
+  const size = c.options.outputSize;
+  return size === 1 || (Array.isArray(size) && size.every((v) => v === 1));
+}
+
+function make(c: Omit<BinnedCase, 'name'>): BinnedCase {
+  return { ...c, name: describeCase(c) };
+}
+
+const SPATIAL: Record<number, number[][]> = {
+  1: [[13], [7], [33], [1], [300]],
+  2: [[9, 7], [5, 8], [13, 11], [1, 6], [17, 4]],
+  3: [[5, 6, 4], [3, 7, 5], [4, 1, 9]],
+};
+
+/** Global avg / max: every rank, both layouts, both variants; max also with ties and NaN. */
+export function globalGrid(seed: number): BinnedCase[] {
+  const r = rng(seed);
+  const cases: BinnedCase[] = [];
+  for (const op of ['globalAvg', 'globalMax'] as const)
+    for (const rank of [1, 2, 3])
+      for (const spatial of SPATIAL[rank])
+        for (const channelsLast of [false, true]) {
+          const data = op === 'globalMax' ? pick(r, ['normal', 'ties', 'nan'] as const) : 'normal';
+          const shape = [1 + Math.floor(r() * 3), 1 + Math.floor(r() * 4), ...spatial];
+          cases.push(make({ op, shape, channelsLast, options: {}, data, seed: seed * 100 + cases.length, subgroups: cases.length % 2 === 0 }));
+        }
+  return cases;
+}
+
+/** Large maps for the reductions: 1 × 512 × 64 × 64 in both layouts and both variants; more rows than a dispatch dimension. */
+export function largeReductionCases(): BinnedCase[] {
+  const cases: BinnedCase[] = [];
+  for (const op of ['globalAvg', 'globalMax'] as const)
+    for (const channelsLast of [false, true])
+      for (const subgroups of [true, false]) {
+        cases.push(make({ op, shape: [1, 512, 64, 64], channelsLast, options: {}, data: 'normal', seed: 7000 + cases.length, subgroups }));
+      }
+  // More rows than one dispatch dimension holds (65,535 workgroups): the grid folds into 2-D.
+  for (const subgroups of [true, false]) {
+    cases.push(make({ op: 'globalMax', shape: [1, 66000, 2], channelsLast: !subgroups, options: {}, data: 'normal', seed: 7100 + cases.length, subgroups }));
+  }
+  return cases;
+}
+
+/** Adaptive avg / max: output sizes smaller and larger than the input, `null` entries, 1 × … × 1. */
+export function adaptiveGrid(seed: number, count: number): BinnedCase[] {
+  const r = rng(seed);
+  const cases: BinnedCase[] = [];
+  for (let attempt = 0; cases.length < count && attempt < count * 20; attempt++) {
+    const rank = 1 + (cases.length % 3);
+    const spatial = pick(r, SPATIAL[rank]).slice();
+    const op = cases.length % 2 === 0 ? 'adaptiveAvg' : 'adaptiveMax';
+    const form = r();
+    let outputSize: unknown;
+    if (form < 0.15) outputSize = 1 + Math.floor(r() * 6);
+    else if (form < 0.25) outputSize = spatial.map(() => 1);
+    else {
+      outputSize = spatial.map((n) => {
+        const pickForm = r();
+        if (pickForm < 0.15) return null;
+        if (pickForm < 0.45) return n + 1 + Math.floor(r() * 5); // larger than the input
+        return 1 + Math.floor(r() * Math.max(1, n)); // at most the input
+      });
+    }
+    const options = { outputSize };
+    try {
+      adaptiveSpec(op === 'adaptiveAvg' ? 'avg' : 'max', spatial, options);
+    } catch {
+      continue;
+    }
+    const shape = [1 + Math.floor(r() * 2), 1 + Math.floor(r() * 3), ...spatial];
+    const data = op === 'adaptiveMax' ? pick(r, ['normal', 'ties', 'nan'] as const) : 'normal';
+    cases.push(make({ op, shape, channelsLast: cases.length % 4 >= 2, options, data, seed: seed * 100 + cases.length, subgroups: r() < 0.5 }));
+  }
+  return cases;
+}
+
+/** Spatial pyramid pooling: default and custom levels (some larger than the map), both modes and layouts. */
+export function pyramidGrid(seed: number): BinnedCase[] {
+  const r = rng(seed);
+  const levelSets: (number[] | undefined)[] = [undefined, [1, 2, 3], [1, 3, 6], [2], [4, 1], [1, 2, 4, 8]];
+  const cases: BinnedCase[] = [];
+  for (const levels of levelSets)
+    for (const mode of ['max', 'avg', undefined] as const) {
+      const spatial = pick(r, SPATIAL[2]);
+      const options = { levels, mode };
+      pyramidSpec(spatial, options);
+      const shape = [1 + Math.floor(r() * 2), 1 + Math.floor(r() * 3), ...spatial];
+      const data = mode === 'avg' ? 'normal' : pick(r, ['normal', 'ties', 'nan'] as const);
+      cases.push(make({ op: 'pyramid', shape, channelsLast: cases.length % 2 === 1, options, data, seed: seed * 100 + cases.length, subgroups: true }));
+    }
+  return cases;
+}
+
+/** Strip pooling and its expand-and-add step, odd sizes, both layouts. */
+export function stripGrid(seed: number): BinnedCase[] {
+  const cases: BinnedCase[] = [];
+  for (const op of ['strip', 'stripExpand'] as const)
+    for (const spatial of SPATIAL[2])
+      for (const channelsLast of [false, true]) {
+        const shape = [1 + (cases.length % 3), 1 + (cases.length % 4), ...spatial];
+        cases.push(make({ op, shape, channelsLast, options: {}, data: 'normal', seed: seed * 100 + cases.length, subgroups: true }));
+      }
+  return cases;
+}
+
+/** GeM: several p and eps, inputs with negatives and zeros (clamped), both layouts and variants. */
+export function gemGrid(seed: number): BinnedCase[] {
+  const r = rng(seed);
+  const cases: BinnedCase[] = [];
+  const settings: Record<string, unknown>[] = [{}, { p: 1 }, { p: 2.5, eps: 1e-6 }, { p: 3, eps: 0.1 }, { p: 6 }, { p: 0.5, eps: 1e-3 }];
+  for (const options of settings)
+    for (const channelsLast of [false, true]) {
+      const spatial = pick(r, SPATIAL[2]);
+      gemSpec(spatial, options);
+      const shape = [1 + Math.floor(r() * 3), 1 + Math.floor(r() * 4), ...spatial];
+      cases.push(make({ op: 'gem', shape, channelsLast, options, data: pick(r, ['normal', 'positive'] as const), seed: seed * 100 + cases.length, subgroups: cases.length % 3 !== 0 }));
+    }
+  cases.push(make({ op: 'gem', shape: [2, 64, 32, 32], channelsLast: true, options: { p: 3 }, data: 'positive', seed: seed * 100 + 99, subgroups: true }));
+  cases.push(make({ op: 'gem', shape: [2, 64, 32, 32], channelsLast: false, options: { p: 3 }, data: 'positive', seed: seed * 100 + 98, subgroups: false }));
+  return cases;
+}
