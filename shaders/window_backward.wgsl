@@ -9,24 +9,6 @@
 @group(0) @binding(3) var<storage, read> x: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grad_in: array<f32>;
 
-// Outputs along one dimension whose window covers input position `pos`:
-// o * stride - pad <= pos <= o * stride - pad + (k - 1) * dil, clipped to [0, out).
-// Returns [first, last + 1); a tap lands on `pos` only where (pos + pad - o * stride)
-// is a multiple of the dilation (checked by the caller).
-fn covering_range(pos: i32, pad: i32, k: u32, dil: u32, stride: u32, out_size: u32) -> vec2<i32> {
-  let t = pos + pad;
-  let reach = i32((k - 1u) * dil);
-  let s = i32(stride);
-  let first = max((t - reach + s - 1) / s, 0);
-  let lo = select(first, 0, t - reach < 0);
-  let hi = min(t / s + 1, i32(out_size));
-  return vec2<i32>(lo, select(hi, lo, t < 0));
-}
-
-fn hits(pos: i32, pad: i32, o: i32, dil: u32, stride: u32) -> bool {
-  return (pos + pad - o * i32(stride)) % i32(dil) == 0;
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

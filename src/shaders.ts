@@ -5,6 +5,7 @@ import windowLp from '../shaders/window_lp.wgsl?raw';
 import windowForward from '../shaders/window_forward.wgsl?raw';
 import windowForwardVec4 from '../shaders/window_forward_vec4.wgsl?raw';
 import windowBackward from '../shaders/window_backward.wgsl?raw';
+import windowBackwardVec4 from '../shaders/window_backward_vec4.wgsl?raw';
 import binnedParams from '../shaders/binned_params.wgsl?raw';
 import reduceForward from '../shaders/reduce_forward.wgsl?raw';
 import reduceWorkgroup from '../shaders/reduce_workgroup.wgsl?raw';
@@ -20,6 +21,7 @@ export const shaderSources = {
   windowForward: [common, windowParams, windowLp, windowForward].join('\n'),
   windowForwardVec4: [common, windowParams, windowForwardVec4].join('\n'),
   windowBackward: [common, windowParams, windowLp, windowBackward].join('\n'),
+  windowBackwardVec4: [common, windowParams, windowBackwardVec4].join('\n'),
   // Whole-map reductions: the workgroup-memory variant, and the subgroup variant
   // for devices with the 'subgroups' feature (the directive must open the module).
   reduceForward: [common, binnedParams, reduceWorkgroup, reduceForward].join('\n'),
@@ -34,4 +36,4 @@ export const shaderSources = {
 export type ShaderName = keyof typeof shaderSources;
 
 /** The raw files, for tests that read struct declarations. */
-export const shaderFiles = { common, windowParams, windowLp, windowForward, windowForwardVec4, windowBackward } as const;
+export const shaderFiles = { common, windowParams, windowLp, windowForward, windowForwardVec4, windowBackward, windowBackwardVec4 } as const;

@@ -19,6 +19,11 @@ function constants(mode: WindowMode, x: PoolTensor<'float32'>) {
   return { MODE: MODE_CONSTANT[mode], CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0 };
 }
 
+/** Channels-last max and average with whole groups of 4 channels run one thread per 4 channels, with vector loads. */
+function usesVec4(x: PoolTensor<'float32'>, spec: WindowSpec): boolean {
+  return layoutInfo(x.layout).channelsLast && x.dims.channels % 4 === 0 && spec.mode !== 'lp';
+}
+
 function outputShape(x: PoolTensor<'float32'>, spec: WindowSpec): number[] {
   return shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
 }
@@ -34,8 +39,7 @@ export function windowForward(
   const total = sizeOf({ ...x.dims, spatial: spec.outputSpatial });
   const output = ctx.empty(shape, x.layout, 'float32', `${spec.mode}Pool.output`);
   const indices = spec.mode === 'max' ? ctx.empty(shape, x.layout, 'int32', 'maxPool.indices') : null;
-  // Channels-last with whole groups of 4 channels: one thread per 4 channels, vector loads.
-  const vec4 = layoutInfo(x.layout).channelsLast && x.dims.channels % 4 === 0 && spec.mode !== 'lp';
+  const vec4 = usesVec4(x, spec);
   const threads = vec4 ? total / 4 : total;
   ctx.run({
     shader: vec4 ? 'windowForwardVec4' : 'windowForward',
@@ -65,17 +69,17 @@ export function windowBackward(
   indices: PoolTensor<'int32'> | null,
 ): PoolTensor<'float32'> {
   const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${spec.mode}Pool.gradInput`);
+  const vec4 = usesVec4(x, spec);
+  const threads = vec4 ? x.size / 4 : x.size;
+  const saved = indices ? indices.buffer : ctx.placeholder();
   ctx.run({
-    shader: 'windowBackward',
+    shader: vec4 ? 'windowBackwardVec4' : 'windowBackward',
     constants: constants(spec.mode, x),
-    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, x.size)),
-    buffers: [
-      gradOutput.buffer,
-      indices ? indices.buffer : ctx.placeholder(),
-      spec.mode === 'lp' ? x.buffer : ctx.placeholder(),
-      gradInput.buffer,
-    ],
-    threads: x.size,
+    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, threads)),
+    buffers: vec4
+      ? [gradOutput.buffer, saved, gradInput.buffer]
+      : [gradOutput.buffer, saved, spec.mode === 'lp' ? x.buffer : ctx.placeholder(), gradInput.buffer],
+    threads,
     label: `${spec.mode}Pool.backward`,
   });
   return gradInput;
