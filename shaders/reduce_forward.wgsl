@@ -7,7 +7,7 @@
 // backward statistics and the sum of its dL/dp terms all run here.
 // Prepended by the host: common.wgsl, binned_params.wgsl, one reduce_*.wgsl.
 
-// Invocations per workgroup, a power of two from 64 to 256, set per pipeline:
+// Invocations per workgroup, a power of two from 16 to 256, set per pipeline:
 // the host picks fewer for small maps so that fewer invocations idle.
 override REDUCE_SIZE: u32 = 256u;
 

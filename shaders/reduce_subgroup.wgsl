@@ -5,9 +5,11 @@
 // 256 values with the smallest subgroups WebGPU allows (4). This relies on each
 // subgroup being a consecutive run of local_invocation_index
 // (local_invocation_index = subgroup_id * subgroup_size + subgroup_invocation_id),
-// as Chrome documents; REDUCE_SIZE is a multiple of every subgroup size (powers
-// of two, 4 to 128), so all subgroups are full. The lane number and the subgroup
-// size come from subgroup scans, so the entry point is the same in both variants.
+// as Chrome documents. REDUCE_SIZE is a power of two of at least 16: a subgroup
+// is either full or, where the device's subgroups are wider than the workgroup,
+// the whole workgroup; `width` counts its active lanes either way. The lane
+// number and the subgroup size come from subgroup scans, so the entry point is
+// the same in both variants.
 // Both functions return the workgroup's result in invocation 0.
 
 const REDUCE_ROUNDS: u32 = 4u;

@@ -10,10 +10,12 @@ import { channelsLast } from './binned-common';
 
 /**
  * Invocations per reduction workgroup (REDUCE_SIZE in reduce_forward.wgsl): 256,
- * or 64 for maps of at most 1024 elements, where a larger group would mostly idle.
+ * 64 for maps of at most 4096 elements and 16 for maps of at most 64 (a 7 × 7
+ * head), where a larger group would mostly idle and pay for its barriers (the
+ * benchmark showed 5× on a software adapter at 1×256×56×56).
  */
-export function reduceSize(plane: number): 64 | 256 {
-  return plane <= 1024 ? 64 : 256;
+export function reduceSize(plane: number): 16 | 64 | 256 {
+  return plane <= 64 ? 16 : plane <= 4096 ? 64 : 256;
 }
 
 /** The reduction kernel and its constants: the subgroup variant where the engine uses subgroups. */
