@@ -2,7 +2,7 @@
 // calls checked to raise PoolError (never a GPU error, a hang or a wrong shape).
 // FUZZ_SEED and FUZZ_CASES set the run; failures print the seed and the call.
 import { describe, expect, it } from 'vitest';
-import { fuzzInvalid, fuzzSettings, fuzzValid } from '../support/fuzz';
+import { fuzzBinned, fuzzInvalid, fuzzSettings, fuzzValid } from '../support/fuzz';
 import { useHarnessPage } from '../support/page';
 
 const harness = useHarnessPage();
@@ -16,6 +16,18 @@ describe(`fuzz seed=${seed} cases=${cases}`, () => {
       const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), valid.slice(i, i + 100));
       failures.push(...report.failures);
       expect(report.ran).toBe(Math.min(100, valid.length - i));
+    }
+    if (failures.length) console.error(`replay with FUZZ_SEED=${seed} FUZZ_CASES=${cases}`);
+    expect(failures).toEqual([]);
+  });
+
+  it('valid whole-map and binned calls: GPU matches the CPU reference, forward and backward', async () => {
+    const binned = fuzzBinned(seed, Math.max(20, Math.floor(cases / 3)));
+    const failures: string[] = [];
+    for (let i = 0; i < binned.length; i += 50) {
+      const report = await harness().page.evaluate((cs) => (window as any).harness.runBinnedCases(cs), binned.slice(i, i + 50));
+      failures.push(...report.failures);
+      expect(report.ran).toBe(Math.min(50, binned.length - i));
     }
     if (failures.length) console.error(`replay with FUZZ_SEED=${seed} FUZZ_CASES=${cases}`);
     expect(failures).toEqual([]);

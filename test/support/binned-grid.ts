@@ -3,7 +3,7 @@
 // N > 1 and C > 1, both layouts, both reduction variants (subgroups and
 // workgroup memory). Each case is named after its parameters.
 import { adaptiveSpec, gemSpec, pyramidSpec } from '../../src/binned-spec';
-import { pick, rng } from './random';
+import { pick, rng, type DataKind } from './random';
 
 export type BinnedOp = 'globalAvg' | 'globalMax' | 'adaptiveAvg' | 'adaptiveMax' | 'pyramid' | 'strip' | 'stripExpand' | 'gem';
 
@@ -14,7 +14,7 @@ export interface BinnedCase {
   shape: number[];
   channelsLast: boolean;
   options: Record<string, unknown>;
-  data: 'normal' | 'positive' | 'ties' | 'nan';
+  data: DataKind;
   seed: number;
   /** Reductions: run on the subgroup variant (true) or the workgroup-memory one (false). */
   subgroups: boolean;

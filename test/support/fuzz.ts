@@ -5,6 +5,7 @@
 import { windowSpec, type WindowMode } from '../../src/window-spec';
 import { pick, rng } from './random';
 import { windowGrid, type WindowCase } from './window-grid';
+import { adaptiveGrid, gemGrid, globalGrid, pyramidGrid, stripGrid, type BinnedCase } from './binned-grid';
 
 export interface InvalidCase {
   name: string;
@@ -76,4 +77,27 @@ export function fuzzSettings(env: Record<string, string | undefined>): { seed: n
   const cases = env.FUZZ_CASES ? Number(env.FUZZ_CASES) : 300;
   if (!Number.isInteger(seed) || !Number.isInteger(cases) || cases < 1) throw new Error(`bad FUZZ_SEED=${env.FUZZ_SEED} or FUZZ_CASES=${env.FUZZ_CASES}`);
   return { seed, cases };
+}
+
+/**
+ * `count` valid whole-map and binned calls (global, adaptive, pyramid, strip,
+ * GeM) drawn from `seed`: cases of the binned grids under fresh seeds, with
+ * random data kinds (special values included) and layouts.
+ */
+export function fuzzBinned(seed: number, count: number): BinnedCase[] {
+  const r = rng(seed ^ 0x2545f491);
+  const out: BinnedCase[] = [];
+  while (out.length < count) {
+    const s = Math.floor(r() * 2 ** 20);
+    const pool = pick(r, [() => globalGrid(s), () => adaptiveGrid(s, 8), () => pyramidGrid(s), () => stripGrid(s), () => gemGrid(s)])();
+    const c = { ...pick(r, pool) };
+    // GeM is defined for positive inputs (it clamps at eps); the others take anything.
+    c.data = c.op === 'gem' ? 'positive' : pick(r, ['normal', 'ties', 'nan', 'special'] as const);
+    c.channelsLast = r() < 0.5;
+    c.subgroups = r() < 0.5;
+    c.seed = s;
+    c.name = `fuzz seed=${seed} #${out.length} ${c.name.replace(/data=\w+/, `data=${c.data}`).replace(/channels-(first|last)/, c.channelsLast ? 'channels-last' : 'channels-first').replace(/ (subgroups|workgroup-memory)$/, c.subgroups ? ' subgroups' : ' workgroup-memory')}`;
+    out.push(c);
+  }
+  return out;
 }
