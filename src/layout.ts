@@ -118,3 +118,18 @@ export function relayout<T extends Float32Array | Int32Array>(
         out[offsetOf(dims, toChannelsLast, n, c, s)] = data[offsetOf(dims, fromChannelsLast, n, c, s)];
   return out;
 }
+
+/** Row-major coordinates of flat index `index` in a grid of `sizes`. */
+export function unflatten(index: number, sizes: readonly number[]): number[] {
+  const coords = new Array(sizes.length);
+  for (let i = sizes.length - 1; i >= 0; i--) {
+    coords[i] = index % sizes[i];
+    index = Math.floor(index / sizes[i]);
+  }
+  return coords;
+}
+
+/** Row-major flat index of `coords` in a grid of `sizes` (inverse of unflatten). */
+export function planeIndex(coords: readonly number[], sizes: readonly number[]): number {
+  return coords.reduce((acc, v, i) => acc * sizes[i] + v, 0);
+}

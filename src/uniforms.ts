@@ -29,3 +29,9 @@ export function wgslStructFields(source: string, name: string): string[] {
     .filter(Boolean)
     .map((m) => m.split(':')[0].trim());
 }
+
+/** A per-dimension list padded to rank 3 (D, H, W) with `fill` in front: ranks 1 and 2 run as rank 3. */
+export function to3(values: readonly number[], fill = 1): [number, number, number] {
+  const out = [fill, fill, fill, ...values].slice(-3);
+  return [out[0], out[1], out[2]];
+}

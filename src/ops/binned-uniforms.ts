@@ -1,4 +1,4 @@
-import type { UniformField } from '../uniforms';
+import { to3, type UniformField } from '../uniforms';
 import type { Dims } from '../layout';
 
 /** The members of WGSL `struct BinnedParams` (shaders/binned_params.wgsl), in order. */
@@ -22,12 +22,6 @@ export const BINNED_PARAMS: readonly UniformField[] = [
 
 /** The WGSL MODE constants of binned_params.wgsl. */
 export const BINNED_MODE = { avg: 0, max: 1, gem: 2, gemStats: 3, sum: 4 } as const;
-
-/** Pads a per-dimension list to rank 3 (D, H, W) with 1 in front. */
-function to3(values: readonly number[]): [number, number, number] {
-  const out = [1, 1, 1, ...values].slice(-3);
-  return [out[0], out[1], out[2]];
-}
 
 /**
  * Uniform values of a binned call. `total`: invocations (per-element kernels) or

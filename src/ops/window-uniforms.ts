@@ -1,4 +1,4 @@
-import type { UniformField } from '../uniforms';
+import { to3, type UniformField } from '../uniforms';
 import type { Dims } from '../layout';
 import type { WindowSpec } from '../window-spec';
 
@@ -32,12 +32,6 @@ export const WINDOW_PARAMS: readonly UniformField[] = [
   ['divisor_override', 'f32'],
   ['p', 'f32'],
 ];
-
-/** Pads a per-dimension list to rank 3 (D, H, W) with `fill` in front. */
-function to3(values: readonly number[], fill: number): [number, number, number] {
-  const out = [fill, fill, fill, ...values].slice(-3);
-  return [out[0], out[1], out[2]];
-}
 
 /** Uniform values of a window call; `total` is the number of threads (outputs forward, inputs backward). */
 export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number): Record<string, number> {

@@ -4,7 +4,7 @@
 // gradient over its bin (the GPU gathers), so the two are written differently.
 // Sums run in float64 and are rounded to float32 at the end.
 import { PoolError } from '../errors';
-import { layoutInfo, offsetOf, shapeOf, sizeOf, type Dims, type Layout } from '../layout';
+import { layoutInfo, offsetOf, shapeOf, sizeOf, type Dims, type Layout, unflatten } from '../layout';
 import {
   adaptiveSpec,
   binEnd,
@@ -28,15 +28,6 @@ interface Bin {
   n: number;
   c: number;
   cells: number[];
-}
-
-function unflatten(index: number, sizes: readonly number[]): number[] {
-  const coords = new Array(sizes.length);
-  for (let i = sizes.length - 1; i >= 0; i--) {
-    coords[i] = index % sizes[i];
-    index = Math.floor(index / sizes[i]);
-  }
-  return coords;
 }
 
 /** Plane indices of the bin of output cell `cell` (coordinates) over `input` sizes with `output` bins, row-major. */

@@ -2,7 +2,7 @@
 // mode. Loops over every output window and its real taps; the backward passes
 // scatter from each window (the GPU gathers), so the two are written differently.
 import { PoolError } from '../errors';
-import { layoutInfo, offsetOf, shapeOf, sizeOf, type Dims } from '../layout';
+import { layoutInfo, offsetOf, shapeOf, sizeOf, type Dims, unflatten, planeIndex } from '../layout';
 import {
   avgDivisor,
   windowSpec,
@@ -25,10 +25,6 @@ interface Window {
   taps: number[];
 }
 
-function planeIndex(coords: readonly number[], sizes: readonly number[]): number {
-  return coords.reduce((acc, v, i) => acc * sizes[i] + v, 0);
-}
-
 /** Every output window of `spec` over tensors of `dims`, with its real taps. */
 function* windows(spec: WindowSpec, dims: Dims, channelsLast: boolean): Generator<Window> {
   const outDims = { ...dims, spatial: spec.outputSpatial };
@@ -48,15 +44,6 @@ function* windows(spec: WindowSpec, dims: Dims, channelsLast: boolean): Generato
       }
     }
   }
-}
-
-function unflatten(index: number, sizes: readonly number[]): number[] {
-  const coords = new Array(sizes.length);
-  for (let i = sizes.length - 1; i >= 0; i--) {
-    coords[i] = index % sizes[i];
-    index = Math.floor(index / sizes[i]);
-  }
-  return coords;
 }
 
 function outputOf(x: HostTensor, spec: WindowSpec): HostTensor {
