@@ -37,11 +37,28 @@ export function globalAvgPool(engine: PoolEngine, x: PoolTensor): PoolTensor {
   return engine.avgPool(x, globalAvgPoolOptions(h, w));
 }
 
-/** A layer as the forward pass runs it: submits its GPU work and returns its output. */
+/** A layer as the forward pass runs it: `run` submits its GPU work. */
 interface Step {
   layer: string;
   run(): void;
   shape: number[];
+}
+
+/** One of the example's kernels, and the member names of its `struct Params` in order. */
+interface Kernel {
+  pipeline: GPUComputePipeline;
+  params: string[];
+}
+
+/** The members of `struct Params` in WGSL source, in order (all u32). */
+function paramsOf(source: string): string[] {
+  const body = /struct\s+Params\s*\{([^}]*)\}/.exec(source)?.[1];
+  if (body === undefined) throw new Error('shader has no struct Params');
+  return body
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean)
+    .map((m) => m.split(':')[0].trim());
 }
 
 /**
@@ -53,15 +70,15 @@ export class CnnGpu {
   readonly device: GPUDevice;
   /** How `classify({ timing: true })` measures: timestamp queries when the device has them. */
   readonly timingMethod: TimingMethod;
-  readonly #pipelines: { conv: GPUComputePipeline; dense: GPUComputePipeline; softmax: GPUComputePipeline };
+  readonly #kernels: Record<'conv' | 'dense' | 'softmax', Kernel>;
   readonly #weights: Record<keyof Weights, { weight: GPUBuffer; bias: GPUBuffer }>;
 
   private constructor(engine: PoolEngine, weights: Weights) {
     this.engine = engine;
     this.device = engine.device;
     this.timingMethod = this.device.features.has('timestamp-query') ? 'timestamp-query' : 'wall-clock';
-    const pipeline = (name: string, code: string, constants: Record<string, number> = {}) =>
-      this.device.createComputePipeline({
+    const kernel = (name: string, code: string, constants: Record<string, number> = {}): Kernel => ({
+      pipeline: this.device.createComputePipeline({
         label: `cnn.${name}.pipeline`,
         layout: 'auto',
         compute: {
@@ -69,11 +86,13 @@ export class CnnGpu {
           entryPoint: 'main',
           constants: { WORKGROUP_SIZE, ...constants },
         },
-      });
-    this.#pipelines = {
-      conv: pipeline('conv2d', conv2dSource, { KERNEL: ARCHITECTURE.kernel, RELU: 1 }),
-      dense: pipeline('dense', denseSource),
-      softmax: pipeline('softmax', softmaxSource),
+      }),
+      params: paramsOf(code),
+    });
+    this.#kernels = {
+      conv: kernel('conv2d', conv2dSource, { KERNEL: ARCHITECTURE.kernel, RELU: 1 }),
+      dense: kernel('dense', denseSource),
+      softmax: kernel('softmax', softmaxSource),
     };
     const upload = (name: string, layer: LayerWeights) => ({
       weight: this.#buffer(`cnn.${name}.weight`, layer.weight),
@@ -96,11 +115,22 @@ export class CnnGpu {
     return buffer;
   }
 
-  /** Submits one launch of one of the example's kernels, one thread per element. */
-  #dispatch(name: 'conv' | 'dense' | 'softmax', label: string, params: number[], buffers: GPUBuffer[], threads: number): void {
-    const pipeline = this.#pipelines[name];
-    const uniforms = this.device.createBuffer({ label: `cnn.${label}.uniforms`, size: params.length * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.device.queue.writeBuffer(uniforms, 0, new Uint32Array(params));
+  /**
+   * Submits one launch of one of the example's kernels, one thread per element.
+   * `params` names every member of the kernel's `struct Params`; they are packed
+   * in the struct's order, read from the WGSL.
+   */
+  #dispatch(name: 'conv' | 'dense' | 'softmax', label: string, params: Record<string, number>, buffers: GPUBuffer[], threads: number): void {
+    const { pipeline, params: members } = this.#kernels[name];
+    const extra = Object.keys(params).filter((k) => !members.includes(k));
+    if (extra.length) throw new Error(`cnn.${label}: ${extra.join(', ')} not in struct Params (${members.join(', ')})`);
+    const packed = new Uint32Array(Math.ceil(members.length / 4) * 4);
+    members.forEach((member, i) => {
+      if (params[member] === undefined) throw new Error(`cnn.${label}: struct Params member ${member} has no value`);
+      packed[i] = params[member];
+    });
+    const uniforms = this.device.createBuffer({ label: `cnn.${label}.uniforms`, size: packed.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(uniforms, 0, packed);
     const bindGroup = this.device.createBindGroup({
       label: `cnn.${label}.bindGroup`,
       layout: pipeline.getBindGroupLayout(0),
@@ -148,7 +178,7 @@ export class CnnGpu {
         shape: [n, conv1, s, s],
         run: () => {
           a1 = zeros([n, conv1, s, s]);
-          this.#dispatch('conv', 'conv1', [n, inChannels, conv1, s, s], [x.buffer, w.conv1.weight, w.conv1.bias, a1.buffer], a1.size);
+          this.#dispatch('conv', 'conv1', { batch: n, in_channels: inChannels, out_channels: conv1, height: s, width: s }, [x.buffer, w.conv1.weight, w.conv1.bias, a1.buffer], a1.size);
         },
       },
       {
@@ -165,7 +195,7 @@ export class CnnGpu {
         shape: [n, conv2, ph, ph],
         run: () => {
           a2 = zeros([n, conv2, ph, ph]);
-          this.#dispatch('conv', 'conv2', [n, conv1, conv2, ph, ph], [p1.buffer, w.conv2.weight, w.conv2.bias, a2.buffer], a2.size);
+          this.#dispatch('conv', 'conv2', { batch: n, in_channels: conv1, out_channels: conv2, height: ph, width: ph }, [p1.buffer, w.conv2.weight, w.conv2.bias, a2.buffer], a2.size);
         },
       },
       {
@@ -178,12 +208,12 @@ export class CnnGpu {
       {
         layer: 'dense',
         shape: [n, classes],
-        run: () => this.#dispatch('dense', 'dense', [n, conv2, classes], [g.buffer, w.dense.weight, w.dense.bias, logits], n * classes),
+        run: () => this.#dispatch('dense', 'dense', { batch: n, in_features: conv2, out_features: classes }, [g.buffer, w.dense.weight, w.dense.bias, logits], n * classes),
       },
       {
         layer: 'softmax',
         shape: [n, classes],
-        run: () => this.#dispatch('softmax', 'softmax', [n, classes], [logits, probabilities], n),
+        run: () => this.#dispatch('softmax', 'softmax', { batch: n, classes }, [logits, probabilities], n),
       },
     ];
     try {
