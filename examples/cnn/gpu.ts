@@ -247,8 +247,9 @@ export class CnnGpu {
       step.run();
       mark(i + 1, i + 1 === steps.length ? (encoder) => encoder.resolveQuerySet(querySet, 0, count, resolved, 0) : undefined);
     });
-    const ticks = new BigInt64Array(await this.#readBytes(resolved, count * 8));
-    return steps.map((step, i) => ({ layer: step.layer, shape: step.shape, ms: Number(ticks[i + 1] - ticks[i]) / 1e6 }));
+    // Nanoseconds; a browser that rounds them may report two layers' bounds as equal, never reversed.
+    const ticks = new BigUint64Array(await this.#readBytes(resolved, count * 8));
+    return steps.map((step, i) => ({ layer: step.layer, shape: step.shape, ms: Math.max(0, Number(ticks[i + 1] - ticks[i])) / 1e6 }));
   }
 
   /** Runs the steps one at a time, each timed from its submission until the queue is idle again. */
