@@ -40,7 +40,13 @@ export class PoolTensor<D extends DType = 'float32'> {
     return this.#buffer === null;
   }
 
-  /** @internal The storage buffer; throws the typed error once destroyed. */
+  /**
+   * The storage buffer (usage STORAGE | COPY_SRC | COPY_DST, data in the layout's
+   * memory order), for binding in your own kernels on the engine's device: read a
+   * tensor, or write a tensor made by `engine.tensor` that an op then takes. The
+   * tensor owns it: free it with `tensor.destroy()`, never `buffer.destroy()`.
+   * Throws DESTROYED_TENSOR once the tensor is destroyed.
+   */
   get buffer(): GPUBuffer {
     if (this.#buffer === null) {
       throw new PoolError('DESTROYED_TENSOR', 'tensor', `${this.dtype}[${this.shape.join(', ')}]`, 'was destroyed and cannot be used again');

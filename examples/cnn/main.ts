@@ -1,0 +1,223 @@
+// The CNN example page: draw or generate a shape, classify it on the GPU (pooling
+// on the engine), show the probabilities beside the CPU forward pass, and each
+// layer's GPU time.
+import { createPoolEngine } from '../../src/index';
+import { CLASSES, IMAGE_SIZE, drawShape, rng, type ShapeClass } from './data';
+import { heldOutCheck } from './evaluate';
+import { CnnGpu, type LayerTiming } from './gpu';
+import { forwardCpu, type WeightsFile } from './network';
+import { loadWeights } from './weights';
+
+/** Seeds of the page's random shapes: far from the training and held-out seeds. */
+const RANDOM_SEED_BASE = 900_000;
+/** The held-out check's seed; training used other seeds (see weights.json). */
+const HELD_OUT_SEED = 3003;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $('status');
+const pad = $<HTMLCanvasElement>('pad');
+const padContext = pad.getContext('2d', { willReadFrequently: true })!;
+const inputCanvas = $<HTMLCanvasElement>('input');
+const kindSelect = $<HTMLSelectElement>('kind');
+const scale = pad.width / IMAGE_SIZE;
+
+/** The image the network sees, [1, 1, 16, 16]. */
+let input: Float32Array = new Float32Array(IMAGE_SIZE * IMAGE_SIZE);
+
+function showInput(): void {
+  const context = inputCanvas.getContext('2d')!;
+  const image = context.createImageData(IMAGE_SIZE, IMAGE_SIZE);
+  for (let i = 0; i < input.length; i++) {
+    const v = Math.round(255 * Math.min(1, Math.max(0, input[i])));
+    image.data.set([v, v, v, 255], i * 4);
+  }
+  context.putImageData(image, 0, 0);
+}
+
+/** The pad, averaged over 12×12 blocks into the network's 16×16 input. */
+function inputFromPad(): Float32Array {
+  const pixels = padContext.getImageData(0, 0, pad.width, pad.height).data;
+  const out = new Float32Array(IMAGE_SIZE * IMAGE_SIZE);
+  for (let y = 0; y < pad.height; y++) {
+    for (let x = 0; x < pad.width; x++) {
+      out[Math.floor(y / scale) * IMAGE_SIZE + Math.floor(x / scale)] += pixels[(y * pad.width + x) * 4] / 255 / (scale * scale);
+    }
+  }
+  return out;
+}
+
+function clearPad(): void {
+  padContext.fillStyle = '#000';
+  padContext.fillRect(0, 0, pad.width, pad.height);
+}
+
+let randomCount = 0;
+
+/** A generated shape (of the chosen class, or any) on the pad and as the input. */
+function randomShape(): ShapeClass {
+  const r = rng(RANDOM_SEED_BASE + randomCount++);
+  const chosen = kindSelect.value as ShapeClass | '';
+  const kind = chosen || CLASSES[Math.floor(r() * CLASSES.length)];
+  input = new Float32Array(IMAGE_SIZE * IMAGE_SIZE);
+  drawShape(kind, r, input);
+  for (let i = 0; i < input.length; i++) {
+    const v = Math.round(255 * Math.min(1, Math.max(0, input[i])));
+    padContext.fillStyle = `rgb(${v},${v},${v})`;
+    padContext.fillRect((i % IMAGE_SIZE) * scale, Math.floor(i / IMAGE_SIZE) * scale, scale, scale);
+  }
+  return kind;
+}
+
+function showPrediction(gpu: Float32Array, cpu: Float32Array): void {
+  let best = 0;
+  for (let k = 1; k < CLASSES.length; k++) if (gpu[k] > gpu[best]) best = k;
+  $('prediction').textContent = `Prediction: ${CLASSES[best]} (${(100 * gpu[best]).toFixed(1)}%)`;
+  const table = $('probabilities');
+  table.innerHTML = '<tr><th>class</th><th></th><th>GPU</th><th>CPU</th></tr>';
+  CLASSES.forEach((name, k) => {
+    const tr = document.createElement('tr');
+    if (k === best) tr.className = 'predicted';
+    tr.dataset.class = name;
+    tr.dataset.probability = String(gpu[k]);
+    tr.innerHTML = `<td>${name}</td><td><span class="bar" style="width:${(120 * gpu[k]).toFixed(1)}px"></span></td>` +
+      `<td class="num">${(100 * gpu[k]).toFixed(2)}%</td><td class="num">${(100 * cpu[k]).toFixed(2)}%</td>`;
+    table.append(tr);
+  });
+}
+
+function showTimings(timings: LayerTiming[], method: CnnGpu['timingMethod']): void {
+  const table = $('timings');
+  table.innerHTML = '<tr><th>layer</th><th>output</th><th>time</th></tr>';
+  for (const t of timings) {
+    const tr = document.createElement('tr');
+    tr.dataset.ms = String(t.ms);
+    tr.innerHTML = `<td>${t.layer}</td><td>[${t.shape.join(', ')}]</td><td class="num">${t.ms.toFixed(3)} ms</td>`;
+    table.append(tr);
+  }
+  $('timing-method').textContent =
+    method === 'timestamp-query'
+      ? 'Measured with timestamp queries: a timestamp between each two layers, on the GPU clock (the browser may round them to 0.1 ms).'
+      : 'This device has no timestamp-query: each layer is timed on the page clock, from its submission until queue.onSubmittedWorkDone() resolves (includes submission overhead).';
+}
+
+function describeModel(file: WeightsFile): string {
+  const t = file.training as Record<string, unknown>;
+  return `Weights: weights.json, trained by npm run train:example (seed ${t.seed}, ${t.trainCount} images from data seed ${t.dataSeed}, ` +
+    `${t.epochs} epochs, ${t.seconds} s); held-out accuracy ${(100 * file.training.heldOutAccuracy).toFixed(1)}% on ${t.heldOutCount} images (seed ${t.heldOutSeed}).`;
+}
+
+async function start(): Promise<void> {
+  if (!navigator.gpu) throw new Error('navigator.gpu is missing');
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('requestAdapter() found no adapter');
+  // Timestamp queries when the adapter has them, for the per-layer GPU times.
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const device = await adapter.requestDevice({ label: 'cnn.device', requiredFeatures });
+  device.addEventListener('uncapturederror', (e) => console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
+  const engine = await createPoolEngine({ device, label: 'cnn.pool' });
+  const { weights, file } = await loadWeights();
+  const model = CnnGpu.create(engine, weights);
+  $('model').textContent = describeModel(file);
+  for (const name of CLASSES) kindSelect.add(new Option(name, name));
+
+  let busy = false;
+  let again = false;
+  /** Classifies the current input; a request made while one runs is served after it. */
+  const classify = async (): Promise<void> => {
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      do {
+        again = false;
+        showInput();
+        const image = input.slice();
+        const { probabilities, timings } = await model.classify(image, 1, { timing: true });
+        showPrediction(probabilities, forwardCpu(weights, image, 1).probabilities);
+        showTimings(timings!, model.timingMethod);
+      } while (again);
+    } catch (e) {
+      status.className = 'error';
+      status.textContent = `Error: ${(e as Error).message}`;
+      console.error(e);
+    } finally {
+      busy = false;
+    }
+  };
+
+  const showRandom = async () => {
+    const kind = randomShape();
+    $('truth').textContent = `generated: ${kind}`;
+    await classify();
+  };
+  $('random').addEventListener('click', showRandom);
+  $('clear').addEventListener('click', () => {
+    clearPad();
+    input = inputFromPad();
+    $('truth').textContent = 'drawn';
+    void classify();
+  });
+  kindSelect.addEventListener('change', showRandom);
+
+  let drawing: { x: number; y: number } | null = null;
+  const at = (e: PointerEvent) => {
+    const box = pad.getBoundingClientRect();
+    return { x: ((e.clientX - box.left) * pad.width) / box.width, y: ((e.clientY - box.top) * pad.height) / box.height };
+  };
+  pad.addEventListener('pointerdown', (e) => {
+    pad.setPointerCapture(e.pointerId);
+    drawing = at(e);
+    $('truth').textContent = 'drawn';
+  });
+  pad.addEventListener('pointermove', (e) => {
+    if (!drawing) return;
+    const to = at(e);
+    padContext.strokeStyle = '#fff';
+    padContext.lineWidth = 1.5 * scale;
+    padContext.lineCap = 'round';
+    padContext.beginPath();
+    padContext.moveTo(drawing.x, drawing.y);
+    padContext.lineTo(to.x, to.y);
+    padContext.stroke();
+    drawing = to;
+    input = inputFromPad();
+    void classify();
+  });
+  const stop = () => {
+    drawing = null;
+  };
+  pad.addEventListener('pointerup', stop);
+  pad.addEventListener('pointercancel', stop);
+
+  $('check').addEventListener('click', async () => {
+    const result = $('check-result');
+    result.textContent = 'running…';
+    try {
+      const r = await heldOutCheck(model, weights, 500, HELD_OUT_SEED);
+      result.dataset.accuracy = String(r.gpuAccuracy);
+      result.textContent = `GPU accuracy ${(100 * r.gpuAccuracy).toFixed(1)}%, CPU ${(100 * r.cpuAccuracy).toFixed(1)}% on ${r.count} images (seed ${r.seed}); ` +
+        `same class on ${(100 * r.agreement).toFixed(1)}%; max |GPU − CPU| probability ${r.maxDifference.toExponential(2)}; GPU batch ${r.gpuMs.toFixed(1)} ms.`;
+    } catch (e) {
+      result.className = 'error';
+      result.textContent = `Error: ${(e as Error).message}`;
+      console.error(e);
+    }
+  });
+
+  clearPad();
+  await showRandom();
+  if (status.className === 'error') throw new Error(status.textContent ?? 'classification failed');
+  status.textContent = `Running on WebGPU (${model.timingMethod === 'timestamp-query' ? 'timestamp queries' : 'wall-clock timing'}).`;
+}
+
+start()
+  .then(() => {
+    (window as unknown as { harnessReady: unknown }).harnessReady = true;
+  })
+  .catch((e) => {
+    status.className = 'error';
+    status.textContent = `WebGPU is not available or the example failed (${(e as Error).message}). Use a recent Chrome or Edge, or Firefox/Safari with WebGPU enabled.`;
+    (window as unknown as { harnessReady: unknown }).harnessReady = String(e);
+  });
