@@ -3,7 +3,7 @@
 // the engine's. Activations stay on the GPU from the input upload to the class
 // probabilities, which are the only thing read back.
 import type { PoolEngine, PoolTensor } from '../../src/index';
-import { ARCHITECTURE, POOL1, globalAvgPoolOptions, type LayerWeights, type Weights } from './network';
+import { ARCHITECTURE, POOL1, type LayerWeights, type Weights } from './network';
 import conv2dSource from './shaders/conv2d.wgsl?raw';
 import denseSource from './shaders/dense.wgsl?raw';
 import softmaxSource from './shaders/softmax.wgsl?raw';
@@ -28,13 +28,9 @@ export interface Classification {
   timings: LayerTiming[] | null;
 }
 
-/**
- * Global average pooling on the engine: [N, C, H, W] → [N, C, 1, 1]. The one place
- * to switch to `engine.globalAvgPool(x)` once the engine has it.
- */
+/** Global average pooling on the engine's parallel reduction: [N, C, H, W] → [N, C, 1, 1]. */
 export function globalAvgPool(engine: PoolEngine, x: PoolTensor): PoolTensor {
-  const [, , h, w] = x.shape;
-  return engine.avgPool(x, globalAvgPoolOptions(h, w));
+  return engine.globalAvgPool(x);
 }
 
 /** A layer as the forward pass runs it: `run` submits its GPU work. */

@@ -11,7 +11,7 @@
 // (as in Network in Network). The convolutions and the dense layer here are the
 // readable CPU definitions that the WGSL in shaders/ follows and that training
 // differentiates; the pooling is the library's CPU reference.
-import { reference, type AvgPoolOptions, type MaxPoolOptions } from '../../src/index';
+import { reference, type MaxPoolOptions } from '../../src/index';
 import { CLASSES, IMAGE_SIZE } from './data';
 
 /** Layer sizes. */
@@ -27,19 +27,9 @@ export const ARCHITECTURE = {
 /** The one max-pooling step. */
 export const POOL1: MaxPoolOptions = { kernel: 2, stride: 2 };
 
-/**
- * Global average pooling as an average pool whose window is the whole map. The
- * engine will get `globalAvgPool(x)` (same result, [N, C, 1, 1]); these options
- * are the one place to change when it does.
- */
-export function globalAvgPoolOptions(height: number, width: number): AvgPoolOptions {
-  return { kernel: [height, width] };
-}
-
 /** Global average pooling of a host tensor [N, C, H, W] → [N, C, 1, 1] on the CPU reference. */
 export function globalAvgPoolCpu(x: reference.HostTensor): reference.HostTensor {
-  const [, , h, w] = x.shape;
-  return reference.avgPool(x, globalAvgPoolOptions(h, w));
+  return reference.globalAvgPool(x);
 }
 
 /** One layer's parameters, row-major: conv [out, in, k, k], dense [out, in]. */

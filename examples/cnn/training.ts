@@ -10,7 +10,6 @@ import {
   argmax,
   ARCHITECTURE,
   forwardCpu,
-  globalAvgPoolOptions,
   parameterShapes,
   POOL1,
   type Activations,
@@ -146,7 +145,7 @@ export function backward(weights: Weights, images: Float32Array, act: Activation
   }
   // Global average pool, then ReLU, then conv2.
   const [, , ph, pw] = act.a2.shape;
-  const gA2 = reference.avgPoolBackward(reference.hostTensor(gG, act.g.shape), act.a2, globalAvgPoolOptions(ph, pw));
+  const gA2 = reference.globalAvgPoolBackward(reference.hostTensor(gG, act.g.shape), act.a2);
   const g2 = conv2dBackward(act.p1.data, n, conv1, ph, pw, weights.conv2, conv2, reluBackward(gA2.data, act.a2.data), true);
   // Max pool, then ReLU, then conv1.
   const gA1 = reference.maxPoolBackward(reference.hostTensor(g2.input!, act.p1.shape), act.a1, act.p1Indices, POOL1);
