@@ -96,3 +96,13 @@ fn covering_range(pos: i32, pad: i32, k: u32, dil: u32, stride: u32, out_size: u
 fn hits(pos: i32, pad: i32, o: i32, dil: u32, stride: u32) -> bool {
   return (pos + pad - o * i32(stride)) % i32(dil) == 0;
 }
+
+// One dimension's factor of PyTorch's average divisor for the output whose window
+// starts at o * stride - pad; the divisor is the product over dimensions (or the
+// override), so a backward gather can build it one loop level at a time.
+fn divisor_span(o: i32, stride: u32, pad: i32, k: u32, size: u32, pad_after: i32) -> f32 {
+  let start = o * i32(stride) - pad;
+  let end = min(start + i32(k), i32(size) + pad_after);
+  if (P.count_include_pad != 0u) { return f32(end - start); }
+  return f32(min(end, i32(size)) - max(start, 0));
+}
