@@ -3,6 +3,7 @@ import { checkTensorData, dimsOf, type Layout } from './layout';
 import { getPipeline, type OverrideConstants } from './pipelines';
 import type { ShaderName } from './shaders';
 import { PoolTensor, type DType, type TensorOwner } from './tensor';
+import { BufferPool } from './buffer-pool';
 
 /** Options of `createPoolEngine`. */
 export interface PoolEngineOptions {
@@ -51,6 +52,9 @@ export class GpuContext implements TensorOwner {
   /** Whether the reductions use subgroup operations (the device has them and they were not turned off). */
   readonly subgroups: boolean;
   #live = new Map<GPUBuffer, number>();
+  /** Released tensor buffers and used uniform buffers, kept for reuse. */
+  #storagePool = new BufferPool(256 << 20);
+  #uniformPool = new BufferPool(1 << 20);
   #placeholder: GPUBuffer | null = null;
   #secondPlaceholder: GPUBuffer | null = null;
   #destroyed = false;
@@ -73,11 +77,16 @@ export class GpuContext implements TensorOwner {
     }
   }
 
-  /** Buffers and bytes this engine holds now (tensors, placeholders). */
-  stats(): { buffers: number; bytes: number } {
+  /**
+   * Buffers and bytes in use now (tensors, placeholders), and those released and
+   * kept for reuse (`pooledBuffers`, `pooledBytes`; freed by `destroy()`).
+   */
+  stats(): { buffers: number; bytes: number; pooledBuffers: number; pooledBytes: number } {
     let bytes = 0;
     for (const size of this.#live.values()) bytes += size;
-    return { buffers: this.#live.size, bytes };
+    const a = this.#storagePool.stats();
+    const b = this.#uniformPool.stats();
+    return { buffers: this.#live.size, bytes, pooledBuffers: a.buffers + b.buffers, pooledBytes: a.bytes + b.bytes };
   }
 
   /** The largest tensor, in bytes, that one storage binding of this device can hold. */
@@ -100,6 +109,12 @@ export class GpuContext implements TensorOwner {
 
   createBuffer(byteLength: number, label: string, data?: ArrayBufferView): GPUBuffer {
     const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
+    const reused = data === undefined ? this.#storagePool.take(size) : undefined;
+    if (reused) {
+      reused.label = `${this.label}.${label}`;
+      this.#live.set(reused, size);
+      return reused;
+    }
     const buffer = this.device.createBuffer({
       label: `${this.label}.${label}`,
       size,
@@ -115,7 +130,10 @@ export class GpuContext implements TensorOwner {
   }
 
   releaseBuffer(buffer: GPUBuffer): void {
-    if (this.#live.delete(buffer)) buffer.destroy();
+    const size = this.#live.get(buffer);
+    if (size === undefined) return;
+    this.#live.delete(buffer);
+    if (this.#destroyed || !this.#storagePool.give(buffer, size)) buffer.destroy();
   }
 
   /** A 16-byte buffer (room for one vec4) bound where a kernel declares a binding its mode does not use. */
@@ -163,11 +181,13 @@ export class GpuContext implements TensorOwner {
   run(d: Dispatch): void {
     const device = this.device;
     const pipeline = getPipeline(device, d.shader, d.constants);
-    const uniform = device.createBuffer({
-      label: `${this.label}.${d.label}.uniforms`,
-      size: d.uniforms.byteLength,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
+    const uniform =
+      this.#uniformPool.take(d.uniforms.byteLength) ??
+      device.createBuffer({
+        label: `${this.label}.uniforms`,
+        size: d.uniforms.byteLength,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      });
     device.queue.writeBuffer(uniform, 0, d.uniforms);
     const bindGroup = device.createBindGroup({
       label: `${this.label}.${d.label}.bindGroup`,
@@ -184,7 +204,7 @@ export class GpuContext implements TensorOwner {
     pass.dispatchWorkgroups(x, y);
     pass.end();
     device.queue.submit([encoder.finish()]);
-    uniform.destroy();
+    if (!this.#uniformPool.give(uniform, d.uniforms.byteLength)) uniform.destroy();
   }
 
   async readBuffer(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
@@ -215,6 +235,8 @@ export class GpuContext implements TensorOwner {
     if (this.#destroyed) return;
     for (const buffer of this.#live.keys()) buffer.destroy();
     this.#live.clear();
+    this.#storagePool.clear();
+    this.#uniformPool.clear();
     this.#placeholder = null;
     this.#secondPlaceholder = null;
     this.#destroyed = true;

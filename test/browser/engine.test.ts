@@ -233,7 +233,8 @@ describe('bad calls on the GPU path: typed error, no GPU work, nothing allocated
       } catch (e: any) {
         code = e.code;
       }
-      return { held, after: engine.stats().buffers, code };
+      const after = engine.stats();
+      return { held, after: after.buffers + after.pooledBuffers, code };
     });
     expect(result.held).toBeGreaterThanOrEqual(2);
     expect(result.after).toBe(0);
