@@ -1,11 +1,12 @@
 // Backward window pooling as a deterministic gather: one thread per input
 // element collects from every output window that covers it, in a fixed order,
 // with integer index math and no atomics.
-// Prepended by the host: common.wgsl, window_params.wgsl.
+// Prepended by the host: common.wgsl, window_params.wgsl, window_lp.wgsl, window_modes.wgsl.
 
 @group(0) @binding(1) var<storage, read> grad_out: array<f32>;
-// Max: the forward's indices. Lp: the forward's input. Avg: a placeholder.
+// Max: the forward's indices. Other modes: a placeholder.
 @group(0) @binding(2) var<storage, read> saved_indices: array<u32>;
+// Lp, SoftPool, mixed and stochastic: the forward's input. Max, avg: a placeholder.
 @group(0) @binding(3) var<storage, read> x: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grad_in: array<f32>;
 
@@ -44,6 +45,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
           let divisor = select(span_dh * divisor_span(ow, P.stride_w, P.pad_w, P.k_w, P.in_w, P.pad_after_w),
                                P.divisor_override, P.divisor_override != 0.0);
           acc += grad_out[o] / divisor;
+        } else if (MODE == 3u) {
+          // d out / d x_j = e^{x_j − m} / Σ e^{x_i − m} · (1 + x_j − out), with
+          // x_j − out = Σ_i e^{x_i − m} (x_j − x_i) / Σ e^{x_i − m} (no cancellation).
+          let start = window_start(s_out);
+          let win = soft_window(n, c, start);
+          let spread = soft_spread(n, c, start, win.m, x[i]) / win.weight_sum;
+          acc += grad_out[o] * soft_weight(x[i] - win.m) / win.weight_sum * (1.0 + spread);
+        } else if (MODE == 4u) {
+          // λ to the max's winner, (1 − λ) / count to every element.
+          let win = mixed_window(n, c, window_start(s_out));
+          let to_max = select(0.0, P.lambda, win.best_s == s_in);
+          acc += grad_out[o] * (to_max + (1.0 - P.lambda) / win.count);
+        } else if (MODE == 5u) {
+          // d/dx_j of Σa²/Σa = (2 a_j Σa − Σa²) / (Σa)², where x_j ≥ 0 and Σa > 0
+          // (in the scaled sums of stochastic_window).
+          let win = stochastic_window(n, c, window_start(s_out));
+          if (win.y > 0.0 && x[i] >= 0.0) {
+            acc += grad_out[o] * (2.0 * (x[i] / win.x) * win.y - win.z) / (win.y * win.y);
+          }
         } else {
           // d out / d x_i = t^(1/p - 1) * prod(kernel) / divisor * (x_i / scale)^(p - 1),
           // in the scaled form of lp_window; no gradient where t = 0 (PyTorch's relu mask).

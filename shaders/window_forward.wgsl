@@ -1,5 +1,5 @@
 // Forward window pooling: one thread per output element, in memory order.
-// Prepended by the host: common.wgsl, window_params.wgsl.
+// Prepended by the host: common.wgsl, window_params.wgsl, window_lp.wgsl, window_modes.wgsl.
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
@@ -20,6 +20,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (MODE == 2u) {
     let win = lp_window(n, c, start);
     y[i] = win.scale * pow_real(win.t, 1.0 / P.p);
+    return;
+  }
+  if (MODE == 3u) {
+    y[i] = soft_window(n, c, start).out;
+    return;
+  }
+  if (MODE == 4u) {
+    let win = mixed_window(n, c, start);
+    y[i] = P.lambda * win.best + (1.0 - P.lambda) * (win.sum / win.count);
+    return;
+  }
+  if (MODE == 5u) {
+    // Σ a_i² / Σ a_i: the average of the window weighted by p_i = a_i / Σ a.
+    let win = stochastic_window(n, c, start);
+    y[i] = select(0.0, win.x * (win.z / win.y), win.y > 0.0);
     return;
   }
 

@@ -30,9 +30,11 @@ struct WindowParams {
   count_include_pad: u32,
   divisor_override: f32,
   p: f32,
+  lambda: f32,
 }
 
-// 0: max, 1: average, 2: power-average (lp).
+// 0: max, 1: average, 2: power-average (lp), 3: SoftPool, 4: mixed,
+// 5: stochastic pooling's evaluation rule.
 override MODE: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> P: WindowParams;

@@ -15,6 +15,9 @@ export {
   type MaxPoolOptions,
   type AvgPoolOptions,
   type LpPoolOptions,
+  type SoftPoolOptions,
+  type MixedPoolOptions,
+  type StochasticPoolOptions,
 } from './window-spec';
 export {
   adaptiveSpec,

@@ -2,7 +2,7 @@ import { acquireDevice, GpuContext, type PoolEngineOptions } from './engine';
 import type { Layout } from './layout';
 import { checkLikeOutput, specFor, windowBackward, windowForward } from './ops/window';
 import type { PoolTensor } from './tensor';
-import type { AvgPoolOptions, LpPoolOptions, MaxPoolOptions } from './window-spec';
+import type { AvgPoolOptions, LpPoolOptions, MaxPoolOptions, MixedPoolOptions, SoftPoolOptions, StochasticPoolOptions, WindowMode } from './window-spec';
 import { PoolError } from './errors';
 import {
   adaptiveSpec,
@@ -109,27 +109,70 @@ export class PoolEngine {
 
   /** Average pooling with PyTorch's divisor rules (countIncludePad, ceil mode, divisorOverride). */
   avgPool(input: PoolTensor<'float32'>, options: AvgPoolOptions): PoolTensor<'float32'> {
-    const { x, spec } = specFor(this.#ctx, 'avg', input, options);
-    return windowForward(this.#ctx, x, spec).output;
+    return this.#windowOutput('avg', input, options);
   }
 
   /** Gradient of average pooling with respect to its input. */
   avgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: AvgPoolOptions): PoolTensor<'float32'> {
-    const { x, spec } = specFor(this.#ctx, 'avg', input, options);
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
-    checkLikeOutput(g, 'gradOutput', x, spec);
-    return windowBackward(this.#ctx, g, x, spec, null);
+    return this.#windowGradient('avg', gradOutput, input, options);
   }
 
   /** Power-average pooling: (Σ xᵖ)^(1/p) over each window, as PyTorch's LPPool computes it. */
   lpPool(input: PoolTensor<'float32'>, options: LpPoolOptions): PoolTensor<'float32'> {
-    const { x, spec } = specFor(this.#ctx, 'lp', input, options);
-    return windowForward(this.#ctx, x, spec).output;
+    return this.#windowOutput('lp', input, options);
   }
 
   /** Gradient of power-average pooling with respect to its input. */
   lpPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: LpPoolOptions): PoolTensor<'float32'> {
-    const { x, spec } = specFor(this.#ctx, 'lp', input, options);
+    return this.#windowGradient('lp', gradOutput, input, options);
+  }
+
+  /**
+   * SoftPool (Stergiou et al. 2021): Σ e^{x_i}·x_i / Σ e^{x_i} over each window,
+   * computed with the window maximum subtracted so inputs like 1e4 stay finite.
+   */
+  softPool(input: PoolTensor<'float32'>, options: SoftPoolOptions): PoolTensor<'float32'> {
+    return this.#windowOutput('soft', input, options);
+  }
+
+  /** Gradient of SoftPool with respect to its input. */
+  softPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: SoftPoolOptions): PoolTensor<'float32'> {
+    return this.#windowGradient('soft', gradOutput, input, options);
+  }
+
+  /** Mixed pooling (Yu et al. 2014): λ·max + (1 − λ)·average over the same window (`lambda`, default 0.5). */
+  mixedPool(input: PoolTensor<'float32'>, options: MixedPoolOptions): PoolTensor<'float32'> {
+    return this.#windowOutput('mixed', input, options);
+  }
+
+  /** Gradient of mixed pooling: λ to each window's max (first maximum), (1 − λ)/count to every element. */
+  mixedPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: MixedPoolOptions): PoolTensor<'float32'> {
+    return this.#windowGradient('mixed', gradOutput, input, options);
+  }
+
+  /**
+   * Stochastic pooling at evaluation (Zeiler & Fergus 2013): Σ a_i² / Σ a_i with
+   * a = max(x, 0), the window average weighted by the training-time probabilities
+   * p_i = a_i / Σ a; 0 where the window's weights sum to 0.
+   */
+  stochasticPoolEval(input: PoolTensor<'float32'>, options: StochasticPoolOptions): PoolTensor<'float32'> {
+    return this.#windowOutput('stochasticEval', input, options);
+  }
+
+  /** Gradient of stochastic pooling's evaluation rule with respect to its input. */
+  stochasticPoolEvalBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: StochasticPoolOptions): PoolTensor<'float32'> {
+    return this.#windowGradient('stochasticEval', gradOutput, input, options);
+  }
+
+  /** A window mode's forward output (every mode but max, which also returns indices). */
+  #windowOutput(mode: WindowMode, input: PoolTensor<'float32'>, options: unknown): PoolTensor<'float32'> {
+    const { x, spec } = specFor(this.#ctx, mode, input, options);
+    return windowForward(this.#ctx, x, spec).output;
+  }
+
+  /** A window mode's gradient with respect to its input (every mode but max, which reads its indices). */
+  #windowGradient(mode: WindowMode, gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: unknown): PoolTensor<'float32'> {
+    const { x, spec } = specFor(this.#ctx, mode, input, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     checkLikeOutput(g, 'gradOutput', x, spec);
     return windowBackward(this.#ctx, g, x, spec, null);

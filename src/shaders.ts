@@ -2,6 +2,7 @@
 import common from '../shaders/common.wgsl?raw';
 import windowParams from '../shaders/window_params.wgsl?raw';
 import windowLp from '../shaders/window_lp.wgsl?raw';
+import windowModes from '../shaders/window_modes.wgsl?raw';
 import windowForward from '../shaders/window_forward.wgsl?raw';
 import windowForwardVec4 from '../shaders/window_forward_vec4.wgsl?raw';
 import windowBackward from '../shaders/window_backward.wgsl?raw';
@@ -18,9 +19,9 @@ import stripExpand from '../shaders/strip_expand.wgsl?raw';
 
 /** Shader modules as the host builds them: the shared files first, then the kernel. */
 export const shaderSources = {
-  windowForward: [common, windowParams, windowLp, windowForward].join('\n'),
+  windowForward: [common, windowParams, windowLp, windowModes, windowForward].join('\n'),
   windowForwardVec4: [common, windowParams, windowForwardVec4].join('\n'),
-  windowBackward: [common, windowParams, windowLp, windowBackward].join('\n'),
+  windowBackward: [common, windowParams, windowLp, windowModes, windowBackward].join('\n'),
   windowBackwardVec4: [common, windowParams, windowBackwardVec4].join('\n'),
   // Whole-map reductions: the workgroup-memory variant, and the subgroup variant
   // for devices with the 'subgroups' feature (the directive must open the module).
@@ -36,4 +37,4 @@ export const shaderSources = {
 export type ShaderName = keyof typeof shaderSources;
 
 /** The raw files, for tests that read struct declarations. */
-export const shaderFiles = { common, windowParams, windowLp, windowForward, windowForwardVec4, windowBackward, windowBackwardVec4 } as const;
+export const shaderFiles = { common, windowParams, windowLp, windowModes, windowForward, windowForwardVec4, windowBackward, windowBackwardVec4 } as const;

@@ -41,7 +41,36 @@ export interface LpPoolOptions {
   ceilMode?: boolean;
 }
 
-export type WindowMode = 'max' | 'avg' | 'lp';
+/** SoftPool options: kernel, stride (default: the kernel); no padding. */
+export interface SoftPoolOptions {
+  kernel: number | readonly number[];
+  stride?: number | readonly number[];
+}
+
+/** Mixed pooling options: λ·max + (1 − λ)·average over the same window; `lambda` in [0, 1], default 0.5; no padding. */
+export interface MixedPoolOptions {
+  kernel: number | readonly number[];
+  stride?: number | readonly number[];
+  lambda?: number;
+}
+
+/** Stochastic pooling options (evaluation: the probability-weighted average). Padding cells weigh nothing. */
+export interface StochasticPoolOptions {
+  kernel: number | readonly number[];
+  stride?: number | readonly number[];
+  padding?: Padding;
+}
+
+export type WindowMode = 'max' | 'avg' | 'lp' | 'soft' | 'mixed' | 'stochasticEval';
+
+const WINDOW_OPTIONS: Record<WindowMode, string[]> = {
+  max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode'],
+  avg: ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'],
+  lp: ['p', 'kernel', 'stride', 'ceilMode'],
+  soft: ['kernel', 'stride'],
+  mixed: ['kernel', 'stride', 'lambda'],
+  stochasticEval: ['kernel', 'stride', 'padding'],
+};
 
 /**
  * A window pooling call, normalized and validated once. The GPU path, the CPU
@@ -62,6 +91,8 @@ export interface WindowSpec {
   divisorOverride: number | null;
   /** lp: the power. */
   p: number;
+  /** mixed: the weight of the max, in [0, 1]. */
+  lambda: number;
   inputSpatial: number[];
   outputSpatial: number[];
 }
@@ -152,18 +183,14 @@ function checkFlag(name: string, value: unknown): boolean {
 
 /** Validates a window pooling call and computes its output size; throws PoolError on any bad parameter. */
 export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], options: unknown): WindowSpec {
-  if (mode !== 'max' && mode !== 'avg' && mode !== 'lp') {
-    throw new PoolError('INVALID_MODE', 'mode', mode, "must be 'max', 'avg' or 'lp'");
+  if (!Object.prototype.hasOwnProperty.call(WINDOW_OPTIONS, mode)) {
+    throw new PoolError('INVALID_MODE', 'mode', mode, `must be one of ${Object.keys(WINDOW_OPTIONS).join(', ')}`);
   }
   if (options === null || typeof options !== 'object') {
     throw new PoolError('INVALID_OPTION', 'options', options, 'must be an object with at least a kernel');
   }
   const o = options as Record<string, unknown>;
-  const allowed: Record<WindowMode, string[]> = {
-    max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode'],
-    avg: ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'],
-    lp: ['p', 'kernel', 'stride', 'ceilMode'],
-  };
+  const allowed = WINDOW_OPTIONS;
   for (const key of Object.keys(o)) {
     if (o[key] !== undefined && !allowed[mode].includes(key)) {
       throw new PoolError('INVALID_OPTION', key, o[key], `is not an option of ${mode} pooling (options: ${allowed[mode].join(', ')})`);
@@ -192,6 +219,14 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     if (!Number.isFinite(o.p)) throw new PoolError('NOT_FINITE', 'p', o.p, 'must be finite and greater than 0');
     if (o.p <= 0) throw new PoolError('INVALID_P', 'p', o.p, 'must be greater than 0');
     p = o.p;
+  }
+
+  let lambda = 0.5;
+  if (mode === 'mixed' && o.lambda !== undefined) {
+    const l = o.lambda;
+    if (typeof l !== 'number' || Number.isNaN(l)) throw new PoolError(typeof l === 'number' ? 'NOT_FINITE' : 'INVALID_OPTION', 'lambda', l, 'must be a number in [0, 1]');
+    if (!(l >= 0 && l <= 1)) throw new PoolError('INVALID_OPTION', 'lambda', l, 'must be in [0, 1]');
+    lambda = l;
   }
 
   let divisorOverride: number | null = null;
@@ -235,6 +270,7 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     countIncludePad,
     divisorOverride,
     p,
+    lambda,
     inputSpatial: [...inputSpatial],
     outputSpatial,
   };

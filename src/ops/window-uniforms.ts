@@ -31,6 +31,7 @@ export const WINDOW_PARAMS: readonly UniformField[] = [
   ['count_include_pad', 'u32'],
   ['divisor_override', 'f32'],
   ['p', 'f32'],
+  ['lambda', 'f32'],
 ];
 
 /** Uniform values of a window call; `total` is the number of threads (outputs forward, inputs backward). */
@@ -56,5 +57,6 @@ export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number)
     count_include_pad: spec.countIncludePad ? 1 : 0,
     divisor_override: spec.divisorOverride ?? 0,
     p: spec.p,
+    lambda: spec.lambda,
   };
 }

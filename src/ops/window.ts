@@ -6,7 +6,8 @@ import { packUniforms } from '../uniforms';
 import { windowSpec, type WindowMode, type WindowSpec } from '../window-spec';
 import { WINDOW_PARAMS, windowUniformValues } from './window-uniforms';
 
-const MODE_CONSTANT: Record<WindowMode, number> = { max: 0, avg: 1, lp: 2 };
+/** The WGSL MODE constant of each window mode (shaders/window_params.wgsl). */
+const MODE_CONSTANT: Record<WindowMode, number> = { max: 0, avg: 1, lp: 2, soft: 3, mixed: 4, stochasticEval: 5 };
 
 /** Validates a window call on a tensor of this engine and returns its spec. */
 export function specFor(ctx: GpuContext, mode: WindowMode, input: unknown, options: unknown, param = 'input'): { x: PoolTensor<'float32'>; spec: WindowSpec } {
@@ -19,9 +20,9 @@ function constants(mode: WindowMode, x: PoolTensor<'float32'>) {
   return { MODE: MODE_CONSTANT[mode], CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0 };
 }
 
-/** Channels-last max and average with whole groups of 4 channels run one thread per 4 channels, with vector loads. */
+/** Channels-last max and average with whole groups of 4 channels run one thread per 4 channels, with vector loads; other modes run scalar. */
 function usesVec4(x: PoolTensor<'float32'>, spec: WindowSpec): boolean {
-  return layoutInfo(x.layout).channelsLast && x.dims.channels % 4 === 0 && spec.mode !== 'lp';
+  return layoutInfo(x.layout).channelsLast && x.dims.channels % 4 === 0 && (spec.mode === 'max' || spec.mode === 'avg');
 }
 
 function outputShape(x: PoolTensor<'float32'>, spec: WindowSpec): number[] {
@@ -78,7 +79,7 @@ export function windowBackward(
     uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, threads)),
     buffers: vec4
       ? [gradOutput.buffer, saved, gradInput.buffer]
-      : [gradOutput.buffer, saved, spec.mode === 'lp' ? x.buffer : ctx.placeholder(), gradInput.buffer],
+      : [gradOutput.buffer, saved, spec.mode === 'max' || spec.mode === 'avg' ? ctx.placeholder() : x.buffer, gradInput.buffer],
     threads,
     label: `${spec.mode}Pool.backward`,
   });

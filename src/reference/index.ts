@@ -1,7 +1,20 @@
 // The CPU reference: the readable definition of every mode, used by the tests
 // and shown beside the GPU in the demo.
 export { hostTensor, type HostTensor } from './host-tensor';
-export { maxPool, maxPoolBackward, avgPool, avgPoolBackward, lpPool, lpPoolBackward } from './window';
+export {
+  maxPool,
+  maxPoolBackward,
+  avgPool,
+  avgPoolBackward,
+  lpPool,
+  lpPoolBackward,
+  softPool,
+  softPoolBackward,
+  mixedPool,
+  mixedPoolBackward,
+  stochasticPoolEval,
+  stochasticPoolEvalBackward,
+} from './window';
 export {
   globalAvgPool,
   globalAvgPoolBackward,

@@ -10,6 +10,9 @@ import {
   type AvgPoolOptions,
   type LpPoolOptions,
   type MaxPoolOptions,
+  type MixedPoolOptions,
+  type SoftPoolOptions,
+  type StochasticPoolOptions,
   type WindowSpec,
 } from '../window-spec';
 import type { HostTensor } from './host-tensor';
@@ -168,6 +171,132 @@ export function lpPoolBackward(gradOutput: HostTensor, x: HostTensor, options: L
       const at = offsetOf(x.dims, cl, w.n, w.c, s);
       grad[at] += g * Math.fround(powReal(Math.fround(x.data[at] / scale), spec.p - 1));
     }
+  }
+  return { ...x, data: Float32Array.from(grad) };
+}
+
+/** The values of a window's real taps, in row-major tap order. */
+function tapValues(x: HostTensor, cl: boolean, w: Window): number[] {
+  return w.taps.map((s) => x.data[offsetOf(x.dims, cl, w.n, w.c, s)]);
+}
+
+/** SoftPool's weights e^{x_i − m} (m the window maximum, so 1e4 does not overflow) and result; NaN anywhere gives NaN. */
+function softWindow(values: number[]): { weights: number[]; sum: number; m: number; out: number } {
+  if (values.some(Number.isNaN)) return { weights: values.map(() => NaN), sum: NaN, m: NaN, out: NaN };
+  const m = Math.max(...values);
+  // Exactly 0 below −88, where float32 has no normal result (as the shaders do).
+  const weights = values.map((v) => (v - m < -88 ? 0 : Math.exp(v - m)));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  return { weights, sum, m, out: weights.reduce((acc, e, i) => acc + e * values[i], 0) / sum };
+}
+
+/** SoftPool (Stergiou et al. 2021): Σ e^{x_i}·x_i / Σ e^{x_i} over each window. */
+export function softPool(x: HostTensor, options: SoftPoolOptions): HostTensor {
+  const spec = windowSpec('soft', x.dims.spatial, options);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const output = outputOf(x, spec);
+  for (const w of windows(spec, x.dims, cl)) output.data[w.out] = softWindow(tapValues(x, cl, w)).out;
+  return output;
+}
+
+export function softPoolBackward(gradOutput: HostTensor, x: HostTensor, options: SoftPoolOptions): HostTensor {
+  const spec = windowSpec('soft', x.dims.spatial, options);
+  checkLikeOutput(gradOutput, 'gradOutput', x, spec);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const grad = new Float64Array(x.data.length);
+  for (const w of windows(spec, x.dims, cl)) {
+    const values = tapValues(x, cl, w);
+    const { weights, sum } = softWindow(values);
+    // d out / d x_j = e^{x_j − m} / Σ e^{x_i − m} · (1 + x_j − out), with
+    // x_j − out = Σ_i e^{x_i − m} (x_j − x_i) / Σ e^{x_i − m}: no cancellation at 1e30.
+    w.taps.forEach((s, j) => {
+      const spread = weights.reduce((acc, e, i) => acc + e * (values[j] - values[i]), 0) / sum;
+      grad[offsetOf(x.dims, cl, w.n, w.c, s)] += (gradOutput.data[w.out] * weights[j] * (1 + spread)) / sum;
+    });
+  }
+  return { ...x, data: Float32Array.from(grad) };
+}
+
+/** Max pooling's winner of a window (first maximum; a NaN takes over) and the window's mean. */
+function mixedWindow(values: number[], taps: number[]): { best: number; bestIndex: number; mean: number } {
+  let best = -Infinity;
+  let bestIndex = taps[0];
+  values.forEach((v, i) => {
+    if (v > best || Number.isNaN(v)) {
+      best = v;
+      bestIndex = taps[i];
+    }
+  });
+  return { best, bestIndex, mean: values.reduce((a, b) => a + b, 0) / values.length };
+}
+
+/** Mixed pooling (Yu et al. 2014): λ·max + (1 − λ)·average over the same window. */
+export function mixedPool(x: HostTensor, options: MixedPoolOptions): HostTensor {
+  const spec = windowSpec('mixed', x.dims.spatial, options);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const output = outputOf(x, spec);
+  for (const w of windows(spec, x.dims, cl)) {
+    const { best, mean } = mixedWindow(tapValues(x, cl, w), w.taps);
+    output.data[w.out] = spec.lambda * best + (1 - spec.lambda) * mean;
+  }
+  return output;
+}
+
+export function mixedPoolBackward(gradOutput: HostTensor, x: HostTensor, options: MixedPoolOptions): HostTensor {
+  const spec = windowSpec('mixed', x.dims.spatial, options);
+  checkLikeOutput(gradOutput, 'gradOutput', x, spec);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const grad = new Float64Array(x.data.length);
+  for (const w of windows(spec, x.dims, cl)) {
+    const g = gradOutput.data[w.out];
+    const { bestIndex } = mixedWindow(tapValues(x, cl, w), w.taps);
+    for (const s of w.taps) grad[offsetOf(x.dims, cl, w.n, w.c, s)] += (g * (1 - spec.lambda)) / w.taps.length;
+    grad[offsetOf(x.dims, cl, w.n, w.c, bestIndex)] += g * spec.lambda;
+  }
+  return { ...x, data: Float32Array.from(grad) };
+}
+
+/**
+ * Stochastic pooling's weights a_i = max(x_i, 0) (NaN weighs 0) over the largest
+ * weight m, so that 1e30 does not overflow in a²: s1 = Σ a_i/m, s2 = Σ (a_i/m)².
+ * Then Σa²/Σa = m·s2/s1. m = 0 gives sums of 0; m = ∞ takes the direct sums.
+ */
+function stochasticWindow(values: number[]): { a: number[]; m: number; s1: number; s2: number } {
+  const top = Math.max(0, ...values.filter((v) => !Number.isNaN(v)));
+  const m = top > 0 && top < Infinity ? top : 1;
+  const a = values.map((v) => (v > 0 ? v : 0) / m);
+  return { a, m, s1: a.reduce((p, q) => p + q, 0), s2: a.reduce((p, q) => p + q * q, 0) };
+}
+
+/**
+ * Stochastic pooling at evaluation (Zeiler & Fergus 2013): the window's average
+ * weighted by p_i = a_i / Σ a, that is Σ a_i² / Σ a_i; 0 where Σ a = 0.
+ */
+export function stochasticPoolEval(x: HostTensor, options: StochasticPoolOptions): HostTensor {
+  const spec = windowSpec('stochasticEval', x.dims.spatial, options);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const output = outputOf(x, spec);
+  for (const w of windows(spec, x.dims, cl)) {
+    const { m, s1, s2 } = stochasticWindow(tapValues(x, cl, w));
+    output.data[w.out] = s1 > 0 ? m * (s2 / s1) : 0;
+  }
+  return output;
+}
+
+export function stochasticPoolEvalBackward(gradOutput: HostTensor, x: HostTensor, options: StochasticPoolOptions): HostTensor {
+  const spec = windowSpec('stochasticEval', x.dims.spatial, options);
+  checkLikeOutput(gradOutput, 'gradOutput', x, spec);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const grad = new Float64Array(x.data.length);
+  for (const w of windows(spec, x.dims, cl)) {
+    const values = tapValues(x, cl, w);
+    const { a, s1, s2 } = stochasticWindow(values);
+    if (!(s1 > 0)) continue;
+    // d/dx_j of Σa²/Σa = (2 a_j Σa − Σa²) / (Σa)² where x_j ≥ 0 (a = x there; the
+    // rule is defined on non-negative activations, so x_j = 0 takes that branch too)
+    w.taps.forEach((s, i) => {
+      if (values[i] >= 0) grad[offsetOf(x.dims, cl, w.n, w.c, s)] += (gradOutput.data[w.out] * (2 * a[i] * s1 - s2)) / (s1 * s1);
+    });
   }
   return { ...x, data: Float32Array.from(grad) };
 }

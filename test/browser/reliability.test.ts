@@ -45,6 +45,36 @@ describe('special values', () => {
   });
 });
 
+describe('SoftPool at large magnitudes', () => {
+  it('inputs around ±1e4 give finite, correct results forward and backward', async () => {
+    const got = await evaluate(
+      () =>
+        (window as any).harness.withErrorScope(async () => {
+          const { engine, pool } = (window as any).harness;
+          const data = new Float32Array([10000, 9999, -10000, -10001, 10000, -10000, 5, 10000]);
+          const x = engine.tensor(data, [1, 1, 8]);
+          const y = engine.softPool(x, { kernel: 2 });
+          const g = engine.softPoolBackward(engine.tensor(new Float32Array(4).fill(1), [1, 1, 4]), x, { kernel: 2 });
+          const out = Array.from(await y.read());
+          const grad = Array.from(await g.read());
+          const hx = pool.reference.hostTensor(data, [1, 1, 8]);
+          const cpu = Array.from(pool.reference.softPool(hx, { kernel: 2 }).data);
+          [x, y, g].forEach((t: any) => t.destroy());
+          return { out, grad, cpu };
+        }),
+      null,
+    );
+    const e = Math.exp(-1);
+    const want = [(10000 + 9999 * e) / (1 + e), (-10000 + -10001 * e) / (1 + e), (10000 + -10000 * Math.exp(-20000)) / 1, 10000];
+    got.out.forEach((v: number, i: number) => {
+      expect(Number.isFinite(v)).toBe(true);
+      expect(Math.abs(v - want[i])).toBeLessThan(2e-3);
+      expect(Math.abs(v - got.cpu[i])).toBeLessThan(2e-3);
+    });
+    for (const v of got.grad) expect(Number.isFinite(v)).toBe(true);
+  });
+});
+
 describe('size limits', () => {
   it('a tensor over the storage binding limit raises TOO_LARGE before allocating; one at the limit runs', async () => {
     const got = await evaluate(async () => {

@@ -11,7 +11,19 @@ const TOLERANCE: Record<string, Tolerance> = {
   max: { abs: 0, rel: 0 },
   avg: { abs: 1e-5, rel: 1e-4 },
   lp: { abs: 1e-4, rel: 1e-3 },
+  soft: { abs: 1e-5, rel: 1e-4 },
+  mixed: { abs: 1e-5, rel: 1e-4 },
+  stochasticEval: { abs: 1e-5, rel: 1e-4 },
 };
+
+/** Forward and backward calls of the window modes other than max (engine and reference use the same names). */
+const CALLS = {
+  avg: ['avgPool', 'avgPoolBackward'],
+  lp: ['lpPool', 'lpPoolBackward'],
+  soft: ['softPool', 'softPoolBackward'],
+  mixed: ['mixedPool', 'mixedPoolBackward'],
+  stochasticEval: ['stochasticPoolEval', 'stochasticPoolEvalBackward'],
+} as const;
 
 export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<string[]> {
   const dims = { batch: c.shape[0], channels: c.shape[1], spatial: c.shape.slice(2) };
@@ -41,16 +53,15 @@ export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<
       gpuGrad = engine.maxPoolBackward(go, x, g.indices, c.options as never);
       cpuGrad = reference.maxPoolBackward(reference.hostTensor(gradData, h.output.shape, layout), hx, h.indices, c.options as never);
     } else {
-      const fwd = c.mode === 'avg' ? 'avgPool' : 'lpPool';
-      const bwd = c.mode === 'avg' ? 'avgPoolBackward' : 'lpPoolBackward';
-      gpuOut = engine[fwd](x, c.options as never);
-      cpuOut = reference[fwd](hx, c.options as never);
+      const [fwd, bwd] = CALLS[c.mode];
+      gpuOut = (engine[fwd] as (x: unknown, o: never) => any).call(engine, x, c.options as never);
+      cpuOut = (reference[fwd] as (x: unknown, o: never) => any)(hx, c.options as never);
       made.push(gpuOut);
       const gradData = randomData(cpuOut.data.length, c.seed + 1);
       const go = engine.tensor(gradData, cpuOut.shape, layout);
       made.push(go);
-      gpuGrad = engine[bwd](go, x, c.options as never);
-      cpuGrad = reference[bwd](reference.hostTensor(gradData, cpuOut.shape, layout), hx, c.options as never);
+      gpuGrad = (engine[bwd] as (g: unknown, x: unknown, o: never) => any).call(engine, go, x, c.options as never);
+      cpuGrad = (reference[bwd] as (g: unknown, x: unknown, o: never) => any)(reference.hostTensor(gradData, cpuOut.shape, layout), hx, c.options as never);
     }
     made.push(gpuGrad);
     if (gpuOut.shape.join() !== cpuOut.shape.join()) failures.push(`output shape ${gpuOut.shape}, want ${cpuOut.shape}`);

@@ -12,9 +12,6 @@ import { mismatches, type Tolerance } from '../support/compare';
 export const PENDING_OPS: readonly string[] = [
   'maxUnpool',
   'fractionalMaxPool',
-  'stochasticPoolEval',
-  'softPool',
-  'mixedPool',
 ];
 
 /** JSON numbers, with non-finite values written as the strings "NaN", "Infinity", "-Infinity". */
@@ -88,7 +85,18 @@ function pick(p: Record<string, unknown>, ...keys: string[]): Record<string, unk
 }
 
 /** Window ops (max, avg, lp): forward, indices for max, backward. */
-function windowOp(kind: 'max' | 'avg' | 'lp', keys: string[]): GoldenOp {
+/** The forward and backward calls of the window modes other than max, by golden op kind. */
+const WINDOW_CALLS = {
+  avg: ['avgPool', 'avgPoolBackward'],
+  lp: ['lpPool', 'lpPoolBackward'],
+  soft: ['softPool', 'softPoolBackward'],
+  mixed: ['mixedPool', 'mixedPoolBackward'],
+  stochasticEval: ['stochasticPoolEval', 'stochasticPoolEvalBackward'],
+} as const;
+
+type WindowKind = 'max' | keyof typeof WINDOW_CALLS;
+
+function windowOp(kind: WindowKind, keys: string[]): GoldenOp {
   return {
     cpu(c, io) {
       const o = pick(c.params, ...keys) as never;
@@ -100,8 +108,9 @@ function windowOp(kind: 'max' | 'avg' | 'lp', keys: string[]): GoldenOp {
         if (g) r.gradInput = io.out(reference.maxPoolBackward(io.host(g), x, indices, o).data, x.shape);
         return r;
       }
-      const fwd = kind === 'avg' ? reference.avgPool : reference.lpPool;
-      const bwd = kind === 'avg' ? reference.avgPoolBackward : reference.lpPoolBackward;
+      const [fwdName, bwdName] = WINDOW_CALLS[kind];
+      const fwd = reference[fwdName] as (x: HostTensor, o: never) => HostTensor;
+      const bwd = reference[bwdName] as (g: HostTensor, x: HostTensor, o: never) => HostTensor;
       const output = fwd(x, o);
       const r: Results = { output: io.out(output.data, output.shape) };
       if (g) r.gradInput = io.out(bwd(io.host(g), x, o).data, x.shape);
@@ -123,8 +132,9 @@ function windowOp(kind: 'max' | 'avg' | 'lp', keys: string[]): GoldenOp {
         r.indices = io.out(await m.indices.read(), m.indices.shape);
         if (g) gradInput = engine.maxPoolBackward(g, x, m.indices, o);
       } else {
-        output = kind === 'avg' ? engine.avgPool(x, o) : engine.lpPool(x, o);
-        if (g) gradInput = kind === 'avg' ? engine.avgPoolBackward(g, x, o) : engine.lpPoolBackward(g, x, o);
+        const [fwdName, bwdName] = WINDOW_CALLS[kind];
+        output = (engine[fwdName] as (x: PoolTensor<'float32'>, o: never) => PoolTensor<'float32'>).call(engine, x, o);
+        if (g) gradInput = (engine[bwdName] as (g: PoolTensor<'float32'>, x: PoolTensor<'float32'>, o: never) => PoolTensor<'float32'>).call(engine, g, x, o);
       }
       keep(output);
       r.output = io.out(await output.read(), output.shape);
@@ -296,6 +306,9 @@ export const GOLDEN_OPS: Record<string, GoldenOp> = {
   maxPool: windowOp('max', ['kernel', 'stride', 'padding', 'dilation', 'ceilMode']),
   avgPool: windowOp('avg', ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']),
   lpPool: windowOp('lp', ['p', 'kernel', 'stride', 'ceilMode']),
+  softPool: windowOp('soft', ['kernel', 'stride']),
+  mixedPool: windowOp('mixed', ['kernel', 'stride', 'lambda']),
+  stochasticPoolEval: windowOp('stochasticEval', ['kernel', 'stride', 'padding']),
   globalAvgPool: binnedOp('global', 'avg'),
   globalMaxPool: binnedOp('global', 'max'),
   adaptiveAvgPool: binnedOp('adaptive', 'avg'),

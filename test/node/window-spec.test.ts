@@ -87,6 +87,10 @@ const BAD: [string, () => unknown, string, string][] = [
   ['lp padding', () => windowSpec('lp', [8], { kernel: 2, p: 2, padding: 1 } as never), 'INVALID_OPTION', 'padding'],
   ['dilation on average', () => windowSpec('avg', [8], { kernel: 2, dilation: 2 } as never), 'INVALID_OPTION', 'dilation'],
   ['divisorOverride 0', () => windowSpec('avg', [8], { kernel: 2, divisorOverride: 0 }), 'INVALID_OPTION', 'divisorOverride'],
+  ['lambda above 1', () => windowSpec('mixed', [8], { kernel: 2, lambda: 1.5 }), 'INVALID_OPTION', 'lambda'],
+  ['lambda NaN', () => windowSpec('mixed', [8], { kernel: 2, lambda: NaN }), 'NOT_FINITE', 'lambda'],
+  ['SoftPool padding', () => windowSpec('soft', [8], { kernel: 2, padding: 1 } as never), 'INVALID_OPTION', 'padding'],
+  ['stochastic dilation', () => windowSpec('stochasticEval', [8], { kernel: 2, dilation: 2 } as never), 'INVALID_OPTION', 'dilation'],
   ['ceilMode not boolean', () => windowSpec('max', [8], { kernel: 2, ceilMode: 1 as never }), 'INVALID_OPTION', 'ceilMode'],
 ];
 

@@ -35,6 +35,16 @@ function describe(c: Omit<WindowCase, 'name'>): string {
 }
 
 function drawOptions(r: () => number, mode: WindowMode, rank: number): Record<string, unknown> {
+  if (mode === 'soft' || mode === 'mixed') {
+    // No padding, dilation or ceil mode: kernel, stride (and λ).
+    const o: Record<string, unknown> = { kernel: perDim(r, rank, 4), stride: r() < 0.3 ? undefined : perDim(r, rank, 3) };
+    if (mode === 'mixed') o.lambda = pick(r, [0, 0.25, 0.5, 0.9, 1]);
+    return o;
+  }
+  if (mode === 'stochasticEval') {
+    const kernel = perDim(r, rank, 4);
+    return { kernel, stride: r() < 0.3 ? undefined : perDim(r, rank, 3), padding: r() < 0.5 ? 0 : kernel.map((k) => Math.floor((r() * (k + 1)) / 2)) };
+  }
   const kernel = perDim(r, rank, 5);
   const stride = r() < 0.2 ? undefined : perDim(r, rank, 3);
   const dilation = mode === 'max' && r() < 0.5 ? perDim(r, rank, 3) : undefined;
@@ -74,7 +84,12 @@ export function windowGrid(mode: WindowMode, rank: number, count: number, seed: 
     } catch {
       continue;
     }
-    const data = mode === 'max' ? pick(r, ['normal', 'ties', 'nan'] as const) : mode === 'lp' ? pick(r, ['positive', 'positive', 'normal'] as const) : 'normal';
+    const data =
+      mode === 'max' || mode === 'mixed'
+        ? pick(r, ['normal', 'ties', 'nan'] as const)
+        : mode === 'lp' || mode === 'stochasticEval'
+          ? pick(r, ['positive', 'positive', 'normal'] as const)
+          : 'normal';
     const c = { mode, shape, channelsLast: cases.length % 2 === 1, options, data, seed: seed * 1000 + cases.length };
     cases.push({ ...c, name: describe(c) });
   }
