@@ -37,6 +37,8 @@ export interface Dispatch {
   threads: number;
   /** Workgroups to launch instead of one 64-wide group per 64 threads (kernels with their own workgroup size). */
   workgroups?: number;
+  /** Buffers to clear to zero before the kernel runs (in the same command buffer). */
+  clear?: GPUBuffer[];
   label: string;
 }
 
@@ -198,6 +200,7 @@ export class GpuContext implements TensorOwner {
     const x = Math.min(groups, MAX_WORKGROUPS_PER_DIM);
     const y = Math.ceil(groups / x);
     const encoder = device.createCommandEncoder({ label: `${this.label}.${d.label}.encoder` });
+    for (const buffer of d.clear ?? []) encoder.clearBuffer(buffer);
     const pass = encoder.beginComputePass({ label: `${this.label}.${d.label}.pass` });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);

@@ -39,3 +39,4 @@ export {
 } from './binned-spec';
 export * as reference from './reference/index';
 export { pipelineKey, cachedPipelineCount } from './pipelines';
+export { unpoolSpec, type MaxUnpoolOptions, type UnpoolSpec } from './unpool-spec';

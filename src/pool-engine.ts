@@ -17,6 +17,8 @@ import {
   type SpatialPyramidPoolOptions,
 } from './binned-spec';
 import { checkShape } from './ops/binned-common';
+import { unpoolBackward, unpoolForward, unpoolShape } from './ops/unpool';
+import { unpoolSpec, type MaxUnpoolOptions } from './unpool-spec';
 import { gemBackward, gemForward, reduceBackward, reducedShape, reduceForward } from './ops/reduce';
 import { adaptiveBackward, adaptiveForward, adaptiveShape, pyramidBackward, pyramidForward, pyramidShape } from './ops/adaptive';
 import { stripExpand, stripReduce, stripShapes } from './ops/strip';
@@ -162,6 +164,34 @@ export class PoolEngine {
   /** Gradient of stochastic pooling's evaluation rule with respect to its input. */
   stochasticPoolEvalBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: StochasticPoolOptions): PoolTensor<'float32'> {
     return this.#windowGradient('stochasticEval', gradOutput, input, options);
+  }
+
+  /**
+   * Max unpooling: values and their indices from `maxPool` back to a map of
+   * `outputSize` (default PyTorch's (in − 1)·stride − 2·padding + kernel), zero
+   * elsewhere. Where two values name one index, which one stays is unspecified
+   * (max pooling's indices never do that with different values).
+   */
+  maxUnpool(values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions): PoolTensor<'float32'> {
+    const { v, idx, spec } = this.#unpoolCall(values, indices, options);
+    this.#ctx.checkFits('output', unpoolShape(v, spec));
+    return unpoolForward(this.#ctx, v, idx, spec);
+  }
+
+  /** Gradient of max unpooling with respect to the values: the output gradient at each index. */
+  maxUnpoolBackward(gradOutput: PoolTensor<'float32'>, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions): PoolTensor<'float32'> {
+    const { v, idx, spec } = this.#unpoolCall(values, indices, options);
+    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    checkShape(g, 'gradOutput', unpoolShape(v, spec), v.layout, 'the unpooled shape');
+    return unpoolBackward(this.#ctx, g, v, idx, spec);
+  }
+
+  #unpoolCall(values: unknown, indices: unknown, options: unknown) {
+    this.#ctx.checkAlive();
+    const v = this.#ctx.own(values, 'values', 'float32');
+    const idx = this.#ctx.own(indices, 'indices', 'int32');
+    checkShape(idx, 'indices', v.shape, v.layout, "the values' shape");
+    return { v, idx, spec: unpoolSpec(v.dims.spatial, options) };
   }
 
   /** A window mode's forward output (every mode but max, which also returns indices). */

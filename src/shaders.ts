@@ -16,6 +16,7 @@ import adaptiveForward from '../shaders/adaptive_forward.wgsl?raw';
 import adaptiveBackward from '../shaders/adaptive_backward.wgsl?raw';
 import stripReduce from '../shaders/strip_reduce.wgsl?raw';
 import stripExpand from '../shaders/strip_expand.wgsl?raw';
+import unpool from '../shaders/unpool.wgsl?raw';
 
 /** Shader modules as the host builds them: the shared files first, then the kernel. */
 export const shaderSources = {
@@ -32,6 +33,7 @@ export const shaderSources = {
   adaptiveBackward: [common, binnedParams, adaptiveBackward].join('\n'),
   stripReduce: [common, binnedParams, stripReduce].join('\n'),
   stripExpand: [common, binnedParams, stripExpand].join('\n'),
+  unpool: [common, unpool].join('\n'),
 } as const;
 
 export type ShaderName = keyof typeof shaderSources;

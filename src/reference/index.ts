@@ -33,3 +33,4 @@ export {
   gemPool,
   gemPoolBackward,
 } from './binned';
+export { maxUnpool, maxUnpoolBackward } from './unpool';

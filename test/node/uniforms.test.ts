@@ -2,9 +2,18 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WINDOW_PARAMS } from '../../src/ops/window-uniforms';
 import { BINNED_MODE, BINNED_PARAMS } from '../../src/ops/binned-uniforms';
+import { UNPOOL_PARAMS } from '../../src/ops/unpool';
 import { packUniforms, wgslStructFields } from '../../src/uniforms';
 
 describe('uniform structs', () => {
+  it('UNPOOL_PARAMS lists the WGSL UnpoolParams members in order', () => {
+    const source = readFileSync(new URL('../../shaders/unpool.wgsl', import.meta.url), 'utf8');
+    const struct = /struct\s+UnpoolParams\s*\{([^}]*)\}/.exec(source)![1];
+    const types = [...struct.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
+    expect(types.length).toBe(4);
+    expect(UNPOOL_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
+  });
+
   it('WINDOW_PARAMS lists the WGSL WindowParams members in order', () => {
     const source = readFileSync(new URL('../../shaders/window_params.wgsl', import.meta.url), 'utf8');
     const fields = wgslStructFields(source, 'WindowParams');

@@ -1,0 +1,38 @@
+// Max unpooling: one invocation per pooled value. Forward (MODE 0) writes the
+// value at its index in an output the host cleared to zero; backward (MODE 1)
+// gathers the output gradient at the same index. Indices are flat positions in
+// each (n, c) spatial plane of the output (PyTorch's); an index outside the plane
+// is skipped (forward) or reads 0 (backward).
+// Prepended by the host: common.wgsl.
+
+struct UnpoolParams {
+  total: u32,
+  channels: u32,
+  in_plane: u32,
+  out_plane: u32,
+}
+
+override MODE: u32 = 0u;
+
+@group(0) @binding(0) var<uniform> P: UnpoolParams;
+// Forward: the pooled values. Backward: the output gradient.
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> unpool_indices: array<u32>;
+// Forward: the unpooled map. Backward: the gradient of the pooled values.
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = thread_index(wid, nwg, lid);
+  if (i >= P.total) { return; }
+  let at = coords_of(i, P.channels, P.in_plane);
+  let spot = unpool_indices[i];
+  let inside = spot < P.out_plane;
+  let o = offset_of(at.x, at.y, min(spot, P.out_plane - 1u), P.channels, P.out_plane);
+  if (MODE == 0u) {
+    if (inside) { dst[o] = src[i]; }
+  } else {
+    dst[i] = select(0.0, src[o], inside);
+  }
+}

@@ -1,0 +1,52 @@
+// Max unpooling on the GPU: values and their max-pooling indices back to a map.
+import type { GpuContext } from '../engine';
+import { layoutInfo, shapeOf } from '../layout';
+import type { PoolTensor } from '../tensor';
+import { packUniforms, type UniformField } from '../uniforms';
+import type { UnpoolSpec } from '../unpool-spec';
+
+/** The members of WGSL `struct UnpoolParams` (shaders/unpool.wgsl), in order. */
+export const UNPOOL_PARAMS: readonly UniformField[] = [
+  ['total', 'u32'],
+  ['channels', 'u32'],
+  ['in_plane', 'u32'],
+  ['out_plane', 'u32'],
+];
+
+const planeOf = (spatial: readonly number[]) => spatial.reduce((a, b) => a * b, 1);
+
+/** The unpooled map's shape, in the values' layout. */
+export function unpoolShape(values: PoolTensor<'float32'>, spec: UnpoolSpec): number[] {
+  return shapeOf({ ...values.dims, spatial: spec.outputSpatial }, values.layout);
+}
+
+function launch(ctx: GpuContext, mode: 0 | 1, values: PoolTensor<'float32'>, spec: UnpoolSpec, src: GPUBuffer, indices: GPUBuffer, dst: GPUBuffer, clear: boolean, label: string): void {
+  ctx.run({
+    shader: 'unpool',
+    constants: { MODE: mode, CHANNELS_LAST: layoutInfo(values.layout).channelsLast ? 1 : 0 },
+    uniforms: packUniforms(UNPOOL_PARAMS, {
+      total: values.size,
+      channels: values.dims.channels,
+      in_plane: planeOf(spec.inputSpatial),
+      out_plane: planeOf(spec.outputSpatial),
+    }),
+    buffers: [src, indices, dst],
+    threads: values.size,
+    clear: clear ? [dst] : [],
+    label,
+  });
+}
+
+/** Forward: zeros, with each value written at its index. */
+export function unpoolForward(ctx: GpuContext, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, spec: UnpoolSpec): PoolTensor<'float32'> {
+  const output = ctx.empty(unpoolShape(values, spec), values.layout, 'float32', 'maxUnpool.output');
+  launch(ctx, 0, values, spec, values.buffer, indices.buffer, output.buffer, true, 'maxUnpool.forward');
+  return output;
+}
+
+/** Backward: the gradient of each value is the output gradient at its index. */
+export function unpoolBackward(ctx: GpuContext, gradOutput: PoolTensor<'float32'>, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, spec: UnpoolSpec): PoolTensor<'float32'> {
+  const gradInput = ctx.empty(values.shape, values.layout, 'float32', 'maxUnpool.gradInput');
+  launch(ctx, 1, values, spec, gradOutput.buffer, indices.buffer, gradInput.buffer, false, 'maxUnpool.backward');
+  return gradInput;
+}

@@ -1,0 +1,65 @@
+import { PoolError } from './errors';
+
+/**
+ * Max unpooling options: the max pooling call whose indices are given, and
+ * optionally the output size. Defaults: stride = kernel, padding 0, outputSize
+ * (in − 1)·stride − 2·padding + kernel per dimension (PyTorch's).
+ */
+export interface MaxUnpoolOptions {
+  kernel: number | readonly number[];
+  stride?: number | readonly number[];
+  padding?: number | readonly number[];
+  /** Spatial output size, one entry per dimension. */
+  outputSize?: readonly number[];
+}
+
+export interface UnpoolSpec {
+  rank: number;
+  inputSpatial: number[];
+  outputSpatial: number[];
+}
+
+function perDim(name: string, value: unknown, rank: number, min: number): number[] {
+  const list = typeof value === 'number' ? new Array(rank).fill(value) : value;
+  if (!Array.isArray(list) || list.length !== rank) {
+    throw new PoolError('INVALID_OPTION', name, value, `must be a number or ${rank} numbers (one per spatial dimension)`);
+  }
+  for (const v of list) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new PoolError('NOT_FINITE', name, value, 'must hold finite integers');
+    if (!Number.isInteger(v) || v < min) {
+      const code = name === 'kernel' ? 'INVALID_KERNEL' : name === 'stride' ? 'INVALID_STRIDE' : name === 'padding' ? 'INVALID_PADDING' : 'INVALID_OPTION';
+      throw new PoolError(code, name, value, min > 0 ? 'must hold positive integers' : 'must hold non-negative integers');
+    }
+  }
+  return list as number[];
+}
+
+/** Validates a max unpooling call; the output size follows PyTorch's rule and range. */
+export function unpoolSpec(inputSpatial: readonly number[], options: unknown): UnpoolSpec {
+  if (options === null || typeof options !== 'object') throw new PoolError('INVALID_OPTION', 'options', options, 'must be an object with at least a kernel');
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (o[key] !== undefined && !['kernel', 'stride', 'padding', 'outputSize'].includes(key)) {
+      throw new PoolError('INVALID_OPTION', key, o[key], 'is not an option of max unpooling (options: kernel, stride, padding, outputSize)');
+    }
+  }
+  const rank = inputSpatial.length;
+  const kernel = perDim('kernel', o.kernel, rank, 1);
+  const stride = o.stride === undefined || o.stride === null ? kernel : perDim('stride', o.stride, rank, 1);
+  const padding = o.padding === undefined ? new Array(rank).fill(0) : perDim('padding', o.padding, rank, 0);
+  const defaults = inputSpatial.map((n, i) => (n - 1) * stride[i] - 2 * padding[i] + kernel[i]);
+  let outputSpatial = defaults;
+  if (o.outputSize !== undefined && o.outputSize !== null) {
+    outputSpatial = perDim('outputSize', o.outputSize, rank, 1);
+    outputSpatial.forEach((n, i) => {
+      // PyTorch accepts sizes from the default up to default + stride − 1 (what max pooling's floor can have dropped).
+      if (n < defaults[i] || n > defaults[i] + stride[i] - 1) {
+        throw new PoolError('INVALID_OUTPUT_SIZE', 'outputSize', o.outputSize, `must be between ${defaults[i]} and ${defaults[i] + stride[i] - 1} in dimension ${i}`);
+      }
+    });
+  }
+  if (outputSpatial.some((n) => n < 1)) {
+    throw new PoolError('EMPTY_OUTPUT', 'kernel', o.kernel, `with this stride and padding gives output ${JSON.stringify(outputSpatial)}; every size must be at least 1`);
+  }
+  return { rank, inputSpatial: [...inputSpatial], outputSpatial };
+}
