@@ -40,3 +40,5 @@ export {
 export * as reference from './reference/index';
 export { pipelineKey, cachedPipelineCount } from './pipelines';
 export { unpoolSpec, type MaxUnpoolOptions, type UnpoolSpec } from './unpool-spec';
+export { fractionalSpec, fractionalStarts, drawSamples, type FractionalMaxPoolOptions, type FractionalSpec } from './fractional-spec';
+export { pcgHash, uniform01 } from './random';

@@ -19,6 +19,8 @@ import {
 import { checkShape } from './ops/binned-common';
 import { unpoolBackward, unpoolForward, unpoolShape } from './ops/unpool';
 import { unpoolSpec, type MaxUnpoolOptions } from './unpool-spec';
+import { checkSamples, drawSamples, fractionalSpec, type FractionalMaxPoolOptions } from './fractional-spec';
+import { fractionalBackward, fractionalForward, fractionalShape } from './ops/fractional';
 import { gemBackward, gemForward, reduceBackward, reducedShape, reduceForward } from './ops/reduce';
 import { adaptiveBackward, adaptiveForward, adaptiveShape, pyramidBackward, pyramidForward, pyramidShape } from './ops/adaptive';
 import { stripExpand, stripReduce, stripShapes } from './ops/strip';
@@ -192,6 +194,55 @@ export class PoolEngine {
     const idx = this.#ctx.own(indices, 'indices', 'int32');
     checkShape(idx, 'indices', v.shape, v.layout, "the values' shape");
     return { v, idx, spec: unpoolSpec(v.dims.spatial, options) };
+  }
+
+  /**
+   * Fractional max pooling (Graham 2014), rank 2 and 3: windows of `kernel` placed
+   * by PyTorch's sequence from per-(n, c, dimension) samples — the caller's, or
+   * drawn from `seed`, or from the engine's own counter so successive calls
+   * differ. Returns the samples used, which the backward needs.
+   */
+  fractionalMaxPool(input: PoolTensor<'float32'>, options: FractionalMaxPoolOptions): MaxPoolResult & { samples: Float32Array } {
+    const { x, spec, samples } = this.#fractionalCall(input, options, true);
+    this.#ctx.checkFits('output', fractionalShape(x, spec));
+    const s = this.#ctx.upload(samples, [samples.length, 1, 1], 'NCW') as PoolTensor<'float32'>;
+    const { output, indices } = fractionalForward(this.#ctx, x, spec, s);
+    s.destroy();
+    return { output, indices, samples };
+  }
+
+  /** Gradient of fractional max pooling; `options.samples` must be the ones the forward returned. */
+  fractionalMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: FractionalMaxPoolOptions): PoolTensor<'float32'> {
+    const { x, spec, samples } = this.#fractionalCall(input, options, false);
+    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const idx = this.#ctx.own(indices, 'indices', 'int32');
+    const shape = fractionalShape(x, spec);
+    checkShape(g, 'gradOutput', shape, x.layout, "the forward output's shape");
+    checkShape(idx, 'indices', shape, x.layout, "the forward output's shape");
+    const s = this.#ctx.upload(samples, [samples.length, 1, 1], 'NCW') as PoolTensor<'float32'>;
+    const gradInput = fractionalBackward(this.#ctx, g, x, spec, s, idx);
+    s.destroy();
+    return gradInput;
+  }
+
+  #fractionalCall(input: unknown, options: FractionalMaxPoolOptions, mayDraw: boolean) {
+    this.#ctx.checkAlive();
+    const x = this.#ctx.own(input, 'input', 'float32');
+    const spec = fractionalSpec(x.dims.spatial, options);
+    const { batch, channels } = x.dims;
+    let samples: Float32Array;
+    if (options.samples !== undefined) samples = checkSamples(options.samples, batch, channels, spec.rank);
+    else if (!mayDraw) throw new PoolError('INVALID_OPTION', 'samples', undefined, 'the backward needs the samples the forward returned');
+    else samples = drawSamples(options.seed ?? this.#nextSeed(), batch, channels, spec.rank);
+    return { x, spec, samples };
+  }
+
+  #seedCounter = 0x5eed;
+
+  /** A fresh seed per call for random ops given none, so successive calls differ. */
+  #nextSeed(): number {
+    this.#seedCounter = (this.#seedCounter + 0x9e3779b9) >>> 0;
+    return this.#seedCounter;
   }
 
   /** A window mode's forward output (every mode but max, which also returns indices). */

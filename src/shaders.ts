@@ -17,6 +17,7 @@ import adaptiveBackward from '../shaders/adaptive_backward.wgsl?raw';
 import stripReduce from '../shaders/strip_reduce.wgsl?raw';
 import stripExpand from '../shaders/strip_expand.wgsl?raw';
 import unpool from '../shaders/unpool.wgsl?raw';
+import fractional from '../shaders/fractional.wgsl?raw';
 
 /** Shader modules as the host builds them: the shared files first, then the kernel. */
 export const shaderSources = {
@@ -34,6 +35,7 @@ export const shaderSources = {
   stripReduce: [common, binnedParams, stripReduce].join('\n'),
   stripExpand: [common, binnedParams, stripExpand].join('\n'),
   unpool: [common, unpool].join('\n'),
+  fractional: [common, fractional].join('\n'),
 } as const;
 
 export type ShaderName = keyof typeof shaderSources;

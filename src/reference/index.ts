@@ -34,3 +34,4 @@ export {
   gemPoolBackward,
 } from './binned';
 export { maxUnpool, maxUnpoolBackward } from './unpool';
+export { fractionalMaxPool, fractionalMaxPoolBackward } from './fractional';

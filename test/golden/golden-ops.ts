@@ -10,7 +10,6 @@ import { mismatches, type Tolerance } from '../support/compare';
 
 /** Ops the engine does not have yet: their cases count as pending. One list, here. */
 export const PENDING_OPS: readonly string[] = [
-  'fractionalMaxPool',
 ];
 
 /** JSON numbers, with non-finite values written as the strings "NaN", "Infinity", "-Infinity". */
@@ -337,6 +336,35 @@ const maxUnpoolOp: GoldenOp = {
   },
 };
 
+/** Fractional max pooling: the case's samples fix the windows; forward with indices, backward. */
+const fractionalOp: GoldenOp = {
+  cpu(c, io) {
+    const o = { ...pick(c.params, 'kernel', 'outputSize'), samples: Float32Array.from(toNumbers((c.samples as GoldenTensor).data)) } as never;
+    const x = io.host(c.input);
+    const { output, indices } = reference.fractionalMaxPool(x, o);
+    const r: Results = { output: io.out(output.data, output.shape), indices: io.out(indices.data, indices.shape) };
+    if (c.gradOutput) r.gradInput = io.out(reference.fractionalMaxPoolBackward(io.host(c.gradOutput as GoldenTensor), x, indices, o).data, x.shape);
+    return r;
+  },
+  async gpu(c, io, engine, keep) {
+    const o = { ...pick(c.params, 'kernel', 'outputSize'), samples: Float32Array.from(toNumbers((c.samples as GoldenTensor).data)) } as never;
+    const x = io.gpu(engine, c.input);
+    keep(x);
+    const { output, indices } = engine.fractionalMaxPool(x, o);
+    keep(output);
+    keep(indices);
+    const r: Results = { output: io.out(await output.read(), output.shape), indices: io.out(await indices.read(), indices.shape) };
+    if (c.gradOutput) {
+      const g = io.gpu(engine, c.gradOutput as GoldenTensor);
+      keep(g);
+      const gi = engine.fractionalMaxPoolBackward(g, x, indices, o);
+      keep(gi);
+      r.gradInput = io.out(await gi.read(), x.shape);
+    }
+    return r;
+  },
+};
+
 export const GOLDEN_OPS: Record<string, GoldenOp> = {
   maxPool: windowOp('max', ['kernel', 'stride', 'padding', 'dilation', 'ceilMode']),
   avgPool: windowOp('avg', ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']),
@@ -345,6 +373,7 @@ export const GOLDEN_OPS: Record<string, GoldenOp> = {
   mixedPool: windowOp('mixed', ['kernel', 'stride', 'lambda']),
   stochasticPoolEval: windowOp('stochasticEval', ['kernel', 'stride', 'padding']),
   maxUnpool: maxUnpoolOp,
+  fractionalMaxPool: fractionalOp,
   globalAvgPool: binnedOp('global', 'avg'),
   globalMaxPool: binnedOp('global', 'max'),
   adaptiveAvgPool: binnedOp('adaptive', 'avg'),

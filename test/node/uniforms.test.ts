@@ -3,9 +3,27 @@ import { describe, expect, it } from 'vitest';
 import { WINDOW_PARAMS } from '../../src/ops/window-uniforms';
 import { BINNED_MODE, BINNED_PARAMS } from '../../src/ops/binned-uniforms';
 import { UNPOOL_PARAMS } from '../../src/ops/unpool';
+import { FRACTIONAL_PARAMS } from '../../src/ops/fractional';
+import { pcgHash, uniform01 } from '../../src/random';
 import { packUniforms, wgslStructFields } from '../../src/uniforms';
 
 describe('uniform structs', () => {
+  it('FRACTIONAL_PARAMS lists the WGSL FractionalParams members in order', () => {
+    const source = readFileSync(new URL('../../shaders/fractional.wgsl', import.meta.url), 'utf8');
+    const struct = /struct\s+FractionalParams\s*\{([^}]*)\}/.exec(source)![1];
+    const types = [...struct.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
+    expect(types.length).toBe(18);
+    expect(FRACTIONAL_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
+  });
+
+  it('the PCG hash gives known values and uniform numbers in [0, 1)', () => {
+    // pcg_hash(0) = 129708002 is the published value of this hash; 1 and 2 pin the implementation.
+    expect([pcgHash(0), pcgHash(1), pcgHash(2)]).toEqual([129708002, 2831084092, 2055130248]);
+    const u = Array.from({ length: 1000 }, (_, i) => uniform01(7, 1, i));
+    expect(u.every((v) => v >= 0 && v < 1)).toBe(true);
+    expect(Math.abs(u.reduce((a, b) => a + b, 0) / u.length - 0.5)).toBeLessThan(0.05);
+  });
+
   it('UNPOOL_PARAMS lists the WGSL UnpoolParams members in order', () => {
     const source = readFileSync(new URL('../../shaders/unpool.wgsl', import.meta.url), 'utf8');
     const struct = /struct\s+UnpoolParams\s*\{([^}]*)\}/.exec(source)![1];

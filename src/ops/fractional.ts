@@ -1,0 +1,85 @@
+// Fractional max pooling on the GPU (forward with indices, backward by indices).
+import type { GpuContext } from '../engine';
+import { layoutInfo, shapeOf } from '../layout';
+import type { PoolTensor } from '../tensor';
+import { packUniforms, to3, type UniformField } from '../uniforms';
+import { sampleSlot, type FractionalSpec } from '../fractional-spec';
+
+/** The members of WGSL `struct FractionalParams` (shaders/fractional.wgsl), in order. */
+export const FRACTIONAL_PARAMS: readonly UniformField[] = [
+  ['total', 'u32'],
+  ['channels', 'u32'],
+  ['rank', 'u32'],
+  ['in_d', 'u32'],
+  ['in_h', 'u32'],
+  ['in_w', 'u32'],
+  ['out_d', 'u32'],
+  ['out_h', 'u32'],
+  ['out_w', 'u32'],
+  ['k_d', 'u32'],
+  ['k_h', 'u32'],
+  ['k_w', 'u32'],
+  ['slot_d', 'u32'],
+  ['slot_h', 'u32'],
+  ['slot_w', 'u32'],
+  ['alpha_d', 'f32'],
+  ['alpha_h', 'f32'],
+  ['alpha_w', 'f32'],
+];
+
+export function fractionalShape(x: PoolTensor<'float32'>, spec: FractionalSpec): number[] {
+  return shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
+}
+
+function uniforms(x: PoolTensor<'float32'>, spec: FractionalSpec, total: number): ArrayBuffer {
+  const [in_d, in_h, in_w] = to3(spec.inputSpatial);
+  const [out_d, out_h, out_w] = to3(spec.outputSpatial);
+  const [k_d, k_h, k_w] = to3(spec.kernel);
+  // alpha = (in − k)/(out − 1) in float32, as PyTorch computes it; unused where out = 1.
+  const alpha = (i: number, o: number, k: number) => (o > 1 ? Math.fround(Math.fround(i - k) / Math.fround(o - 1)) : 0);
+  const slots = spec.rank === 2 ? [0, sampleSlot(2, 0), sampleSlot(2, 1)] : [0, 1, 2];
+  return packUniforms(FRACTIONAL_PARAMS, {
+    total,
+    channels: x.dims.channels,
+    rank: spec.rank,
+    in_d, in_h, in_w,
+    out_d, out_h, out_w,
+    k_d, k_h, k_w,
+    slot_d: slots[0],
+    slot_h: slots[1],
+    slot_w: slots[2],
+    alpha_d: alpha(in_d, out_d, k_d),
+    alpha_h: alpha(in_h, out_h, k_h),
+    alpha_w: alpha(in_w, out_w, k_w),
+  });
+}
+
+const constants = (mode: number, x: PoolTensor<'float32'>) => ({ MODE: mode, CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0 });
+
+export function fractionalForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: FractionalSpec, samples: PoolTensor<'float32'>) {
+  const shape = fractionalShape(x, spec);
+  const output = ctx.empty(shape, x.layout, 'float32', 'fractionalMaxPool.output');
+  const indices = ctx.empty(shape, x.layout, 'int32', 'fractionalMaxPool.indices');
+  ctx.run({
+    shader: 'fractional',
+    constants: constants(0, x),
+    uniforms: uniforms(x, spec, output.size),
+    buffers: [x.buffer, samples.buffer, ctx.placeholder(), output.buffer, indices.buffer],
+    threads: output.size,
+    label: 'fractionalMaxPool.forward',
+  });
+  return { output, indices };
+}
+
+export function fractionalBackward(ctx: GpuContext, gradOutput: PoolTensor<'float32'>, x: PoolTensor<'float32'>, spec: FractionalSpec, samples: PoolTensor<'float32'>, indices: PoolTensor<'int32'>) {
+  const gradInput = ctx.empty(x.shape, x.layout, 'float32', 'fractionalMaxPool.gradInput');
+  ctx.run({
+    shader: 'fractional',
+    constants: constants(1, x),
+    uniforms: uniforms(x, spec, x.size),
+    buffers: [gradOutput.buffer, samples.buffer, indices.buffer, gradInput.buffer, ctx.secondPlaceholder()],
+    threads: x.size,
+    label: 'fractionalMaxPool.backward',
+  });
+  return gradInput;
+}
