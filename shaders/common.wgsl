@@ -41,6 +41,20 @@ fn pow_real(x: f32, e: f32) -> f32 {
   return select(magnitude, -magnitude, odd);
 }
 
+// PCG (O'Neill) RXS-M-XS output hash; twin of pcgHash in src/random.ts.
+fn pcg_hash(input: u32) -> u32 {
+  let state = input * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+
+// A number in [0, 1) for (seed, stream, index), 24 bits so it is exact in f32;
+// twin of uniform01 in src/random.ts.
+fn uniform01(seed: u32, stream: u32, index: u32) -> f32 {
+  let h = pcg_hash(pcg_hash(pcg_hash(seed) ^ stream) ^ index);
+  return f32(h >> 8u) / 16777216.0;
+}
+
 // Memory offset of element (n, c, s), s being the flat index inside the spatial plane.
 fn offset_of(n: u32, c: u32, s: u32, channels: u32, plane: u32) -> u32 {
   if (CHANNELS_LAST) { return (n * plane + s) * channels + c; }

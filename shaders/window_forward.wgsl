@@ -31,6 +31,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     y[i] = P.lambda * win.best + (1.0 - P.lambda) * (win.sum / win.count);
     return;
   }
+  if (MODE == 6u) {
+    // The random number of this output, by its logical position (n, c, cell):
+    // the same pick in every layout and on every device.
+    let r = uniform01(P.seed, STOCHASTIC_STREAM, (n * P.channels + c) * out_plane() + at.z);
+    let s = stochastic_pick(n, c, start, r);
+    let v = x[offset_of(n, c, s, P.channels, in_plane())];
+    y[i] = select(0.0, v, v > 0.0);
+    indices[i] = s;
+    return;
+  }
   if (MODE == 5u) {
     // Σ a_i² / Σ a_i: the average of the window weighted by p_i = a_i / Σ a.
     let win = stochastic_window(n, c, start);

@@ -145,3 +145,51 @@ fn stochastic_window(n: u32, c: u32, start: vec3<i32>) -> vec3<f32> {
   }
   return vec3<f32>(scale, sums);
 }
+
+// The random stream of stochastic pooling's picks ('STOC'); twin of STOCHASTIC_STREAM in src/random.ts.
+const STOCHASTIC_STREAM: u32 = 0x53544f43u;
+
+// Stochastic pooling's training pick: element i with probability a_i / Σ a
+// (a = max(x, 0), NaN weighs 0), by the first running sum above r · Σ a in
+// row-major tap order, summed in f32 exactly as the CPU reference does. A window
+// whose weights sum to 0 picks its first element. Returns the plane index.
+fn stochastic_pick(n: u32, c: u32, start: vec3<i32>, r: f32) -> u32 {
+  let base = offset_of(n, c, 0u, P.channels, in_plane());
+  let step = select(1u, P.channels, CHANNELS_LAST);
+  let lo = tap_lo(start);
+  let hi = tap_hi(start);
+  var total = 0.0;
+  var first = 0xffffffffu;
+  var last_positive = 0u;
+  for (var kd = lo.x; kd < hi.x; kd++) {
+    for (var kh = lo.y; kh < hi.y; kh++) {
+      for (var kw = lo.z; kw < hi.z; kw++) {
+        let s = (u32(start.x + i32(kd * P.dil_d)) * P.in_h + u32(start.y + i32(kh * P.dil_h))) * P.in_w
+          + u32(start.z + i32(kw * P.dil_w));
+        let v = x[base + s * step];
+        if (first == 0xffffffffu) { first = s; }
+        if (v > 0.0) {
+          total += v;
+          last_positive = s;
+        }
+      }
+    }
+  }
+  if (!(total > 0.0)) { return first; }
+  let goal = r * total;
+  var running = 0.0;
+  for (var kd = lo.x; kd < hi.x; kd++) {
+    for (var kh = lo.y; kh < hi.y; kh++) {
+      for (var kw = lo.z; kw < hi.z; kw++) {
+        let s = (u32(start.x + i32(kd * P.dil_d)) * P.in_h + u32(start.y + i32(kh * P.dil_h))) * P.in_w
+          + u32(start.z + i32(kw * P.dil_w));
+        let v = x[base + s * step];
+        if (v > 0.0) {
+          running += v;
+          if (running > goal) { return s; }
+        }
+      }
+    }
+  }
+  return last_positive; // r · Σ a rounded up to Σ a
+}

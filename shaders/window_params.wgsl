@@ -31,10 +31,11 @@ struct WindowParams {
   divisor_override: f32,
   p: f32,
   lambda: f32,
+  seed: u32,
 }
 
 // 0: max, 1: average, 2: power-average (lp), 3: SoftPool, 4: mixed,
-// 5: stochastic pooling's evaluation rule.
+// 5: stochastic pooling's evaluation rule, 6: stochastic pooling's training pick.
 override MODE: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> P: WindowParams;

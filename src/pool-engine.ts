@@ -163,6 +163,31 @@ export class PoolEngine {
     return this.#windowOutput('stochasticEval', input, options);
   }
 
+  /**
+   * Stochastic pooling in training (Zeiler & Fergus 2013): in each window one
+   * element, picked with probability a_i / Σ a (a = max(x, 0)), is the output and
+   * its plane index is returned; a window whose weights sum to 0 outputs 0 and
+   * picks its first element. Picks come from a counter-based hash of `seed` and
+   * each output's logical position: the same on every device and layout and in the
+   * CPU reference. Without a seed the engine advances its own, so calls differ.
+   */
+  stochasticPool(input: PoolTensor<'float32'>, options: StochasticPoolOptions): MaxPoolResult {
+    const { x, spec } = specFor(this.#ctx, 'stochastic', input, options);
+    const { output, indices } = windowForward(this.#ctx, x, spec, spec.seed ?? this.#nextSeed());
+    return { output, indices: indices as PoolTensor<'int32'> };
+  }
+
+  /** Gradient of stochastic pooling in training: each output's gradient goes to its picked element. */
+  stochasticPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: StochasticPoolOptions): PoolTensor<'float32'> {
+    const { x, spec } = specFor(this.#ctx, 'stochastic', input, options);
+    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const idx = this.#ctx.own(indices, 'indices', 'int32');
+    checkLikeOutput(g, 'gradOutput', x, spec);
+    checkLikeOutput(idx, 'indices', x, spec);
+    // The picks are stored like max pooling's winners: its gather by indices applies.
+    return windowBackward(this.#ctx, g, x, { ...spec, mode: 'max' }, idx);
+  }
+
   /** Gradient of stochastic pooling's evaluation rule with respect to its input. */
   stochasticPoolEvalBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: StochasticPoolOptions): PoolTensor<'float32'> {
     return this.#windowGradient('stochasticEval', gradOutput, input, options);

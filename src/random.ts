@@ -14,3 +14,6 @@ export function uniform01(seed: number, stream: number, index: number): number {
   const h = pcgHash(pcgHash(pcgHash(seed >>> 0) ^ (stream >>> 0)) ^ (index >>> 0));
   return (h >>> 8) / 16777216;
 }
+
+/** The random stream of stochastic pooling's picks ('STOC'); twin of STOCHASTIC_STREAM in shaders/window_modes.wgsl. */
+export const STOCHASTIC_STREAM = 0x53544f43;

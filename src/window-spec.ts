@@ -54,14 +54,18 @@ export interface MixedPoolOptions {
   lambda?: number;
 }
 
-/** Stochastic pooling options (evaluation: the probability-weighted average). Padding cells weigh nothing. */
+/**
+ * Stochastic pooling options. Padding cells weigh nothing. `seed` (training only):
+ * the picks' random stream; default the engine's own counter, so successive calls differ.
+ */
 export interface StochasticPoolOptions {
   kernel: number | readonly number[];
   stride?: number | readonly number[];
   padding?: Padding;
+  seed?: number;
 }
 
-export type WindowMode = 'max' | 'avg' | 'lp' | 'soft' | 'mixed' | 'stochasticEval';
+export type WindowMode = 'max' | 'avg' | 'lp' | 'soft' | 'mixed' | 'stochasticEval' | 'stochastic';
 
 const WINDOW_OPTIONS: Record<WindowMode, string[]> = {
   max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode'],
@@ -70,6 +74,7 @@ const WINDOW_OPTIONS: Record<WindowMode, string[]> = {
   soft: ['kernel', 'stride'],
   mixed: ['kernel', 'stride', 'lambda'],
   stochasticEval: ['kernel', 'stride', 'padding'],
+  stochastic: ['kernel', 'stride', 'padding', 'seed'],
 };
 
 /**
@@ -93,6 +98,8 @@ export interface WindowSpec {
   p: number;
   /** mixed: the weight of the max, in [0, 1]. */
   lambda: number;
+  /** stochastic (training): the seed given, or null for the engine's counter. */
+  seed: number | null;
   inputSpatial: number[];
   outputSpatial: number[];
 }
@@ -229,6 +236,15 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     lambda = l;
   }
 
+  let seed: number | null = null;
+  if (mode === 'stochastic' && o.seed !== undefined && o.seed !== null) {
+    const v = o.seed;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+      throw new PoolError('INVALID_OPTION', 'seed', v, 'must be an integer from 0 to 2^32 − 1');
+    }
+    seed = v;
+  }
+
   let divisorOverride: number | null = null;
   if (o.divisorOverride !== undefined && o.divisorOverride !== null) {
     const d = o.divisorOverride;
@@ -271,6 +287,7 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     divisorOverride,
     p,
     lambda,
+    seed,
     inputSpatial: [...inputSpatial],
     outputSpatial,
   };

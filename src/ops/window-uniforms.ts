@@ -32,10 +32,11 @@ export const WINDOW_PARAMS: readonly UniformField[] = [
   ['divisor_override', 'f32'],
   ['p', 'f32'],
   ['lambda', 'f32'],
+  ['seed', 'u32'],
 ];
 
 /** Uniform values of a window call; `total` is the number of threads (outputs forward, inputs backward). */
-export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number): Record<string, number> {
+export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number, seed = 0): Record<string, number> {
   const [in_d, in_h, in_w] = to3(spec.inputSpatial, 1);
   const [out_d, out_h, out_w] = to3(spec.outputSpatial, 1);
   const [k_d, k_h, k_w] = to3(spec.kernel, 1);
@@ -58,5 +59,6 @@ export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number)
     divisor_override: spec.divisorOverride ?? 0,
     p: spec.p,
     lambda: spec.lambda,
+    seed,
   };
 }

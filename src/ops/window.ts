@@ -7,7 +7,7 @@ import { windowSpec, type WindowMode, type WindowSpec } from '../window-spec';
 import { WINDOW_PARAMS, windowUniformValues } from './window-uniforms';
 
 /** The WGSL MODE constant of each window mode (shaders/window_params.wgsl). */
-const MODE_CONSTANT: Record<WindowMode, number> = { max: 0, avg: 1, lp: 2, soft: 3, mixed: 4, stochasticEval: 5 };
+const MODE_CONSTANT: Record<WindowMode, number> = { max: 0, avg: 1, lp: 2, soft: 3, mixed: 4, stochasticEval: 5, stochastic: 6 };
 
 /** Validates a window call on a tensor of this engine and returns its spec. */
 export function specFor(ctx: GpuContext, mode: WindowMode, input: unknown, options: unknown, param = 'input'): { x: PoolTensor<'float32'>; spec: WindowSpec } {
@@ -34,18 +34,19 @@ export function windowForward(
   ctx: GpuContext,
   x: PoolTensor<'float32'>,
   spec: WindowSpec,
+  seed = 0,
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
   const shape = outputShape(x, spec);
   ctx.checkFits('output', shape);
   const total = sizeOf({ ...x.dims, spatial: spec.outputSpatial });
   const output = ctx.empty(shape, x.layout, 'float32', `${spec.mode}Pool.output`);
-  const indices = spec.mode === 'max' ? ctx.empty(shape, x.layout, 'int32', 'maxPool.indices') : null;
+  const indices = spec.mode === 'max' || spec.mode === 'stochastic' ? ctx.empty(shape, x.layout, 'int32', `${spec.mode}Pool.indices`) : null;
   const vec4 = usesVec4(x, spec);
   const threads = vec4 ? total / 4 : total;
   ctx.run({
     shader: vec4 ? 'windowForwardVec4' : 'windowForward',
     constants: constants(spec.mode, x),
-    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, threads)),
+    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, threads, seed)),
     buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder()],
     threads,
     label: `${spec.mode}Pool.forward`,

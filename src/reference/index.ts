@@ -14,6 +14,8 @@ export {
   mixedPoolBackward,
   stochasticPoolEval,
   stochasticPoolEvalBackward,
+  stochasticPool,
+  stochasticPoolBackward,
 } from './window';
 export {
   globalAvgPool,

@@ -16,12 +16,15 @@ import {
   type WindowSpec,
 } from '../window-spec';
 import type { HostTensor } from './host-tensor';
+import { STOCHASTIC_STREAM, uniform01 } from '../random';
 
 interface Window {
   n: number;
   c: number;
   /** Memory offset of the output cell. */
   out: number;
+  /** Flat index of the output cell in its spatial plane. */
+  cell: number;
   /** Per-dimension window start (may be negative). */
   starts: number[];
   /** Flat plane indices of the window's real elements, in row-major tap order. */
@@ -43,7 +46,7 @@ function* windows(spec: WindowSpec, dims: Dims, channelsLast: boolean): Generato
           const tap = unflatten(k, spec.kernel).map((t, i) => starts[i] + t * spec.dilation[i]);
           if (tap.every((v, i) => v >= 0 && v < spec.inputSpatial[i])) taps.push(planeIndex(tap, spec.inputSpatial));
         }
-        yield { n, c, out: offsetOf(outDims, channelsLast, n, c, s), starts, taps };
+        yield { n, c, out: offsetOf(outDims, channelsLast, n, c, s), cell: s, starts, taps };
       }
     }
   }
@@ -298,5 +301,58 @@ export function stochasticPoolEvalBackward(gradOutput: HostTensor, x: HostTensor
       if (values[i] >= 0) grad[offsetOf(x.dims, cl, w.n, w.c, s)] += (gradOutput.data[w.out] * (2 * a[i] * s1 - s2)) / (s1 * s1);
     });
   }
+  return { ...x, data: Float32Array.from(grad) };
+}
+
+/**
+ * Stochastic pooling in training (Zeiler & Fergus 2013): in each window, element i
+ * with probability p_i = a_i / Σ a (a = max(x, 0), NaN weighs 0), output that
+ * element and return its plane index; a window whose weights sum to 0 outputs 0
+ * and picks its first element. The random number of each output is uniform01(seed,
+ * STOCHASTIC_STREAM, (n·C + c)·cells + cell); the pick is the first element whose
+ * running sum of weights exceeds r·Σ a, summed in float32 in row-major tap order —
+ * exactly as the GPU does, so the same seed picks the same elements.
+ */
+export function stochasticPool(x: HostTensor, options: StochasticPoolOptions): { output: HostTensor; indices: HostTensor<Int32Array> } {
+  const spec = windowSpec('stochastic', x.dims.spatial, options);
+  if (spec.seed === null) throw new PoolError('INVALID_OPTION', 'seed', undefined, 'the CPU reference needs a seed to pick with');
+  const cl = layoutInfo(x.layout).channelsLast;
+  const output = outputOf(x, spec);
+  const indices: HostTensor<Int32Array> = { ...output, data: new Int32Array(output.data.length) };
+  const cells = spec.outputSpatial.reduce((a, b) => a * b, 1);
+  const f = Math.fround;
+  for (const w of windows(spec, x.dims, cl)) {
+    const values = tapValues(x, cl, w);
+    const r = uniform01(spec.seed, STOCHASTIC_STREAM, (w.n * x.dims.channels + w.c) * cells + w.cell);
+    let total = 0;
+    for (const v of values) if (v > 0) total = f(total + v);
+    let pick = w.taps[0];
+    if (total > 0) {
+      const goal = f(r * total);
+      let running = 0;
+      pick = -1;
+      values.forEach((v, i) => {
+        if (v > 0 && pick < 0) {
+          running = f(running + v);
+          if (running > goal) pick = w.taps[i];
+        }
+      });
+      if (pick < 0) pick = w.taps[values.map((v) => v > 0).lastIndexOf(true)]; // r·Σa rounded up to Σa
+    }
+    const v = x.data[offsetOf(x.dims, cl, w.n, w.c, pick)];
+    output.data[w.out] = v > 0 ? v : 0;
+    indices.data[w.out] = pick;
+  }
+  return { output, indices };
+}
+
+/** Gradient of stochastic pooling in training: each output's gradient goes to its picked element. */
+export function stochasticPoolBackward(gradOutput: HostTensor, x: HostTensor, indices: HostTensor<Int32Array>, options: StochasticPoolOptions): HostTensor {
+  const spec = windowSpec('stochastic', x.dims.spatial, options);
+  checkLikeOutput(gradOutput, 'gradOutput', x, spec);
+  checkLikeOutput(indices, 'indices', x, spec);
+  const cl = layoutInfo(x.layout).channelsLast;
+  const grad = new Float64Array(x.data.length);
+  for (const w of windows(spec, x.dims, cl)) grad[offsetOf(x.dims, cl, w.n, w.c, indices.data[w.out])] += gradOutput.data[w.out];
   return { ...x, data: Float32Array.from(grad) };
 }

@@ -50,7 +50,7 @@ describe(`fuzz seed=${seed} cases=${cases}`, () => {
             const x = engine.tensor(new Float32Array(shape.reduce((a: number, b: number) => a * b, 1)), shape, layout);
             const before = engine.stats();
             try {
-              const op = ({ max: 'maxPool', avg: 'avgPool', lp: 'lpPool', soft: 'softPool', mixed: 'mixedPool', stochasticEval: 'stochasticPoolEval' } as Record<string, string>)[c.mode];
+              const op = ({ max: 'maxPool', avg: 'avgPool', lp: 'lpPool', soft: 'softPool', mixed: 'mixedPool', stochasticEval: 'stochasticPoolEval', stochastic: 'stochasticPool' } as Record<string, string>)[c.mode];
               engine[op](x, c.options);
               problems.push(`${c.name}: no error`);
             } catch (e: any) {

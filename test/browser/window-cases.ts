@@ -14,6 +14,7 @@ const TOLERANCE: Record<string, Tolerance> = {
   soft: { abs: 1e-5, rel: 1e-4 },
   mixed: { abs: 1e-5, rel: 1e-4 },
   stochasticEval: { abs: 1e-5, rel: 1e-4 },
+  stochastic: { abs: 0, rel: 0 },
 };
 
 /** Forward and backward calls of the window modes other than max (engine and reference use the same names). */
@@ -39,9 +40,10 @@ export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<
   try {
     let gpuOut, cpuOut, gpuGrad, cpuGrad;
     const outDims = () => ({ ...dims, spatial: cpuOut!.dims.spatial });
-    if (c.mode === 'max') {
-      const g = engine.maxPool(x, c.options as never);
-      const h = reference.maxPool(hx, c.options as never);
+    if (c.mode === 'max' || c.mode === 'stochastic') {
+      const stochastic = c.mode === 'stochastic';
+      const g = stochastic ? engine.stochasticPool(x, c.options as never) : engine.maxPool(x, c.options as never);
+      const h = stochastic ? reference.stochasticPool(hx, c.options as never) : reference.maxPool(hx, c.options as never);
       made.push(g.output, g.indices as never);
       cpuOut = h.output;
       gpuOut = g.output;
@@ -50,10 +52,11 @@ export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<
       const gradData = randomData(h.output.data.length, c.seed + 1);
       const go = engine.tensor(gradData, h.output.shape, layout);
       made.push(go);
-      gpuGrad = engine.maxPoolBackward(go, x, g.indices, c.options as never);
-      cpuGrad = reference.maxPoolBackward(reference.hostTensor(gradData, h.output.shape, layout), hx, h.indices, c.options as never);
+      const hgo = reference.hostTensor(gradData, h.output.shape, layout);
+      gpuGrad = stochastic ? engine.stochasticPoolBackward(go, x, g.indices, c.options as never) : engine.maxPoolBackward(go, x, g.indices, c.options as never);
+      cpuGrad = stochastic ? reference.stochasticPoolBackward(hgo, hx, h.indices, c.options as never) : reference.maxPoolBackward(hgo, hx, h.indices, c.options as never);
     } else {
-      const [fwd, bwd] = CALLS[c.mode];
+      const [fwd, bwd] = CALLS[c.mode as keyof typeof CALLS];
       gpuOut = (engine[fwd] as (x: unknown, o: never) => any).call(engine, x, c.options as never);
       cpuOut = (reference[fwd] as (x: unknown, o: never) => any)(hx, c.options as never);
       made.push(gpuOut);
@@ -66,7 +69,7 @@ export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<
     made.push(gpuGrad);
     if (gpuOut.shape.join() !== cpuOut.shape.join()) failures.push(`output shape ${gpuOut.shape}, want ${cpuOut.shape}`);
     failures.push(...mismatches('output', await gpuOut.read(), cpuOut.data, tol, outDims(), c.channelsLast));
-    const gradTol = c.mode === 'max' ? { abs: 1e-6, rel: 1e-6 } : tol;
+    const gradTol = c.mode === 'max' || c.mode === 'stochastic' ? { abs: 1e-6, rel: 1e-6 } : tol;
     failures.push(...mismatches('gradInput', await gpuGrad.read(), cpuGrad.data, gradTol, dims, c.channelsLast));
   } finally {
     for (const t of made) t.destroy();

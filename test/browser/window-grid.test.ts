@@ -11,7 +11,7 @@ async function run(cases: WindowCase[]) {
 }
 
 describe('window pooling, GPU against CPU reference', () => {
-  for (const mode of ['max', 'avg', 'lp', 'soft', 'mixed', 'stochasticEval'] as const) {
+  for (const mode of ['max', 'avg', 'lp', 'soft', 'mixed', 'stochasticEval', 'stochastic'] as const) {
     for (const rank of [1, 2, 3]) {
       const cases = windowGrid(mode, rank, rank === 3 ? 32 : 48, 7 + rank * 31 + mode.length);
       it(`${mode} rank ${rank}: ${cases.length} cases, forward and backward, both layouts`, async () => {

@@ -15,7 +15,7 @@ export interface InvalidCase {
   options: Record<string, unknown>;
 }
 
-const MODES: WindowMode[] = ['max', 'avg', 'lp', 'soft', 'mixed', 'stochasticEval'];
+const MODES: WindowMode[] = ['max', 'avg', 'lp', 'soft', 'mixed', 'stochasticEval', 'stochastic'];
 
 /** `count` valid cases drawn from `seed`, spread over modes and ranks. */
 export function fuzzValid(seed: number, count: number): WindowCase[] {

@@ -41,6 +41,10 @@ function drawOptions(r: () => number, mode: WindowMode, rank: number): Record<st
     if (mode === 'mixed') o.lambda = pick(r, [0, 0.25, 0.5, 0.9, 1]);
     return o;
   }
+  if (mode === 'stochastic') {
+    const kernel = perDim(r, rank, 4);
+    return { kernel, stride: r() < 0.3 ? undefined : perDim(r, rank, 3), padding: r() < 0.5 ? 0 : kernel.map((k) => Math.floor((r() * (k + 1)) / 2)), seed: Math.floor(r() * 1e6) };
+  }
   if (mode === 'stochasticEval') {
     const kernel = perDim(r, rank, 4);
     return { kernel, stride: r() < 0.3 ? undefined : perDim(r, rank, 3), padding: r() < 0.5 ? 0 : kernel.map((k) => Math.floor((r() * (k + 1)) / 2)) };
@@ -87,7 +91,7 @@ export function windowGrid(mode: WindowMode, rank: number, count: number, seed: 
     const data =
       mode === 'max' || mode === 'mixed'
         ? pick(r, ['normal', 'ties', 'nan'] as const)
-        : mode === 'lp' || mode === 'stochasticEval'
+        : mode === 'lp' || mode === 'stochasticEval' || mode === 'stochastic'
           ? pick(r, ['positive', 'positive', 'normal'] as const)
           : 'normal';
     const c = { mode, shape, channelsLast: cases.length % 2 === 1, options, data, seed: seed * 1000 + cases.length };
