@@ -18,8 +18,20 @@ function rootToExamples(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   plugins: [rootToExamples()],
+  // `vite build --mode lib` (npm run build:lib): the library as one ES module in
+  // dist/, WGSL inlined (the ?raw imports become strings), no dependencies.
+  build:
+    mode === 'lib'
+      ? {
+          outDir: 'dist',
+          emptyOutDir: false,
+          sourcemap: true,
+          target: 'es2022',
+          lib: { entry: 'src/index.ts', formats: ['es' as const], fileName: () => 'index.js' },
+        }
+      : undefined,
   server: { host: '127.0.0.1' },
   test: {
     include: ['test/**/*.test.ts'],
@@ -29,4 +41,4 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
-});
+}));

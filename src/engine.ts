@@ -4,6 +4,7 @@ import { getPipeline, type OverrideConstants } from './pipelines';
 import type { ShaderName } from './shaders';
 import { PoolTensor, type DType, type TensorOwner } from './tensor';
 import { BufferPool } from './buffer-pool';
+import { BufferUsage, MapMode } from './gpu-constants';
 
 /** Options of `createPoolEngine`. */
 export interface PoolEngineOptions {
@@ -120,7 +121,7 @@ export class GpuContext implements TensorOwner {
     const buffer = this.device.createBuffer({
       label: `${this.label}.${label}`,
       size,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
       mappedAtCreation: data !== undefined,
     });
     if (data) {
@@ -188,7 +189,7 @@ export class GpuContext implements TensorOwner {
       device.createBuffer({
         label: `${this.label}.uniforms`,
         size: d.uniforms.byteLength,
-        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
       });
     device.queue.writeBuffer(uniform, 0, d.uniforms);
     const bindGroup = device.createBindGroup({
@@ -214,14 +215,14 @@ export class GpuContext implements TensorOwner {
     const staging = this.device.createBuffer({
       label: `${this.label}.readback`,
       size: Math.max(4, byteLength),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
     });
     try {
       const encoder = this.device.createCommandEncoder({ label: `${this.label}.readback.encoder` });
       encoder.copyBufferToBuffer(buffer, 0, staging, 0, Math.max(4, byteLength));
       this.device.queue.submit([encoder.finish()]);
       try {
-        await staging.mapAsync(GPUMapMode.READ);
+        await staging.mapAsync(MapMode.READ);
       } catch (e) {
         // A lost device rejects the map; say so in the library's terms.
         const info = await Promise.race([this.lost, new Promise<null>((r) => setTimeout(() => r(null), 0))]);

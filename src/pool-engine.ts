@@ -479,5 +479,11 @@ export class PoolEngine {
  */
 export async function createPoolEngine(options: PoolEngineOptions = {}): Promise<PoolEngine> {
   const device = await acquireDevice(options);
-  return new PoolEngine(new GpuContext(device, options.label ?? 'pool', options.subgroups !== false), options.device === undefined);
+  const engine = new PoolEngine(new GpuContext(device, options.label ?? 'pool', options.subgroups !== false), options.device === undefined);
+  // Node's webgpu package frees its instance when the GPU object is collected,
+  // taking the device with it: the engine keeps the GPU it was given alive.
+  keepAlive.set(engine, options.gpu ?? null);
+  return engine;
 }
+
+const keepAlive = new WeakMap<PoolEngine, GPU | null>();

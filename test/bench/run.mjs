@@ -52,7 +52,9 @@ async function inNode() {
     let tf = null;
     let tfProblem = '';
     try {
-      globalThis.navigator ??= {};
+      // TF.js's WebGPU backend registers itself only where navigator.gpu exists.
+      if (!globalThis.navigator) globalThis.navigator = {};
+      if (!globalThis.navigator.gpu) Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
       const { tfOnDevice } = await server.ssrLoadModule('/test/bench/tf-shared-device.ts');
       tf = await tfOnDevice(device, adapter.info);
     } catch (e) {

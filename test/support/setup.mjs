@@ -57,4 +57,17 @@ if (wantBrowser) {
     process.exit(1);
   }
   console.log(`browser: ${browser}`);
+  // Dawn in Node (the package test) needs the system Vulkan loader.
+  if (canApt && !hasVulkanLoader()) {
+    console.log('setup: installing the Vulkan loader (libvulkan1) for Dawn in Node');
+    step('apt-get install libvulkan1', () => run('apt-get install -y libvulkan1 || (apt-get update && apt-get install -y libvulkan1)'));
+  }
+}
+
+function hasVulkanLoader() {
+  try {
+    return execSync('ldconfig -p', { encoding: 'utf8' }).includes('libvulkan.so.1');
+  } catch {
+    return false;
+  }
 }
