@@ -18,8 +18,9 @@ function rootToExamples(): Plugin {
   };
 }
 
-export default defineConfig(({ mode }) => ({
+export default defineConfig(({ mode, command }) => ({
   plugins: [rootToExamples()],
+  base: command === 'build' && mode !== 'lib' ? './' : '/',
   // `vite build --mode lib` (npm run build:lib): the library as one ES module in
   // dist/, WGSL inlined (the ?raw imports become strings), no dependencies.
   build:
@@ -31,7 +32,13 @@ export default defineConfig(({ mode }) => ({
           target: 'es2022',
           lib: { entry: 'src/index.ts', formats: ['es' as const], fileName: () => 'index.js' },
         }
-      : undefined,
+      : {
+          // `npm run build`: the demo and the CNN example as a static site in dist-demo/,
+          // with relative URLs so it works from any static server and any path.
+          outDir: 'dist-demo',
+          emptyOutDir: true,
+          rollupOptions: { input: { demo: 'examples/index.html', cnn: 'examples/cnn/index.html' } },
+        },
   server: { host: '127.0.0.1' },
   test: {
     include: ['test/**/*.test.ts'],

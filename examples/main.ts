@@ -1,111 +1,257 @@
-// The examples page: max, average and power-average pooling of a procedural
-// image on the GPU, forward and backward, beside the CPU reference.
-import { createPoolEngine, reference, type PoolEngine } from '../src/index';
+// The demo page: every pooling mode of the engine on a picture, forward and
+// backward, the GPU beside the CPU reference, a gallery and a shift panel.
+import { createPoolEngine, reference, relayout, PoolError, type PoolEngine, type Layout } from '../src/index';
+import { builtInImage, draw, imageFromFile, shifted, SIZE } from './demo/image';
+import { MODES, optionsOf, type ModeSpec } from './demo/modes';
 
-const SIZE = 64;
-const status = document.getElementById('status')!;
-const rows = document.getElementById('rows')!;
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const dims = { batch: 1, channels: 3, spatial: [SIZE, SIZE] };
 
-/** A procedural RGB pattern (rings and stripes), channels-first [1, 3, 64, 64]. */
-function pattern(): Float32Array {
-  const data = new Float32Array(3 * SIZE * SIZE);
-  for (let y = 0; y < SIZE; y++) {
-    for (let x = 0; x < SIZE; x++) {
-      const r = Math.hypot(x - 32, y - 32);
-      data[y * SIZE + x] = 0.5 + 0.5 * Math.sin(r / 2.5);
-      data[SIZE * SIZE + y * SIZE + x] = (x ^ y) & 8 ? 1 : 0.1;
-      data[2 * SIZE * SIZE + y * SIZE + x] = y / SIZE;
-    }
-  }
-  return data;
-}
+let engine: PoolEngine | null = null;
+let image = builtInImage();
+let clicked: [number, number] | null = null;
+const values: Record<string, Record<string, string | boolean>> = {};
 
-function draw(data: Float32Array, h: number, w: number, label: string): HTMLElement {
-  const canvas = document.createElement('canvas');
-  canvas.width = w;
-  canvas.height = h;
-  const ctx = canvas.getContext('2d')!;
-  const image = ctx.createImageData(w, h);
-  let max = 1e-12;
-  for (const v of data) max = Math.max(max, Math.abs(v));
-  for (let i = 0; i < h * w; i++) {
-    for (let c = 0; c < 3; c++) image.data[i * 4 + c] = Math.round((255 * Math.abs(data[c * h * w + i])) / max);
-    image.data[i * 4 + 3] = 255;
-  }
-  ctx.putImageData(image, 0, 0);
-  const figure = document.createElement('figure');
-  const caption = document.createElement('figcaption');
-  caption.textContent = label;
-  figure.append(canvas, caption);
-  return figure;
-}
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
-async function run(engine: PoolEngine): Promise<void> {
-  const data = pattern();
-  const shape = [1, 3, SIZE, SIZE];
-  const x = engine.tensor(data, shape);
-  const hx = reference.hostTensor(data, shape);
-  rows.append(draw(data, SIZE, SIZE, 'input'));
-  const modes = [
-    { name: 'max 3×3 stride 2 pad 1', kernel: 3, run: () => {
-      const o = { kernel: 3, stride: 2, padding: 1 };
-      const g = engine.maxPool(x, o);
-      const h = reference.maxPool(hx, o);
-      const ones = new Float32Array(h.output.data.length).fill(1);
-      const gi = engine.maxPoolBackward(engine.tensor(ones, h.output.shape), x, g.indices, o);
-      const hi = reference.maxPoolBackward(reference.hostTensor(ones, h.output.shape), hx, h.indices, o);
-      return { gpu: g.output, cpu: h.output, gpuGrad: gi, cpuGrad: hi };
-    } },
-    { name: "average 4×4 'same'", kernel: 4, run: () => {
-      const o = { kernel: 4, stride: 2, padding: 'same' as const };
-      const g = engine.avgPool(x, o);
-      const h = reference.avgPool(hx, o);
-      const ones = new Float32Array(h.data.length).fill(1);
-      return { gpu: g, cpu: h, gpuGrad: engine.avgPoolBackward(engine.tensor(ones, h.shape), x, o), cpuGrad: reference.avgPoolBackward(reference.hostTensor(ones, h.shape), hx, o) };
-    } },
-    { name: 'power-average p=3, 2×2', kernel: 2, run: () => {
-      const o = { p: 3, kernel: 2 };
-      const g = engine.lpPool(x, o);
-      const h = reference.lpPool(hx, o);
-      const ones = new Float32Array(h.data.length).fill(1);
-      return { gpu: g, cpu: h, gpuGrad: engine.lpPoolBackward(engine.tensor(ones, h.shape), x, o), cpuGrad: reference.lpPoolBackward(reference.hostTensor(ones, h.shape), hx, o) };
-    } },
-  ];
-  const table = document.createElement('table');
-  table.innerHTML = '<tr><th>mode</th><th>output</th><th>max |GPU − CPU| forward</th><th>backward</th></tr>';
-  for (const mode of modes) {
-    const r = mode.run();
-    const out = await r.gpu.read();
-    const grad = await r.gpuGrad.read();
-    const [oh, ow] = r.cpu.shape.slice(2);
-    const row = document.createElement('div');
-    row.append(draw(out, oh, ow, `${mode.name}: output ${oh}×${ow}`), draw(grad, SIZE, SIZE, 'gradient of ones'));
-    rows.append(row);
-    const tr = document.createElement('tr');
-    tr.innerHTML = `<td>${mode.name}</td><td>[${r.cpu.shape.join(', ')}]</td><td>${maxDiff(out, r.cpu.data).toExponential(2)}</td><td>${maxDiff(grad, r.cpuGrad.data).toExponential(2)}</td>`;
-    tr.dataset.forwardDiff = String(maxDiff(out, r.cpu.data));
-    table.append(tr);
-  }
-  rows.prepend(table);
-}
-
-createPoolEngine()
-  .then(async (engine) => {
-    // Any GPU error the engine did not expect goes to the console, where the page's test looks.
-    engine.device.addEventListener('uncapturederror', (e) => console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
-    status.textContent = 'Running on WebGPU…';
-    await run(engine);
-    status.textContent = 'Done: GPU results match the CPU reference.';
-    (window as unknown as { harnessReady: unknown }).harnessReady = true;
-  })
-  .catch((e) => {
-    status.className = 'error';
-    status.textContent = `WebGPU is not available (${(e as Error).message}). Use a recent Chrome or Edge, or Firefox/Safari with WebGPU enabled.`;
-    (window as unknown as { harnessReady: unknown }).harnessReady = String(e);
+/** Calls on the engine or the reference through a proxy that remembers every tensor made, to free them after. */
+function tracked(api: any) {
+  const made: { destroy(): void }[] = [];
+  const collect = (r: any) => {
+    if (r && typeof r.destroy === 'function') made.push(r);
+    else if (r && typeof r === 'object' && !ArrayBuffer.isView(r)) for (const v of Object.values(r)) if (v && typeof (v as any).destroy === 'function') made.push(v as any);
+  };
+  const proxy = new Proxy(api, {
+    get(target, key) {
+      const v = target[key];
+      return typeof v === 'function' ? (...args: unknown[]) => { const r = v.apply(target, args); collect(r); return r; } : v;
+    },
   });
+  return { api: proxy, free: () => made.forEach((t) => t.destroy()) };
+}
+
+interface Run {
+  out: Float32Array; // channels-first
+  shape: number[]; // channels-first [1, C, h, w]
+  grad: Float32Array;
+  clickGrad: Float32Array | null;
+  forwardMs: number;
+  backwardMs: number;
+}
+
+const toFirst = (data: Float32Array, shape: readonly number[], layout: Layout) => {
+  const last = layout === 'NHWC';
+  const d = last ? { batch: shape[0], channels: shape[3], spatial: [shape[1], shape[2]] } : { batch: shape[0], channels: shape[1], spatial: shape.slice(2) };
+  return { data: relayout(data, d, last, false), shape: [d.batch, d.channels, ...d.spatial] };
+};
+
+function oneHot(shape: number[], cell: [number, number] | null): Float32Array | null {
+  if (!cell) return null;
+  const [, c, h, w] = shape;
+  if (cell[0] >= h || cell[1] >= w) return null;
+  const g = new Float32Array(c * h * w);
+  for (let k = 0; k < c; k++) g[(k * h + cell[0]) * w + cell[1]] = 1;
+  return g;
+}
+
+/** One mode on the GPU (engine) or the CPU (reference), in a layout; results come back channels-first. */
+async function runOn(gpu: boolean, mode: ModeSpec, o: Record<string, unknown>, data: Float32Array, layout: Layout, cell: [number, number] | null): Promise<Run> {
+  const last = layout === 'NHWC';
+  const shape = last ? [1, SIZE, SIZE, 3] : [1, 3, SIZE, SIZE];
+  const input = relayout(data, dims, false, last);
+  const { api, free } = tracked(gpu ? engine : reference);
+  const read = async (t: any) => (gpu ? await t.read() : t.data) as Float32Array;
+  const make = (d: Float32Array, s: readonly number[]) => (gpu ? api.tensor(d, s, layout) : reference.hostTensor(d, s, layout));
+  try {
+    const x = make(input, shape);
+    let t0 = performance.now();
+    const f = mode.forward(api, x, o);
+    const outRaw = await read(f.output);
+    const forwardMs = performance.now() - t0;
+    const out = toFirst(outRaw, f.output.shape, layout);
+    const onesFirst = new Float32Array(out.data.length).fill(1);
+    const layoutOf = (d: Float32Array, s: number[]) => relayout(d, { batch: s[0], channels: s[1], spatial: s.slice(2) }, false, last);
+    t0 = performance.now();
+    const g = mode.backward(api, make(layoutOf(onesFirst, out.shape), f.output.shape), x, f, o);
+    const grad = toFirst(await read(g), shape, layout).data;
+    const backwardMs = performance.now() - t0;
+    const hot = oneHot(out.shape, cell);
+    const clickGrad = hot ? toFirst(await read(mode.backward(api, make(layoutOf(hot, out.shape), f.output.shape), x, f, o)), shape, layout).data : null;
+    return { out: out.data, shape: out.shape, grad, clickGrad, forwardMs, backwardMs };
+  } finally {
+    free();
+  }
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+  }
+  return a.length === b.length ? d : Infinity;
+}
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+function currentMode(): ModeSpec {
+  return MODES.find((m) => m.id === $<HTMLSelectElement>('mode').value)!;
+}
+
+function buildControls(mode: ModeSpec): void {
+  const box = $('controls');
+  box.replaceChildren();
+  values[mode.id] ??= {};
+  for (const spec of mode.options) {
+    const label = document.createElement('label');
+    label.textContent = spec.key;
+    let input: HTMLInputElement | HTMLSelectElement;
+    if (spec.kind === 'bool') {
+      input = document.createElement('input');
+      input.type = 'checkbox';
+      input.checked = Boolean(values[mode.id][spec.key] ?? spec.value);
+    } else if (spec.choices) {
+      input = document.createElement('select');
+      for (const c of spec.choices) input.append(new Option(c, c));
+      input.value = String(values[mode.id][spec.key] ?? spec.value);
+    } else {
+      input = document.createElement('input');
+      input.type = 'number';
+      if (spec.min !== undefined) input.min = String(spec.min);
+      if (spec.max !== undefined) input.max = String(spec.max);
+      input.step = String(spec.step ?? 1);
+      input.value = String(values[mode.id][spec.key] ?? spec.value);
+    }
+    input.id = `opt-${spec.key}`;
+    input.addEventListener('change', () => {
+      values[mode.id][spec.key] = input instanceof HTMLInputElement && input.type === 'checkbox' ? input.checked : input.value;
+      void render();
+    });
+    label.append(input);
+    box.append(label);
+  }
+  $('blurb').textContent = mode.blurb;
+}
+
+let runs = 0;
+
+/** Runs the selected mode on the GPU and the CPU and shows both. */
+async function render(): Promise<void> {
+  const mode = currentMode();
+  const layout = $<HTMLSelectElement>('layout').value as Layout;
+  const o = optionsOf(mode, values[mode.id] ?? {});
+  $('error').textContent = '';
+  const report: Record<string, unknown> = { mode: mode.id, run: ++runs };
+  try {
+    const cpu = await runOn(false, mode, o, image, 'NCHW', clicked);
+    const gpu = engine ? await runOn(true, mode, o, image, layout, clicked) : null;
+    const shown = gpu ?? cpu;
+    const [, , h, w] = shown.shape;
+    draw($('output'), shown.out, h, w, clicked && clicked[0] < h && clicked[1] < w ? clicked : undefined);
+    $('output-caption').textContent = `output ${h} × ${w} — click a cell`;
+    draw($('grad'), shown.grad, SIZE, SIZE);
+    if (shown.clickGrad) draw($('click-grad'), shown.clickGrad, SIZE, SIZE);
+    $('cpu-forward').textContent = ms(cpu.forwardMs);
+    $('cpu-backward').textContent = ms(cpu.backwardMs);
+    $('gpu-forward').textContent = gpu ? ms(gpu.forwardMs) : 'no WebGPU';
+    $('gpu-backward').textContent = gpu ? ms(gpu.backwardMs) : 'no WebGPU';
+    const df = gpu ? maxDiff(gpu.out, cpu.out) : NaN;
+    const db = gpu ? maxDiff(gpu.grad, cpu.grad) : NaN;
+    $('diff-forward').textContent = gpu ? df.toExponential(2) : '–';
+    $('diff-backward').textContent = gpu ? db.toExponential(2) : '–';
+    Object.assign(report, { diffForward: df, diffBackward: db, shape: shown.shape });
+  } catch (e) {
+    // The engine's own message says which parameter broke which rule.
+    $('error').textContent = e instanceof PoolError ? e.message : `unexpected: ${(e as Error).message}`;
+    if (!(e instanceof PoolError)) console.error(e);
+    report.error = (e as Error).message;
+  }
+  (window as unknown as { lastRun: unknown }).lastRun = report;
+}
+
+async function renderGallery(): Promise<void> {
+  const box = $('gallery');
+  box.replaceChildren();
+  const rows: string[] = ['<tr><th>mode</th><th>1 px</th><th>2 px</th><th>3 px</th></tr>'];
+  for (const mode of MODES.filter((m) => m.gallery)) {
+    const o = optionsOf(mode, {});
+    const outOf = async (data: Float32Array) => {
+      const { api, free } = tracked(engine ?? reference);
+      try {
+        const x = engine ? api.tensor(data, [1, 3, SIZE, SIZE]) : reference.hostTensor(data, [1, 3, SIZE, SIZE]);
+        const f = mode.forward(api, x, o);
+        const out = engine ? await f.output.read() : f.output.data;
+        return { out: out as Float32Array, shape: f.output.shape as number[] };
+      } finally {
+        free();
+      }
+    };
+    const base = await outOf(image);
+    const figure = document.createElement('figure');
+    const canvas = document.createElement('canvas');
+    draw(canvas, base.out, base.shape[2], base.shape[3]);
+    const caption = document.createElement('figcaption');
+    caption.textContent = mode.name;
+    figure.append(canvas, caption);
+    box.append(figure);
+    const scale = base.out.reduce((a, b) => a + Math.abs(b), 0) / base.out.length || 1;
+    const cells: string[] = [];
+    for (const by of [1, 2, 3]) {
+      const moved = await outOf(shifted(image, by));
+      // Compare with the original moved by the same amount, scaled by the pooling stride.
+      const change = moved.out.reduce((a, v, i) => a + Math.abs(v - base.out[i]), 0) / base.out.length / scale;
+      cells.push(`<td>${change.toFixed(3)}</td>`);
+    }
+    rows.push(`<tr><td>${mode.name}</td>${cells.join('')}</tr>`);
+  }
+  $('shift').innerHTML = rows.join('');
+}
+
+async function start(): Promise<void> {
+  for (const m of MODES) $<HTMLSelectElement>('mode').append(new Option(m.name, m.id));
+  try {
+    engine = await createPoolEngine();
+    engine.device.addEventListener('uncapturederror', (e) => console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
+  } catch (e) {
+    const w = $('warning');
+    w.style.display = 'block';
+    w.textContent =
+      `WebGPU is not available here (${(e as Error).message}). Use a recent Chrome or Edge, or enable WebGPU in Firefox or Safari ` +
+      '(chrome://flags/#enable-unsafe-webgpu on Linux). The CPU reference still runs below.';
+  }
+  draw($('input'), image, SIZE, SIZE);
+  $('mode').addEventListener('change', () => {
+    clicked = null;
+    buildControls(currentMode());
+    void render();
+  });
+  $('layout').addEventListener('change', () => void render());
+  $('output').addEventListener('click', (ev) => {
+    const canvas = ev.target as HTMLCanvasElement;
+    const r = canvas.getBoundingClientRect();
+    clicked = [Math.floor(((ev.clientY - r.top) / r.height) * canvas.height), Math.floor(((ev.clientX - r.left) / r.width) * canvas.width)];
+    void render();
+  });
+  $('file').addEventListener('change', async () => {
+    const file = $<HTMLInputElement>('file').files?.[0];
+    if (!file) return;
+    image = await imageFromFile(file);
+    draw($('input'), image, SIZE, SIZE);
+    await Promise.all([render(), renderGallery()]);
+  });
+  $('builtin').addEventListener('click', async () => {
+    image = builtInImage();
+    draw($('input'), image, SIZE, SIZE);
+    await Promise.all([render(), renderGallery()]);
+  });
+  buildControls(currentMode());
+  clicked = [10, 10];
+  await render();
+  await renderGallery();
+}
+
+start().then(
+  () => ((window as unknown as { harnessReady: unknown }).harnessReady = true),
+  (e) => {
+    console.error(e);
+    (window as unknown as { harnessReady: unknown }).harnessReady = String(e);
+  },
+);

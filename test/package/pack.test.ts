@@ -4,13 +4,12 @@
 // Vite that does the same in headless Chromium — each against the CPU reference.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM helper without types
 import { launchBrowser } from '../support/browser.mjs';
+import { serveStatic } from '../support/static-server';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 let project = '';
@@ -52,23 +51,6 @@ export async function check(engine: Awaited<ReturnType<typeof createPoolEngine>>
   return worst;
 }
 `;
-
-function serve(dir: string): Promise<{ server: Server; url: string }> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
-  const server = createServer((req, res) => {
-    const path = join(dir, req.url === '/' ? 'index.html' : decodeURIComponent(req.url!.split('?')[0]));
-    if (!path.startsWith(dir) || !existsSync(path)) {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    res.setHeader('Content-Type', types[extname(path)] ?? 'application/octet-stream');
-    res.end(readFileSync(path));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })),
-  );
-}
 
 describe('npm package', () => {
   beforeAll(() => {
@@ -142,12 +124,12 @@ createPoolEngine().then(check).then((worst) => (window.result = worst), (e) => (
 `,
     );
     run('node', [join(project, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], project);
-    const { server, url } = await serve(join(project, 'dist'));
+    const { server, url } = await serveStatic(join(project, 'dist'));
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
-      page.on('pageerror', (e: Error) => errors.push(String(e)));
+      page.on('pageerror', (e: unknown) => errors.push(String(e)));
       await page.goto(url);
       await page.waitForFunction('window.result !== undefined', { timeout: 60_000 });
       const result = await page.evaluate('window.result');
