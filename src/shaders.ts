@@ -12,6 +12,7 @@ import reduceForward from '../shaders/reduce_forward.wgsl?raw';
 import reduceWorkgroup from '../shaders/reduce_workgroup.wgsl?raw';
 import reduceSubgroup from '../shaders/reduce_subgroup.wgsl?raw';
 import reduceBackward from '../shaders/reduce_backward.wgsl?raw';
+import reduceBackwardVec4 from '../shaders/reduce_backward_vec4.wgsl?raw';
 import adaptiveForward from '../shaders/adaptive_forward.wgsl?raw';
 import adaptiveBackward from '../shaders/adaptive_backward.wgsl?raw';
 import stripReduce from '../shaders/strip_reduce.wgsl?raw';
@@ -30,6 +31,7 @@ export const shaderSources = {
   reduceForward: [common, binnedParams, reduceWorkgroup, reduceForward].join('\n'),
   reduceForwardSubgroups: ['enable subgroups;', common, binnedParams, reduceSubgroup, reduceForward].join('\n'),
   reduceBackward: [common, binnedParams, reduceBackward].join('\n'),
+  reduceBackwardVec4: [common, binnedParams, reduceBackwardVec4].join('\n'),
   adaptiveForward: [common, binnedParams, adaptiveForward].join('\n'),
   adaptiveBackward: [common, binnedParams, adaptiveBackward].join('\n'),
   stripReduce: [common, binnedParams, stripReduce].join('\n'),

@@ -69,6 +69,18 @@ export function reduceBackward(
   indices: PoolTensor<'int32'> | null,
 ): PoolTensor<'float32'> {
   const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
+  if (spec.mode === 'avg' && channelsLast(x) && x.dims.channels % 4 === 0) {
+    // Channels-last average with whole groups of 4 channels: vector loads and stores.
+    ctx.run({
+      shader: 'reduceBackwardVec4',
+      constants: { CHANNELS_LAST: 1 },
+      uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, x.size / 4)),
+      buffers: [gradOutput.buffer, gradInput.buffer],
+      threads: x.size / 4,
+      label: 'globalAvgPool.backward',
+    });
+    return gradInput;
+  }
   ctx.run({
     shader: 'reduceBackward',
     constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x) },
