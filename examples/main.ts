@@ -37,7 +37,9 @@ interface Run {
   backwardMs: number;
 }
 
-const toFirst = (data: Float32Array, shape: readonly number[], layout: Layout) => {
+const toFirst = (data: Float32Array, shape: readonly number[], layout: Layout | 'NC') => {
+  // Flat features ([N, F], spatial pyramid pooling) are the same in every layout: shown as one row.
+  if (shape.length === 2) return { data, shape: [shape[0], 1, 1, shape[1]] };
   const last = layout === 'NHWC';
   const d = last ? { batch: shape[0], channels: shape[3], spatial: [shape[1], shape[2]] } : { batch: shape[0], channels: shape[1], spatial: shape.slice(2) };
   return { data: relayout(data, d, last, false), shape: [d.batch, d.channels, ...d.spatial] };
@@ -59,22 +61,24 @@ async function runOn(gpu: boolean, mode: ModeSpec, o: Record<string, unknown>, d
   const input = relayout(data, dims, false, last);
   const { api, free } = tracked(gpu ? engine : reference);
   const read = async (t: any) => (gpu ? await t.read() : t.data) as Float32Array;
-  const make = (d: Float32Array, s: readonly number[]) => (gpu ? api.tensor(d, s, layout) : reference.hostTensor(d, s, layout));
   try {
-    const x = make(input, shape);
+    const x = gpu ? api.tensor(input, shape, layout) : reference.hostTensor(input, shape, layout);
     let t0 = performance.now();
     const f = mode.forward(api, x, o);
     const outRaw = await read(f.output);
     const forwardMs = performance.now() - t0;
     const out = toFirst(outRaw, f.output.shape, layout);
     const onesFirst = new Float32Array(out.data.length).fill(1);
-    const layoutOf = (d: Float32Array, s: number[]) => relayout(d, { batch: s[0], channels: s[1], spatial: s.slice(2) }, false, last);
+    // Upstream gradients are made in the output's own layout (flat 'NC' for the pyramid).
+    const flat = f.output.shape.length === 2;
+    const layoutOf = (d: Float32Array, s: number[]) => (flat ? d : relayout(d, { batch: s[0], channels: s[1], spatial: s.slice(2) }, false, last));
+    const make = (d: Float32Array, s: readonly number[], l: string = layout) => (gpu ? api.tensor(d, s, l) : reference.hostTensor(d, s, l as Layout));
     t0 = performance.now();
-    const g = mode.backward(api, make(layoutOf(onesFirst, out.shape), f.output.shape), x, f, o);
+    const g = mode.backward(api, make(layoutOf(onesFirst, out.shape), f.output.shape, f.output.layout), x, f, o);
     const grad = toFirst(await read(g), shape, layout).data;
     const backwardMs = performance.now() - t0;
     const hot = oneHot(out.shape, cell);
-    const clickGrad = hot ? toFirst(await read(mode.backward(api, make(layoutOf(hot, out.shape), f.output.shape), x, f, o)), shape, layout).data : null;
+    const clickGrad = hot ? toFirst(await read(mode.backward(api, make(layoutOf(hot, out.shape), f.output.shape, f.output.layout), x, f, o)), shape, layout).data : null;
     return { out: out.data, shape: out.shape, grad, clickGrad, forwardMs, backwardMs };
   } finally {
     free();

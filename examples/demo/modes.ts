@@ -143,6 +143,16 @@ export const MODES: ModeSpec[] = [
     backward: (api, g, x, _f, o) => api.gemPoolBackward(g, x, o).gradInput,
   },
   {
+    id: 'pyramid', name: 'Spatial pyramid',
+    blurb: 'Adaptive pooling to 1×1, 2×2 and 4×4, flattened and concatenated (He et al.): a fixed-length vector from any image size.',
+    options: [{ key: 'mode', kind: 'select', value: 'max', choices: ['max', 'avg'] }],
+    forward: (api, x, o) => {
+      const r = api.spatialPyramidPool(x, o);
+      return { output: r.output, indices: r.indices };
+    },
+    backward: (api, g, x, f, o) => api.spatialPyramidPoolBackward(g, x, f.indices ?? null, o),
+  },
+  {
     id: 'unpool', name: 'Max unpooling',
     blurb: 'Max pooling, then each maximum put back at its index in a map of zeros.',
     options: [{ key: 'kernel', kind: 'int', value: 2, min: 1, max: 4 }],
