@@ -9,7 +9,7 @@ export interface MaxUnpoolOptions {
   kernel: number | readonly number[];
   stride?: number | readonly number[];
   padding?: number | readonly number[];
-  /** Spatial output size, one entry per dimension. */
+  /** Spatial output size, one entry per dimension (or PyTorch's full [N, C, ...spatial]). */
   outputSize?: readonly number[];
 }
 
@@ -50,7 +50,9 @@ export function unpoolSpec(inputSpatial: readonly number[], options: unknown): U
   const defaults = inputSpatial.map((n, i) => (n - 1) * stride[i] - 2 * padding[i] + kernel[i]);
   let outputSpatial = defaults;
   if (o.outputSize !== undefined && o.outputSize !== null) {
-    outputSpatial = perDim('outputSize', o.outputSize, rank, 1);
+    // PyTorch also accepts the full [N, C, ...spatial] size and reads its last `rank` entries.
+    const given = Array.isArray(o.outputSize) && o.outputSize.length === rank + 2 ? o.outputSize.slice(2) : o.outputSize;
+    outputSpatial = perDim('outputSize', given, rank, 1);
     outputSpatial.forEach((n, i) => {
       // PyTorch accepts sizes from the default up to default + stride − 1 (what max pooling's floor can have dropped).
       if (n < defaults[i] || n > defaults[i] + stride[i] - 1) {

@@ -128,3 +128,13 @@ describe('layouts', () => {
     expect(relayout(last, dims, true, false)).toEqual(data);
   });
 });
+
+describe('max unpooling output size', () => {
+  it("takes PyTorch's default, a spatial size, or a full [N, C, ...spatial] size", async () => {
+    const { unpoolSpec } = await import('../../src/unpool-spec');
+    expect(unpoolSpec([4, 4], { kernel: 2 }).outputSpatial).toEqual([8, 8]);
+    expect(unpoolSpec([4, 4], { kernel: 2, outputSize: [9, 8] }).outputSpatial).toEqual([9, 8]);
+    expect(unpoolSpec([4, 4], { kernel: 2, outputSize: [1, 3, 9, 9] }).outputSpatial).toEqual([9, 9]);
+    expect(() => unpoolSpec([4, 4], { kernel: 2, outputSize: [10, 8] })).toThrow(/outputSize = \[10, 8\]: must be between 8 and 9 in dimension 0/);
+  });
+});
