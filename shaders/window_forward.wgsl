@@ -37,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let r = uniform01(P.seed, STOCHASTIC_STREAM, (n * P.channels + c) * out_plane() + at.z);
     let s = stochastic_pick(n, c, start, r);
     let v = x[offset_of(n, c, s, P.channels, in_plane())];
-    y[i] = select(0.0, v, v > 0.0);
+    y[i] = select(0.0, v, v >= MIN_NORMAL); // a zero-sum window outputs 0
     indices[i] = s;
     return;
   }

@@ -18,6 +18,9 @@ import {
 import type { HostTensor } from './host-tensor';
 import { STOCHASTIC_STREAM, uniform01 } from '../random';
 
+/** The smallest normal float32. */
+const MIN_NORMAL = 1.1754943508222875e-38;
+
 interface Window {
   n: number;
   c: number;
@@ -325,22 +328,24 @@ export function stochasticPool(x: HostTensor, options: StochasticPoolOptions): {
     const values = tapValues(x, cl, w);
     const r = uniform01(spec.seed, STOCHASTIC_STREAM, (w.n * x.dims.channels + w.c) * cells + w.cell);
     let total = 0;
-    for (const v of values) if (v > 0) total = f(total + v);
+    // Subnormal weights count as 0, as on the GPU (devices may flush them).
+    const weighs = (v: number) => v >= MIN_NORMAL;
+    for (const v of values) if (weighs(v)) total = f(total + v);
     let pick = w.taps[0];
     if (total > 0) {
       const goal = f(r * total);
       let running = 0;
       pick = -1;
       values.forEach((v, i) => {
-        if (v > 0 && pick < 0) {
+        if (weighs(v) && pick < 0) {
           running = f(running + v);
           if (running > goal) pick = w.taps[i];
         }
       });
-      if (pick < 0) pick = w.taps[values.map((v) => v > 0).lastIndexOf(true)]; // r·Σa rounded up to Σa
+      if (pick < 0) pick = w.taps[values.map(weighs).lastIndexOf(true)]; // r·Σa rounded up to Σa
     }
     const v = x.data[offsetOf(x.dims, cl, w.n, w.c, pick)];
-    output.data[w.out] = v > 0 ? v : 0;
+    output.data[w.out] = weighs(v) ? v : 0; // a zero-sum window outputs 0
     indices.data[w.out] = pick;
   }
   return { output, indices };
