@@ -1,28 +1,17 @@
 import { PoolError } from '../errors';
 import type { GpuContext } from '../engine';
-import { layoutInfo, shapeOf, sizeOf } from '../layout';
+import { shapeOf } from '../layout';
 import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { windowSpec, type WindowMode, type WindowSpec } from '../window-spec';
+import { windowBackwardKernel, windowForwardKernel } from './window-kernels';
 import { WINDOW_PARAMS, windowUniformValues } from './window-uniforms';
-
-/** The WGSL MODE constant of each window mode (shaders/window_params.wgsl). */
-const MODE_CONSTANT: Record<WindowMode, number> = { max: 0, avg: 1, lp: 2, soft: 3, mixed: 4, stochasticEval: 5, stochastic: 6 };
 
 /** Validates a window call on a tensor of this engine and returns its spec. */
 export function specFor(ctx: GpuContext, mode: WindowMode, input: unknown, options: unknown, param = 'input'): { x: PoolTensor<'float32'>; spec: WindowSpec } {
   ctx.checkAlive();
   const x = ctx.own(input, param, 'float32');
   return { x, spec: windowSpec(mode, x.dims.spatial, options) };
-}
-
-function constants(mode: WindowMode, x: PoolTensor<'float32'>) {
-  return { MODE: MODE_CONSTANT[mode], CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0 };
-}
-
-/** Channels-last max and average with whole groups of 4 channels run one thread per 4 channels, with vector loads; other modes run scalar. */
-function usesVec4(x: PoolTensor<'float32'>, spec: WindowSpec): boolean {
-  return layoutInfo(x.layout).channelsLast && x.dims.channels % 4 === 0 && (spec.mode === 'max' || spec.mode === 'avg');
 }
 
 function outputShape(x: PoolTensor<'float32'>, spec: WindowSpec): number[] {
@@ -38,17 +27,15 @@ export function windowForward(
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
   const shape = outputShape(x, spec);
   ctx.checkFits('output', shape);
-  const total = sizeOf({ ...x.dims, spatial: spec.outputSpatial });
   const output = ctx.empty(shape, x.layout, 'float32', `${spec.mode}Pool.output`);
   const indices = spec.mode === 'max' || spec.mode === 'stochastic' ? ctx.empty(shape, x.layout, 'int32', `${spec.mode}Pool.indices`) : null;
-  const vec4 = usesVec4(x, spec);
-  const threads = vec4 ? total / 4 : total;
+  const kernel = windowForwardKernel(x.layout, x.dims, spec);
   ctx.run({
-    shader: vec4 ? 'windowForwardVec4' : 'windowForward',
-    constants: constants(spec.mode, x),
-    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, threads, seed)),
+    shader: kernel.shader,
+    constants: kernel.constants,
+    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, seed)),
     buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder()],
-    threads,
+    threads: kernel.threads,
     label: `${spec.mode}Pool.forward`,
   });
   return { output, indices };
@@ -71,17 +58,17 @@ export function windowBackward(
   indices: PoolTensor<'int32'> | null,
 ): PoolTensor<'float32'> {
   const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${spec.mode}Pool.gradInput`);
-  const vec4 = usesVec4(x, spec);
-  const threads = vec4 ? x.size / 4 : x.size;
+  const kernel = windowBackwardKernel(x.layout, x.dims, spec);
   const saved = indices ? indices.buffer : ctx.placeholder();
   ctx.run({
-    shader: vec4 ? 'windowBackwardVec4' : 'windowBackward',
-    constants: constants(spec.mode, x),
-    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, threads)),
-    buffers: vec4
-      ? [gradOutput.buffer, saved, gradInput.buffer]
-      : [gradOutput.buffer, saved, spec.mode === 'max' || spec.mode === 'avg' ? ctx.placeholder() : x.buffer, gradInput.buffer],
-    threads,
+    shader: kernel.shader,
+    constants: kernel.constants,
+    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads)),
+    buffers:
+      kernel.shader === 'windowBackwardVec4'
+        ? [gradOutput.buffer, saved, gradInput.buffer]
+        : [gradOutput.buffer, saved, spec.mode === 'max' || spec.mode === 'avg' ? ctx.placeholder() : x.buffer, gradInput.buffer],
+    threads: kernel.threads,
     label: `${spec.mode}Pool.backward`,
   });
   return gradInput;

@@ -99,9 +99,10 @@ describe('engine on real WebGPU', () => {
         const { pool } = (window as any).harness;
         const engine = await pool.createPoolEngine();
         const made: any[] = [];
+        // Kernels over 3 taps run the general kernel, whose sizes are all uniforms.
         for (const size of [5, 8, 13]) {
           const x = engine.tensor(new Float32Array(size * size), [1, 1, size, size]);
-          made.push(x, engine.avgPool(x, { kernel: 2 }), engine.avgPool(x, { kernel: 3, stride: 1 }));
+          made.push(x, engine.avgPool(x, { kernel: 4, stride: 1, padding: 1 }), engine.avgPool(x, { kernel: 5, stride: 1 }));
         }
         await made[made.length - 1].read();
         const key = pool.pipelineKey('windowForward', { MODE: 1, CHANNELS_LAST: 0 });
@@ -112,6 +113,25 @@ describe('engine on real WebGPU', () => {
     );
     expect(result.count).toBe(1);
     expect(result.key).toBe('windowForward|CHANNELS_LAST=0,MODE=1');
+  });
+
+  it('reuses one small-window pipeline per kernel size across shapes', async () => {
+    const result = await evaluate(() =>
+      (window as any).harness.withErrorScope(async () => {
+        const { pool } = (window as any).harness;
+        const engine = await pool.createPoolEngine();
+        const made: any[] = [];
+        for (const [c, size] of [[1, 8], [3, 16], [2, 24]]) {
+          const x = engine.tensor(new Float32Array(2 * c * size * size), [2, c, size, size]);
+          made.push(x, engine.avgPool(x, { kernel: 2 }));
+        }
+        await made[made.length - 1].read();
+        const count = pool.cachedPipelineCount(engine.device);
+        engine.destroy();
+        return { count };
+      }),
+    );
+    expect(result.count).toBe(1);
   });
 
   it('folds dispatches of more than 65,535 workgroups', async () => {

@@ -10,9 +10,12 @@ export function rng(seed: number): () => number {
   };
 }
 
-export type DataKind = 'normal' | 'positive' | 'ties' | 'nan' | 'special';
+export type DataKind = 'normal' | 'positive' | 'ties' | 'nan' | 'special' | 'neginf';
 
-/** Seeded test data; 'special' mixes NaN, ±Infinity and extreme magnitudes (1e30, ±1e-30) into normal values. */
+/**
+ * Seeded test data; 'special' mixes NaN, ±Infinity and extreme magnitudes (1e30, ±1e-30)
+ * into normal values; 'neginf' makes most values -Infinity (windows with no finite value).
+ */
 export function randomData(length: number, seed: number, kind: DataKind = 'normal'): Float32Array {
   const r = rng(seed);
   const out = new Float32Array(length);
@@ -21,6 +24,7 @@ export function randomData(length: number, seed: number, kind: DataKind = 'norma
     else if (kind === 'positive') out[i] = 0.05 + r() * 2;
     else out[i] = (r() - 0.5) * 4;
     if (kind === 'nan' && r() < 0.05) out[i] = NaN;
+    if (kind === 'neginf' && r() < 0.8) out[i] = -Infinity;
     if (kind === 'special') {
       const u = r();
       if (u < 0.03) out[i] = NaN;

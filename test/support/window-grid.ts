@@ -34,7 +34,7 @@ function describe(c: Omit<WindowCase, 'name'>): string {
   return `${c.mode} x=[${c.shape.join(',')}] ${c.channelsLast ? 'channels-last' : 'channels-first'} ${o} data=${c.data}`;
 }
 
-function drawOptions(r: () => number, mode: WindowMode, rank: number): Record<string, unknown> {
+function drawOptions(r: () => number, mode: WindowMode, rank: number, maxKernel = 5): Record<string, unknown> {
   if (mode === 'soft' || mode === 'mixed') {
     // No padding, dilation or ceil mode: kernel, stride (and λ).
     const o: Record<string, unknown> = { kernel: perDim(r, rank, 4), stride: r() < 0.3 ? undefined : perDim(r, rank, 3) };
@@ -49,7 +49,7 @@ function drawOptions(r: () => number, mode: WindowMode, rank: number): Record<st
     const kernel = perDim(r, rank, 4);
     return { kernel, stride: r() < 0.3 ? undefined : perDim(r, rank, 3), padding: r() < 0.5 ? 0 : kernel.map((k) => Math.floor((r() * (k + 1)) / 2)) };
   }
-  const kernel = perDim(r, rank, 5);
+  const kernel = perDim(r, rank, maxKernel);
   const stride = r() < 0.2 ? undefined : perDim(r, rank, 3);
   const dilation = mode === 'max' && r() < 0.5 ? perDim(r, rank, 3) : undefined;
   const ceilMode = r() < 0.5;
@@ -96,6 +96,40 @@ export function windowGrid(mode: WindowMode, rank: number, count: number, seed: 
           : 'normal';
     const c = { mode, shape, channelsLast: cases.length % 2 === 1, options, data, seed: seed * 1000 + cases.length };
     cases.push({ ...c, name: describe(c) });
+  }
+  return cases;
+}
+
+// Sizes whose width, and often output width, are whole vec4s: the channels-first
+// small-window kernel needs both.
+const ROW_SIZES: Record<number, number[][]> = {
+  1: [[16], [24], [12], [32]],
+  2: [[5, 16], [7, 24], [6, 12], [3, 8]],
+  3: [[3, 4, 16], [4, 3, 8], [2, 5, 24]],
+};
+
+/**
+ * `count` valid max or average cases with at most `maxKernel` taps per dimension,
+ * over sizes and channel counts (multiples of 4 channels-last) that suit the
+ * small-window kernels; `keep` filters them (the test keeps those a given kernel runs).
+ */
+export function smallWindowGrid(mode: 'max' | 'avg', rank: number, count: number, seed: number, keep: (c: WindowCase) => boolean): WindowCase[] {
+  const r = rng(seed);
+  const cases: WindowCase[] = [];
+  for (let attempt = 0; cases.length < count && attempt < count * 200; attempt++) {
+    const channelsLast = r() < 0.5;
+    const spatial = pick(r, ROW_SIZES[rank]);
+    const shape = [1 + Math.floor(r() * 2), channelsLast ? pick(r, [4, 8]) : pick(r, [1, 2, 3]), ...spatial];
+    const options = drawOptions(r, mode, rank, 3);
+    try {
+      windowSpec(mode, spatial, options);
+    } catch {
+      continue;
+    }
+    const data = mode === 'max' ? pick(r, ['normal', 'ties', 'nan', 'neginf', 'special'] as const) : pick(r, ['normal', 'normal', 'special'] as const);
+    const c = { mode, shape, channelsLast, options, data, seed: seed * 1000 + cases.length };
+    const named = { ...c, name: describe(c) };
+    if (keep(named)) cases.push(named);
   }
   return cases;
 }

@@ -1,0 +1,125 @@
+// Forward max and average pooling over small windows (K_D, K_H, K_W ≤ 3) for
+// channels-first tensors whose input and output rows are whole vec4s: one thread
+// makes 4 neighbouring outputs of a row. For each window row it loads the NV
+// vec4s that cover the 4 windows' columns once, and picks every tap out of them
+// at an index the override constants fix, so the input is read with vector loads
+// and no tap is loaded twice within a row. Same semantics as window_forward.wgsl
+// (first maximum wins ties, last NaN wins, padding never wins; PyTorch's divisor).
+// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl.
+
+// Stride and dilation along W (equal to the uniforms'), which place every tap.
+override S_W: u32 = 1u;
+override D_W: u32 = 1u;
+// (-pad_w) mod 4: where the first window's first column sits in its vec4.
+override A_W: u32 = 0u;
+// vec4s covering the columns of 4 neighbouring windows (1 to 4).
+override NV: u32 = 1u;
+
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
+
+// The 4 outputs' state, component j for output j.
+struct Window4 {
+  best: vec4<f32>,
+  best_s: vec4<u32>,
+  sum: vec4<f32>,
+}
+
+// One window row's columns as NV vec4s, and which of them lie inside the input.
+struct Span {
+  v: array<vec4<f32>, 4>,
+  ok: vec4<bool>,
+}
+
+fn load_span(row4: u32, q0: i32, row_ok: bool) -> Span {
+  let wq = i32(P.in_w / 4u);
+  var span: Span;
+  let q = vec4<i32>(q0) + vec4<i32>(0, 1, 2, 3);
+  span.ok = vec4<bool>(row_ok) & (q >= vec4<i32>(0)) & (q < vec4<i32>(wq));
+  span.v[0] = x4[select(0u, row4 + u32(q.x), span.ok.x)];
+  if (NV > 1u) { span.v[1] = x4[select(0u, row4 + u32(q.y), span.ok.y)]; }
+  if (NV > 2u) { span.v[2] = x4[select(0u, row4 + u32(q.z), span.ok.z)]; }
+  if (NV > 3u) { span.v[3] = x4[select(0u, row4 + u32(q.w), span.ok.w)]; }
+  return span;
+}
+
+// Folds element e of the span (column col0 + e of the row at plane index row_s)
+// into output j.
+fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, e: u32, row_s: u32, col0: i32) {
+  let v = span.v[e / 4u][e % 4u];
+  let ok = span.ok[e / 4u];
+  if (MODE == 0u) {
+    let take = ok && ((v > (*win).best[j]) || is_nan(v));
+    (*win).best[j] = select((*win).best[j], v, take);
+    (*win).best_s[j] = select((*win).best_s[j], row_s + u32(col0 + i32(e)), take);
+  } else {
+    (*win).sum[j] += select(0.0, v, ok);
+  }
+}
+
+// The K_W taps of output j in this row.
+fn fold_output(win: ptr<function, Window4>, span: Span, j: u32, row_s: u32, col0: i32) {
+  let e = j * S_W + A_W;
+  fold_tap(win, span, j, e, row_s, col0);
+  if (K_W > 1u) { fold_tap(win, span, j, e + D_W, row_s, col0); }
+  if (K_W > 2u) { fold_tap(win, span, j, e + 2u * D_W, row_s, col0); }
+}
+
+// One window row (depth d, height h) of all 4 outputs.
+fn fold_row(win: ptr<function, Window4>, base4: u32, d: i32, h: i32, row_ok: bool, q0: i32, col0: i32) {
+  let row = u32(d) * P.in_h + u32(h);
+  let span = load_span(base4 + row * (P.in_w / 4u), q0, row_ok);
+  let row_s = row * P.in_w;
+  fold_output(win, span, 0u, row_s, col0);
+  fold_output(win, span, 1u, row_s, col0);
+  fold_output(win, span, 2u, row_s, col0);
+  fold_output(win, span, 3u, row_s, col0);
+}
+
+fn fold_plane(win: ptr<function, Window4>, base4: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32) {
+  let dh = i32(P.dil_h);
+  fold_row(win, base4, d, h0, d_ok && inside(h0, P.in_h), q0, col0);
+  if (K_H > 1u) { fold_row(win, base4, d, h0 + dh, d_ok && inside(h0 + dh, P.in_h), q0, col0); }
+  if (K_H > 2u) { fold_row(win, base4, d, h0 + 2 * dh, d_ok && inside(h0 + 2 * dh, P.in_h), q0, col0); }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = thread_index(wid, nwg, lid);
+  if (i >= P.total) { return; }
+  let quads = P.out_w / 4u;
+  let ow4 = i % quads;
+  let rest = i / quads;
+  let oh = rest % P.out_h;
+  let rest2 = rest / P.out_h;
+  let od = rest2 % P.out_d;
+  let nc = rest2 / P.out_d;
+  let base4 = nc * (in_plane() / 4u);
+  let d0 = i32(od * P.stride_d) - P.pad_d;
+  let h0 = i32(oh * P.stride_h) - P.pad_h;
+  // Column of output 4·ow4's first tap, and of element 0 of the vec4 holding it.
+  let w0 = i32(ow4 * 4u * S_W) - P.pad_w;
+  let col0 = w0 - i32(A_W);
+  let q0 = col0 / 4;
+
+  let first_dh = (u32(first_tap(d0, P.dil_d)) * P.in_h + u32(first_tap(h0, P.dil_h))) * P.in_w;
+  let s = i32(S_W);
+  let first_w = vec4<i32>(first_tap(w0, D_W), first_tap(w0 + s, D_W), first_tap(w0 + 2 * s, D_W), first_tap(w0 + 3 * s, D_W));
+  var win = Window4(vec4<f32>(f32_neg_inf()), vec4<u32>(first_dh) + vec4<u32>(first_w), vec4<f32>(0.0));
+  let dd = i32(P.dil_d);
+  fold_plane(&win, base4, d0, inside(d0, P.in_d), h0, q0, col0);
+  if (K_D > 1u) { fold_plane(&win, base4, d0 + dd, inside(d0 + dd, P.in_d), h0, q0, col0); }
+  if (K_D > 2u) { fold_plane(&win, base4, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0); }
+
+  if (MODE == 0u) {
+    y4[i] = win.best;
+    indices4[i] = win.best_s;
+  } else {
+    let start = vec3<i32>(d0, h0, w0);
+    let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
+                            avg_divisor(start + vec3<i32>(0, 0, 2 * s)), avg_divisor(start + vec3<i32>(0, 0, 3 * s)));
+    y4[i] = win.sum / divisor;
+  }
+}

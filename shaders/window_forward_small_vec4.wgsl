@@ -1,0 +1,79 @@
+// Forward max and average pooling over small windows (K_D, K_H, K_W ≤ 3) for
+// channels-last tensors whose channel count is a multiple of 4: one thread per
+// output position and 4 channels, every tap written out. Same semantics as
+// window_forward_vec4.wgsl: max takes a tap that is greater or NaN, so the first
+// maximum wins ties and the last NaN wins; padding never wins; average divides
+// the in-order sum by PyTorch's divisor.
+// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl.
+
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
+
+struct Window4 {
+  best: vec4<f32>,
+  best_s: vec4<u32>,
+  sum: vec4<f32>,
+}
+
+fn is_nan4(v: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
+
+// Folds the tap at plane index s (inside the input where `ok`) into the window.
+fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, s: u32, ok: bool) {
+  let v = x4[select(0u, base + s * groups, ok)];
+  if (MODE == 0u) {
+    let take = vec4<bool>(ok) & ((v > (*win).best) | is_nan4(v));
+    (*win).best = select((*win).best, v, take);
+    (*win).best_s = select((*win).best_s, vec4<u32>(s), take);
+  } else {
+    (*win).sum += select(vec4<f32>(0.0), v, ok);
+  }
+}
+
+// The K_W taps of one window row: plane index of the row's start `row_s` (position
+// w = 0), the window's first column `w0`.
+fn fold_row(win: ptr<function, Window4>, base: u32, groups: u32, row_s: u32, row_ok: bool, w0: i32) {
+  let dw = i32(P.dil_w);
+  fold4(win, base, groups, row_s + u32(w0), row_ok && inside(w0, P.in_w));
+  if (K_W > 1u) { fold4(win, base, groups, row_s + u32(w0 + dw), row_ok && inside(w0 + dw, P.in_w)); }
+  if (K_W > 2u) { fold4(win, base, groups, row_s + u32(w0 + 2 * dw), row_ok && inside(w0 + 2 * dw, P.in_w)); }
+}
+
+// The K_H rows of one window plane at depth d.
+fn fold_plane(win: ptr<function, Window4>, base: u32, groups: u32, d: i32, d_ok: bool, start: vec3<i32>) {
+  let dh = i32(P.dil_h);
+  let plane_s = u32(d) * P.in_h;
+  fold_row(win, base, groups, (plane_s + u32(start.y)) * P.in_w, d_ok && inside(start.y, P.in_h), start.z);
+  if (K_H > 1u) { fold_row(win, base, groups, (plane_s + u32(start.y + dh)) * P.in_w, d_ok && inside(start.y + dh, P.in_h), start.z); }
+  if (K_H > 2u) { fold_row(win, base, groups, (plane_s + u32(start.y + 2 * dh)) * P.in_w, d_ok && inside(start.y + 2 * dh, P.in_h), start.z); }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = thread_index(wid, nwg, lid);
+  if (i >= P.total) { return; }
+  let groups = P.channels / 4u;
+  let c4 = i % groups;
+  let rest = i / groups;
+  let out_s = rest % out_plane();
+  let n = rest / out_plane();
+  let start = window_start(out_s);
+  let base = n * in_plane() * groups + c4;
+
+  let first = vec3<u32>(vec3<i32>(first_tap(start.x, P.dil_d), first_tap(start.y, P.dil_h), first_tap(start.z, P.dil_w)));
+  var win = Window4(vec4<f32>(f32_neg_inf()), vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z), vec4<f32>(0.0));
+  let dd = i32(P.dil_d);
+  fold_plane(&win, base, groups, start.x, inside(start.x, P.in_d), start);
+  if (K_D > 1u) { fold_plane(&win, base, groups, start.x + dd, inside(start.x + dd, P.in_d), start); }
+  if (K_D > 2u) { fold_plane(&win, base, groups, start.x + 2 * dd, inside(start.x + 2 * dd, P.in_d), start); }
+
+  if (MODE == 0u) {
+    y4[i] = win.best;
+    indices4[i] = win.best_s;
+  } else {
+    y4[i] = win.sum / avg_divisor(start);
+  }
+}

@@ -1,0 +1,24 @@
+// Shared by the small-window forward kernels (window_forward_small_*.wgsl): windows
+// of at most 3 taps per dimension, whose tap counts are override constants. The
+// kernels write each tap out under `if (K_W > 1u)`-style guards that fold away
+// when the pipeline is made, instead of looping: a tap loop (and its bounds,
+// computed with divisions) costs more than the loads on a software adapter, and
+// written-out taps let any compiler keep the window in registers.
+// Prepended by the host after common.wgsl and window_params.wgsl.
+
+override K_D: u32 = 1u;
+override K_H: u32 = 1u;
+override K_W: u32 = 1u;
+
+// The first of the taps start, start + dil, start + 2·dil that is not in the
+// leading padding. Window specs reject windows made only of padding, so it is
+// inside the input: max pooling's winner when every value is -inf.
+fn first_tap(start: i32, dil: u32) -> i32 {
+  let d = i32(dil);
+  return select(select(start + 2 * d, start + d, start + d >= 0), start, start >= 0);
+}
+
+// Whether tap position `pos` lies inside an input dimension of `size`.
+fn inside(pos: i32, size: u32) -> bool {
+  return pos >= 0 && pos < i32(size);
+}

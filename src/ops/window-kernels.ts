@@ -1,0 +1,74 @@
+// Which kernel runs a window pooling call: a pure function of the layout, the
+// dimensions and the spec, so tests can say which kernel a case exercises.
+import { layoutInfo, type Dims, type Layout } from '../layout';
+import type { OverrideConstants } from '../pipelines';
+import type { ShaderName } from '../shaders';
+import { to3 } from '../uniforms';
+import type { WindowMode, WindowSpec } from '../window-spec';
+
+/** The WGSL MODE constant of each window mode (shaders/window_params.wgsl). */
+export const MODE_CONSTANT: Record<WindowMode, number> = { max: 0, avg: 1, lp: 2, soft: 3, mixed: 4, stochasticEval: 5, stochastic: 6 };
+
+/** Taps per dimension up to which the small-window kernels write every tap out. */
+export const SMALL_WINDOW = 3;
+
+export interface WindowKernel {
+  shader: ShaderName;
+  constants: OverrideConstants;
+  /** Threads to launch: outputs forward (a quarter where a thread makes 4), inputs backward. */
+  threads: number;
+}
+
+const count = (dims: Dims, spatial: readonly number[]) => dims.batch * dims.channels * spatial.reduce((a, b) => a * b, 1);
+
+/** Channels-last max and average with whole groups of 4 channels: one thread per 4 channels, vector loads. */
+export function usesVec4(layout: Layout, dims: Dims, mode: WindowMode): boolean {
+  return layoutInfo(layout).channelsLast && dims.channels % 4 === 0 && (mode === 'max' || mode === 'avg');
+}
+
+/**
+ * The small-window kernels' constants, or null where they do not apply: max and
+ * average with at most SMALL_WINDOW taps per dimension; channels-last needs whole
+ * vec4s of channels, channels-first whole vec4s of input and output columns and
+ * 4 neighbouring windows' columns within 4 vec4s.
+ */
+function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel | null {
+  if (spec.mode !== 'max' && spec.mode !== 'avg') return null;
+  if (spec.kernel.some((k) => k > SMALL_WINDOW)) return null;
+  const [K_D, K_H, K_W] = to3(spec.kernel, 1);
+  const base = { MODE: MODE_CONSTANT[spec.mode], K_D, K_H, K_W };
+  if (layoutInfo(layout).channelsLast) {
+    if (dims.channels % 4 !== 0) return null;
+    return { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: count(dims, spec.outputSpatial) / 4 };
+  }
+  const inW = spec.inputSpatial[spec.rank - 1];
+  const outW = spec.outputSpatial[spec.rank - 1];
+  if (inW % 4 !== 0 || outW % 4 !== 0) return null;
+  const S_W = spec.stride[spec.rank - 1];
+  const D_W = spec.dilation[spec.rank - 1];
+  const A_W = (4 - (spec.padBefore[spec.rank - 1] % 4)) % 4;
+  // The last column 4 windows reach, counted from the first window's vec4.
+  const NV = Math.floor((3 * S_W + (K_W - 1) * D_W + A_W) / 4) + 1;
+  if (NV > 4) return null;
+  return { shader: 'windowForwardSmallRows', constants: { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV }, threads: count(dims, spec.outputSpatial) / 4 };
+}
+
+/** The forward kernel of a window pooling call on a tensor of `layout` and `dims`. */
+export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel {
+  const small = smallWindow(layout, dims, spec);
+  if (small) return small;
+  const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0 };
+  const outputs = count(dims, spec.outputSpatial);
+  return usesVec4(layout, dims, spec.mode)
+    ? { shader: 'windowForwardVec4', constants, threads: outputs / 4 }
+    : { shader: 'windowForward', constants, threads: outputs };
+}
+
+/** The backward kernel of a window pooling call (a gather, one thread per input element or per 4 channels). */
+export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel {
+  const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0 };
+  const inputs = count(dims, spec.inputSpatial);
+  return usesVec4(layout, dims, spec.mode)
+    ? { shader: 'windowBackwardVec4', constants, threads: inputs / 4 }
+    : { shader: 'windowBackward', constants, threads: inputs };
+}

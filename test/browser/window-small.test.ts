@@ -1,0 +1,39 @@
+// The small-window kernels (at most 3 taps per dimension, every tap written out)
+// against the CPU reference: cases drawn so that each kernel runs them, named
+// after their parameters, forward and backward.
+import { describe, expect, it } from 'vitest';
+import { layoutFor, type SpatialRank } from '../../src/layout';
+import { windowForwardKernel } from '../../src/ops/window-kernels';
+import { windowSpec } from '../../src/window-spec';
+import { useHarnessPage } from '../support/page';
+import { smallWindowGrid, type WindowCase } from '../support/window-grid';
+
+const harness = useHarnessPage();
+
+/** The forward kernel the engine picks for a case. */
+function kernelOf(c: WindowCase): string {
+  const spatial = c.shape.slice(2);
+  const dims = { batch: c.shape[0], channels: c.shape[1], spatial };
+  const layout = layoutFor(spatial.length as SpatialRank, c.channelsLast);
+  return windowForwardKernel(layout, dims, windowSpec(c.mode, spatial, c.options)).shader;
+}
+
+describe('small-window kernels, GPU against CPU reference', () => {
+  for (const shader of ['windowForwardSmallVec4', 'windowForwardSmallRows']) {
+    for (const mode of ['max', 'avg'] as const) {
+      for (const rank of [1, 2, 3]) {
+        const cases = smallWindowGrid(mode, rank, 24, 11 + rank * 7 + mode.length + shader.length, (c) => kernelOf(c) === shader);
+        it(`${shader} ${mode} rank ${rank}: ${cases.length} cases`, async () => {
+          expect(cases.length).toBe(24);
+          const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), cases);
+          expect(report.failures).toEqual([]);
+          expect(report.ran).toBe(cases.length);
+        });
+      }
+    }
+  }
+
+  it('logged no browser errors', () => {
+    expect(harness().errors).toEqual([]);
+  });
+});
