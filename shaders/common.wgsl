@@ -21,6 +21,9 @@ fn f32_nan() -> f32 { return bitcast<f32>(NAN_BITS); }
 fn f32_inf() -> f32 { return bitcast<f32>(INF_BITS); }
 fn f32_neg_inf() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
 fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+fn is_nan4(v: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
+}
 
 // torch.pow (C's pow) for a real base: WGSL's pow() is undefined for x <= 0 and
 // at infinities. NaN stays NaN (JavaScript's Math.pow would give pow(NaN, 0) = 1;

@@ -5,17 +5,12 @@
 // (reduce_subgroup.wgsl) or through workgroup memory (reduce_workgroup.wgsl).
 // Global avg / max pooling, adaptive pooling to 1 × … × 1, GeM forward, GeM's
 // backward statistics and the sum of its dL/dp terms all run here.
-// Prepended by the host: common.wgsl, binned_params.wgsl, one reduce_*.wgsl.
+// Prepended by the host: common.wgsl, binned_params.wgsl, reduce_common.wgsl, one
+// of reduce_workgroup.wgsl and reduce_subgroup.wgsl.
 
 // Invocations per workgroup, a power of two from 16 to 256, set per pipeline:
 // the host picks fewer for small maps so that fewer invocations idle.
 override REDUCE_SIZE: u32 = 256u;
-
-// A max-pooling candidate: a value and its flat plane index (NO_INDEX: none yet).
-struct Candidate {
-  value: f32,
-  index: u32,
-}
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
@@ -24,32 +19,6 @@ struct Candidate {
 // GEM_STATS: the upstream gradient, one per row, and each row's term of dL/dp.
 @group(0) @binding(4) var<storage, read> grad_out: array<f32>;
 @group(0) @binding(5) var<storage, read_write> grad_p_terms: array<f32>;
-
-// torch.clamp(v, min = eps): NaN stays NaN.
-fn clamp_eps(v: f32) -> f32 {
-  return select(max(v, P.eps), v, is_nan(v));
-}
-
-// PyTorch's order for max: a later element wins when it is greater, a NaN always
-// takes over (so the last NaN is reported), and ties keep the first maximum.
-fn fold_max(best: Candidate, v: f32, s: u32) -> Candidate {
-  if (is_nan(v)) { return Candidate(v, s); }
-  if (is_nan(best.value)) { return best; }
-  if (best.index == NO_INDEX || v > best.value) { return Candidate(v, s); }
-  return best;
-}
-
-// Whether candidate b beats candidate a, whatever their order in the row: the
-// total order behind fold_max (NaN first, the later NaN before the earlier; then
-// the greater value; then the smaller index).
-fn beats(a: Candidate, b: Candidate) -> bool {
-  if (b.index == NO_INDEX) { return false; }
-  if (a.index == NO_INDEX) { return true; }
-  let a_nan = is_nan(a.value);
-  if (is_nan(b.value)) { return !a_nan || b.index > a.index; }
-  if (a_nan) { return false; }
-  return b.value > a.value || (b.value == a.value && b.index < a.index);
-}
 
 @compute @workgroup_size(REDUCE_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

@@ -16,10 +16,6 @@ struct Window4 {
   sum: vec4<f32>,
 }
 
-fn is_nan4(v: vec4<f32>) -> vec4<bool> {
-  return (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
-}
-
 // Folds the tap at plane index s (inside the input where `ok`) into the window.
 fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, s: u32, ok: bool) {
   let v = x4[select(0u, base + s * groups, ok)];

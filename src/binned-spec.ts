@@ -152,6 +152,16 @@ export function adaptiveSpec(mode: BinnedMode, inputSpatial: readonly number[], 
   return { mode, rank, inputSpatial: [...inputSpatial], outputSpatial, global: outputSpatial.every((n) => n === 1) };
 }
 
+/**
+ * The window of an adaptive call whose bins tile the input evenly (every input
+ * size a multiple of its output size): bin i is then [i·k, (i + 1)·k), window
+ * pooling with kernel = stride = k, and runs as that. Null where bins differ.
+ */
+export function evenBinKernel(spec: AdaptiveSpec): number[] | null {
+  if (spec.global || spec.inputSpatial.some((n, i) => n % spec.outputSpatial[i] !== 0)) return null;
+  return spec.inputSpatial.map((n, i) => n / spec.outputSpatial[i]);
+}
+
 /** Validates a spatial pyramid pooling call (spatial rank 2). */
 export function pyramidSpec(inputSpatial: readonly number[], options: unknown): PyramidSpec {
   const what = 'spatial pyramid pooling';

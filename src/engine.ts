@@ -111,7 +111,9 @@ export class GpuContext implements TensorOwner {
   }
 
   createBuffer(byteLength: number, label: string, data?: ArrayBufferView): GPUBuffer {
-    const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
+    // Whole vec4s where the limit allows: kernels may read a tensor as vec4s up to its last element.
+    const whole = Math.max(16, Math.ceil(byteLength / 16) * 16);
+    const size = whole <= this.maxTensorBytes ? whole : Math.ceil(byteLength / 4) * 4;
     const reused = data === undefined ? this.#storagePool.take(size) : undefined;
     if (reused) {
       reused.label = `${this.label}.${label}`;
@@ -145,7 +147,7 @@ export class GpuContext implements TensorOwner {
     return this.#placeholder;
   }
 
-  /** Another 4-byte placeholder, for a kernel with two unused writable bindings (writable bindings may not alias). */
+  /** Another placeholder, for a kernel with two unused writable bindings (writable bindings may not alias). */
   secondPlaceholder(): GPUBuffer {
     if (!this.#secondPlaceholder) this.#secondPlaceholder = this.createBuffer(4, 'placeholder2');
     return this.#secondPlaceholder;

@@ -11,7 +11,10 @@ import windowForwardSmallRows from '../shaders/window_forward_small_rows.wgsl?ra
 import windowBackward from '../shaders/window_backward.wgsl?raw';
 import windowBackwardVec4 from '../shaders/window_backward_vec4.wgsl?raw';
 import binnedParams from '../shaders/binned_params.wgsl?raw';
+import reduceCommon from '../shaders/reduce_common.wgsl?raw';
 import reduceForward from '../shaders/reduce_forward.wgsl?raw';
+import reduceRows from '../shaders/reduce_rows.wgsl?raw';
+import reduceRowsVec4 from '../shaders/reduce_rows_vec4.wgsl?raw';
 import reduceWorkgroup from '../shaders/reduce_workgroup.wgsl?raw';
 import reduceSubgroup from '../shaders/reduce_subgroup.wgsl?raw';
 import reduceBackward from '../shaders/reduce_backward.wgsl?raw';
@@ -34,8 +37,11 @@ export const shaderSources = {
   windowBackwardVec4: [common, windowParams, windowBackwardVec4].join('\n'),
   // Whole-map reductions: the workgroup-memory variant, and the subgroup variant
   // for devices with the 'subgroups' feature (the directive must open the module).
-  reduceForward: [common, binnedParams, reduceWorkgroup, reduceForward].join('\n'),
-  reduceForwardSubgroups: ['enable subgroups;', common, binnedParams, reduceSubgroup, reduceForward].join('\n'),
+  reduceForward: [common, binnedParams, reduceCommon, reduceWorkgroup, reduceForward].join('\n'),
+  reduceForwardSubgroups: ['enable subgroups;', common, binnedParams, reduceCommon, reduceSubgroup, reduceForward].join('\n'),
+  // Small maps: one thread per row (or per 4 channels-last channels).
+  reduceRows: [common, binnedParams, reduceCommon, reduceRows].join('\n'),
+  reduceRowsVec4: [common, binnedParams, reduceCommon, reduceRowsVec4].join('\n'),
   reduceBackward: [common, binnedParams, reduceBackward].join('\n'),
   reduceBackwardVec4: [common, binnedParams, reduceBackwardVec4].join('\n'),
   adaptiveForward: [common, binnedParams, adaptiveForward].join('\n'),

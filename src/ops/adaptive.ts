@@ -3,7 +3,9 @@
 // sets PYRAMID and reads its level sizes from a small storage buffer.
 import type { GpuContext } from '../engine';
 import { shapeOf, sizeOf } from '../layout';
-import type { AdaptiveSpec, PyramidSpec } from '../binned-spec';
+import { evenBinKernel, type AdaptiveSpec, type PyramidSpec } from '../binned-spec';
+import { windowSpec } from '../window-spec';
+import { windowBackward, windowForward } from './window';
 import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
@@ -17,12 +19,23 @@ export function adaptiveShape(x: PoolTensor<'float32'>, spec: AdaptiveSpec): num
   return shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
 }
 
-/** Adaptive pooling, one invocation per output element (1 × … × 1 outputs go to the reductions instead). */
+/** Window pooling with kernel = stride = k where the bins tile the input evenly (evenBinKernel). */
+function asWindow(spec: AdaptiveSpec) {
+  const kernel = evenBinKernel(spec);
+  return kernel ? windowSpec(spec.mode, spec.inputSpatial, { kernel }) : null;
+}
+
+/**
+ * Adaptive pooling: as window pooling where the bins tile the input evenly, else
+ * one invocation per output element (1 × … × 1 outputs go to the reductions instead).
+ */
 export function adaptiveForward(
   ctx: GpuContext,
   x: PoolTensor<'float32'>,
   spec: AdaptiveSpec,
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
+  const window = asWindow(spec);
+  if (window) return windowForward(ctx, x, window);
   const shape = adaptiveShape(x, spec);
   const total = sizeOf({ ...x.dims, spatial: spec.outputSpatial });
   const output = ctx.empty(shape, x.layout, 'float32', `${opName(spec)}.output`);
@@ -38,7 +51,7 @@ export function adaptiveForward(
   return { output, indices };
 }
 
-/** Backward adaptive pooling: one invocation per input element gathers from the bins that contain it. */
+/** Backward adaptive pooling: window pooling's where bins tile evenly, else one invocation per input element gathers from the bins that contain it. */
 export function adaptiveBackward(
   ctx: GpuContext,
   gradOutput: PoolTensor<'float32'>,
@@ -46,6 +59,8 @@ export function adaptiveBackward(
   spec: AdaptiveSpec,
   indices: PoolTensor<'int32'> | null,
 ): PoolTensor<'float32'> {
+  const window = asWindow(spec);
+  if (window) return windowBackward(ctx, gradOutput, x, window, indices);
   const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
   ctx.run({
     shader: 'adaptiveBackward',

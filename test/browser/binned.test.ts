@@ -4,7 +4,7 @@
 // GPU work.
 import { describe, expect, it } from 'vitest';
 import { useHarnessPage } from '../support/page';
-import { adaptiveGrid, gemGrid, globalGrid, largeReductionCases, pyramidGrid, stripGrid, type BinnedCase } from '../support/binned-grid';
+import { adaptiveGrid, gemGrid, globalGrid, largeReductionCases, pyramidGrid, smallMapGrid, stripGrid, type BinnedCase } from '../support/binned-grid';
 
 const harness = useHarnessPage();
 const evaluate = <T>(fn: () => Promise<T> | T): Promise<T> => harness().page.evaluate(fn);
@@ -35,6 +35,12 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
     expect(global.filter((c) => c.subgroups).length).toBeGreaterThan(10);
     expect(global.filter((c) => !c.subgroups).length).toBeGreaterThan(10);
     expectAllPass(await run(global), global.length);
+  });
+
+  const small = smallMapGrid(37);
+  it(`global avg, max and GeM of small maps (one row per thread): ${small.length} cases, both layouts`, async () => {
+    expect(small.filter((c) => c.channelsLast && c.shape[1] % 4 === 0).length).toBeGreaterThan(5);
+    expectAllPass(await run(small), small.length);
   });
 
   const large = largeReductionCases();
@@ -76,6 +82,12 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
       { ...base, name: 'adaptiveMax 1x1 = global, NaN', op: 'adaptiveMax', shape: [2, 3, 9, 9], data: 'nan', options: { outputSize: 1 } },
       { ...base, name: 'adaptiveMax larger output ties', op: 'adaptiveMax', shape: [1, 2, 3, 4], data: 'ties', options: { outputSize: [7, 9] } },
       { ...base, name: 'globalAvg single element', op: 'globalAvg', shape: [2, 3, 1, 1], data: 'normal', subgroups: false },
+      // Bins that tile the input evenly run as window pooling (kernel = stride = in / out).
+      { ...base, name: 'adaptiveAvg 14->7 even bins NHWC', op: 'adaptiveAvg', shape: [2, 8, 14, 14], data: 'normal', channelsLast: true, options: { outputSize: 7 } },
+      { ...base, name: 'adaptiveMax 14->7 even bins NHWC NaN', op: 'adaptiveMax', shape: [2, 8, 14, 14], data: 'nan', channelsLast: true, options: { outputSize: 7 } },
+      { ...base, name: 'adaptiveMax 16->[8,4] even bins NCHW ties', op: 'adaptiveMax', shape: [1, 3, 16, 16], data: 'ties', options: { outputSize: [8, 4] } },
+      { ...base, name: 'adaptiveAvg 16x16->8x8 even bins NCHW', op: 'adaptiveAvg', shape: [2, 3, 16, 16], data: 'normal', options: { outputSize: 8 } },
+      { ...base, name: 'adaptiveAvg 20->[5,null] even bins, kernel 4', op: 'adaptiveAvg', shape: [1, 4, 20, 6], data: 'normal', channelsLast: true, options: { outputSize: [5, null] } },
     ];
     expectAllPass(await run(cases), cases.length);
 

@@ -155,3 +155,32 @@ export function gemGrid(seed: number): BinnedCase[] {
   cases.push(make({ op: 'gem', shape: [2, 64, 32, 32], channelsLast: false, options: { p: 3 }, data: 'positive', seed: seed * 100 + 98, subgroups: false }));
   return cases;
 }
+
+/**
+ * Small maps, which reduce one row per thread: maps from 1 to 256 elements whose
+ * rows start at every offset inside a vec4, channel counts with and without whole
+ * vec4s channels-last, and maps of 257 elements, the smallest that take the
+ * workgroup reduction.
+ */
+export function smallMapGrid(seed: number): BinnedCase[] {
+  const r = rng(seed);
+  const maps: number[][] = [[1], [5], [7, 7], [13, 11], [3, 5, 7], [16, 16], [2, 2, 2], [257], [1, 1, 1]];
+  const cases: BinnedCase[] = [];
+  const kinds: Record<string, readonly DataKind[]> = {
+    globalMax: ['nan', 'ties', 'neginf', 'special', 'normal'],
+    globalAvg: ['normal', 'special'],
+    gem: ['normal', 'positive'],
+  };
+  for (const op of ['globalAvg', 'globalMax', 'gem'] as const)
+    for (const spatial of maps) {
+      if (op === 'gem' && spatial.length !== 2) continue;
+      // Channels-first, then channels-last with and without whole vec4s of channels.
+      for (const [channelsLast, channels] of [[false, pick(r, [1, 2, 3, 5])], [true, pick(r, [4, 8, 12])], [true, pick(r, [1, 3, 5])]] as const) {
+        const shape = [1 + Math.floor(r() * 3), channels, ...spatial];
+        const data = kinds[op][cases.length % kinds[op].length];
+        const options = op === 'gem' ? pick(r, [{}, { p: 2.5, eps: 1e-6 }, { p: 1 }]) : {};
+        cases.push(make({ op, shape, channelsLast, options, data, seed: seed * 100 + cases.length, subgroups: true }));
+      }
+    }
+  return cases;
+}

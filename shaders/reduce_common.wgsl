@@ -1,0 +1,35 @@
+// The whole-map reductions' shared rules (reduce_forward.wgsl, reduce_rows*.wgsl):
+// max pooling's candidate and its order, and GeM's clamp.
+// Prepended by the host after common.wgsl and binned_params.wgsl.
+
+// A max-pooling candidate: a value and its flat plane index (NO_INDEX: none yet).
+struct Candidate {
+  value: f32,
+  index: u32,
+}
+
+// torch.clamp(v, min = eps): NaN stays NaN.
+fn clamp_eps(v: f32) -> f32 {
+  return select(max(v, P.eps), v, is_nan(v));
+}
+
+// PyTorch's order for max: a later element wins when it is greater, a NaN always
+// takes over (so the last NaN is reported), and ties keep the first maximum.
+fn fold_max(best: Candidate, v: f32, s: u32) -> Candidate {
+  if (is_nan(v)) { return Candidate(v, s); }
+  if (is_nan(best.value)) { return best; }
+  if (best.index == NO_INDEX || v > best.value) { return Candidate(v, s); }
+  return best;
+}
+
+// Whether candidate b beats candidate a, whatever their order in the row: the
+// total order behind fold_max (NaN first, the later NaN before the earlier; then
+// the greater value; then the smaller index).
+fn beats(a: Candidate, b: Candidate) -> bool {
+  if (b.index == NO_INDEX) { return false; }
+  if (a.index == NO_INDEX) { return true; }
+  let a_nan = is_nan(a.value);
+  if (is_nan(b.value)) { return !a_nan || b.index > a.index; }
+  if (a_nan) { return false; }
+  return b.value > a.value || (b.value == a.value && b.index < a.index);
+}
