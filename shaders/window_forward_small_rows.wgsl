@@ -26,35 +26,35 @@ struct Window4 {
   sum: vec4<f32>,
 }
 
-// One window row's columns as NV vec4s, and which of them lie inside the input.
+// One window row's columns as NV vec4s (outside the input: outside_value()).
 struct Span {
   v: array<vec4<f32>, 4>,
-  ok: vec4<bool>,
+}
+
+fn load4(at: u32, ok: bool) -> vec4<f32> {
+  return select(vec4<f32>(outside_value()), x4[select(0u, at, ok)], vec4<bool>(ok));
 }
 
 fn load_span(row4: u32, q0: i32, row_ok: bool) -> Span {
   let wq = i32(P.in_w / 4u);
   var span: Span;
-  let q = vec4<i32>(q0) + vec4<i32>(0, 1, 2, 3);
-  span.ok = vec4<bool>(row_ok) & (q >= vec4<i32>(0)) & (q < vec4<i32>(wq));
-  span.v[0] = x4[select(0u, row4 + u32(q.x), span.ok.x)];
-  if (NV > 1u) { span.v[1] = x4[select(0u, row4 + u32(q.y), span.ok.y)]; }
-  if (NV > 2u) { span.v[2] = x4[select(0u, row4 + u32(q.z), span.ok.z)]; }
-  if (NV > 3u) { span.v[3] = x4[select(0u, row4 + u32(q.w), span.ok.w)]; }
+  span.v[0] = load4(row4 + u32(q0), row_ok & (!CLIPPED | ((q0 >= 0) & (q0 < wq))));
+  if (NV > 1u) { span.v[1] = load4(row4 + u32(q0 + 1), row_ok & (!CLIPPED | ((q0 + 1 >= 0) & (q0 + 1 < wq)))); }
+  if (NV > 2u) { span.v[2] = load4(row4 + u32(q0 + 2), row_ok & (!CLIPPED | ((q0 + 2 >= 0) & (q0 + 2 < wq)))); }
+  if (NV > 3u) { span.v[3] = load4(row4 + u32(q0 + 3), row_ok & (!CLIPPED | ((q0 + 3 >= 0) & (q0 + 3 < wq)))); }
   return span;
 }
 
 // Folds element e of the span (column col0 + e of the row at plane index row_s)
-// into output j.
+// into output j: max takes a greater value or a NaN.
 fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, e: u32, row_s: u32, col0: i32) {
   let v = span.v[e / 4u][e % 4u];
-  let ok = span.ok[e / 4u];
   if (MODE == 0u) {
-    let take = ok && ((v > (*win).best[j]) || is_nan(v));
+    let take = (v > (*win).best[j]) | is_nan(v);
     (*win).best[j] = select((*win).best[j], v, take);
     (*win).best_s[j] = select((*win).best_s[j], row_s + u32(col0 + i32(e)), take);
   } else {
-    (*win).sum[j] += select(0.0, v, ok);
+    (*win).sum[j] += v;
   }
 }
 
@@ -79,9 +79,25 @@ fn fold_row(win: ptr<function, Window4>, base4: u32, d: i32, h: i32, row_ok: boo
 
 fn fold_plane(win: ptr<function, Window4>, base4: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32) {
   let dh = i32(P.dil_h);
-  fold_row(win, base4, d, h0, d_ok && inside(h0, P.in_h), q0, col0);
-  if (K_H > 1u) { fold_row(win, base4, d, h0 + dh, d_ok && inside(h0 + dh, P.in_h), q0, col0); }
-  if (K_H > 2u) { fold_row(win, base4, d, h0 + 2 * dh, d_ok && inside(h0 + 2 * dh, P.in_h), q0, col0); }
+  fold_row(win, base4, d, h0, d_ok & inside(h0, P.in_h), q0, col0);
+  if (K_H > 1u) { fold_row(win, base4, d, h0 + dh, d_ok & inside(h0 + dh, P.in_h), q0, col0); }
+  if (K_H > 2u) { fold_row(win, base4, d, h0 + 2 * dh, d_ok & inside(h0 + 2 * dh, P.in_h), q0, col0); }
+}
+
+// The 4 windows whose first taps are at (d0, h0, w0 + j·S_W), from a fresh state
+// whose indices are their first real taps.
+fn fold_windows(base4: u32, d0: i32, h0: i32, w0: i32) -> Window4 {
+  let col0 = w0 - i32(A_W);
+  let q0 = col0 / 4; // exact: col0 is a multiple of 4
+  let first_dh = (u32(first_tap(d0, P.dil_d)) * P.in_h + u32(first_tap(h0, P.dil_h))) * P.in_w;
+  let s = i32(S_W);
+  let first_w = vec4<i32>(first_tap(w0, D_W), first_tap(w0 + s, D_W), first_tap(w0 + 2 * s, D_W), first_tap(w0 + 3 * s, D_W));
+  var win = Window4(vec4<f32>(f32_neg_inf()), vec4<u32>(first_dh) + vec4<u32>(first_w), vec4<f32>(0.0));
+  let dd = i32(P.dil_d);
+  fold_plane(&win, base4, d0, inside(d0, P.in_d), h0, q0, col0);
+  if (K_D > 1u) { fold_plane(&win, base4, d0 + dd, inside(d0 + dd, P.in_d), h0, q0, col0); }
+  if (K_D > 2u) { fold_plane(&win, base4, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0); }
+  return win;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -99,25 +115,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let base4 = nc * (in_plane() / 4u);
   let d0 = i32(od * P.stride_d) - P.pad_d;
   let h0 = i32(oh * P.stride_h) - P.pad_h;
-  // Column of output 4·ow4's first tap, and of element 0 of the vec4 holding it.
+  // Column of output 4·ow4's first tap.
   let w0 = i32(ow4 * 4u * S_W) - P.pad_w;
-  let col0 = w0 - i32(A_W);
-  let q0 = col0 / 4;
 
-  let first_dh = (u32(first_tap(d0, P.dil_d)) * P.in_h + u32(first_tap(h0, P.dil_h))) * P.in_w;
-  let s = i32(S_W);
-  let first_w = vec4<i32>(first_tap(w0, D_W), first_tap(w0 + s, D_W), first_tap(w0 + 2 * s, D_W), first_tap(w0 + 3 * s, D_W));
-  var win = Window4(vec4<f32>(f32_neg_inf()), vec4<u32>(first_dh) + vec4<u32>(first_w), vec4<f32>(0.0));
-  let dd = i32(P.dil_d);
-  fold_plane(&win, base4, d0, inside(d0, P.in_d), h0, q0, col0);
-  if (K_D > 1u) { fold_plane(&win, base4, d0 + dd, inside(d0 + dd, P.in_d), h0, q0, col0); }
-  if (K_D > 2u) { fold_plane(&win, base4, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0); }
-
+  let win = fold_windows(base4, d0, h0, w0);
   if (MODE == 0u) {
     y4[i] = win.best;
     indices4[i] = win.best_s;
   } else {
     let start = vec3<i32>(d0, h0, w0);
+    let s = i32(S_W);
     let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
                             avg_divisor(start + vec3<i32>(0, 0, 2 * s)), avg_divisor(start + vec3<i32>(0, 0, 3 * s)));
     y4[i] = win.sum / divisor;

@@ -1,9 +1,8 @@
 // Forward max and average pooling over small windows (K_D, K_H, K_W ≤ 3) for
 // channels-last tensors whose channel count is a multiple of 4: one thread per
 // output position and 4 channels, every tap written out. Same semantics as
-// window_forward_vec4.wgsl: max takes a tap that is greater or NaN, so the first
-// maximum wins ties and the last NaN wins; padding never wins; average divides
-// the in-order sum by PyTorch's divisor.
+// window_forward_vec4.wgsl: the first maximum wins ties, the last NaN wins,
+// padding never wins; average divides the in-order sum by PyTorch's divisor.
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl.
 
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
@@ -16,15 +15,16 @@ struct Window4 {
   sum: vec4<f32>,
 }
 
-// Folds the tap at plane index s (inside the input where `ok`) into the window.
+// Folds the tap at plane index s (inside the input where `ok`) into the window:
+// max takes a greater value or a NaN (PyTorch's `val > maxval || isnan(val)`).
 fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, s: u32, ok: bool) {
-  let v = x4[select(0u, base + s * groups, ok)];
+  let v = select(vec4<f32>(outside_value()), x4[select(0u, base + s * groups, ok)], vec4<bool>(ok));
   if (MODE == 0u) {
-    let take = vec4<bool>(ok) & ((v > (*win).best) | is_nan4(v));
+    let take = (v > (*win).best) | is_nan4(v);
     (*win).best = select((*win).best, v, take);
     (*win).best_s = select((*win).best_s, vec4<u32>(s), take);
   } else {
-    (*win).sum += select(vec4<f32>(0.0), v, ok);
+    (*win).sum += v;
   }
 }
 
@@ -32,18 +32,29 @@ fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, s: u32, ok: bool) 
 // w = 0), the window's first column `w0`.
 fn fold_row(win: ptr<function, Window4>, base: u32, groups: u32, row_s: u32, row_ok: bool, w0: i32) {
   let dw = i32(P.dil_w);
-  fold4(win, base, groups, row_s + u32(w0), row_ok && inside(w0, P.in_w));
-  if (K_W > 1u) { fold4(win, base, groups, row_s + u32(w0 + dw), row_ok && inside(w0 + dw, P.in_w)); }
-  if (K_W > 2u) { fold4(win, base, groups, row_s + u32(w0 + 2 * dw), row_ok && inside(w0 + 2 * dw, P.in_w)); }
+  fold4(win, base, groups, row_s + u32(w0), row_ok & inside(w0, P.in_w));
+  if (K_W > 1u) { fold4(win, base, groups, row_s + u32(w0 + dw), row_ok & inside(w0 + dw, P.in_w)); }
+  if (K_W > 2u) { fold4(win, base, groups, row_s + u32(w0 + 2 * dw), row_ok & inside(w0 + 2 * dw, P.in_w)); }
 }
 
 // The K_H rows of one window plane at depth d.
 fn fold_plane(win: ptr<function, Window4>, base: u32, groups: u32, d: i32, d_ok: bool, start: vec3<i32>) {
   let dh = i32(P.dil_h);
   let plane_s = u32(d) * P.in_h;
-  fold_row(win, base, groups, (plane_s + u32(start.y)) * P.in_w, d_ok && inside(start.y, P.in_h), start.z);
-  if (K_H > 1u) { fold_row(win, base, groups, (plane_s + u32(start.y + dh)) * P.in_w, d_ok && inside(start.y + dh, P.in_h), start.z); }
-  if (K_H > 2u) { fold_row(win, base, groups, (plane_s + u32(start.y + 2 * dh)) * P.in_w, d_ok && inside(start.y + 2 * dh, P.in_h), start.z); }
+  fold_row(win, base, groups, (plane_s + u32(start.y)) * P.in_w, d_ok & inside(start.y, P.in_h), start.z);
+  if (K_H > 1u) { fold_row(win, base, groups, (plane_s + u32(start.y + dh)) * P.in_w, d_ok & inside(start.y + dh, P.in_h), start.z); }
+  if (K_H > 2u) { fold_row(win, base, groups, (plane_s + u32(start.y + 2 * dh)) * P.in_w, d_ok & inside(start.y + 2 * dh, P.in_h), start.z); }
+}
+
+// The whole window, from a fresh state whose index is its first real tap.
+fn fold_window(base: u32, groups: u32, start: vec3<i32>) -> Window4 {
+  let first = vec3<u32>(vec3<i32>(first_tap(start.x, P.dil_d), first_tap(start.y, P.dil_h), first_tap(start.z, P.dil_w)));
+  var win = Window4(vec4<f32>(f32_neg_inf()), vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z), vec4<f32>(0.0));
+  let dd = i32(P.dil_d);
+  fold_plane(&win, base, groups, start.x, inside(start.x, P.in_d), start);
+  if (K_D > 1u) { fold_plane(&win, base, groups, start.x + dd, inside(start.x + dd, P.in_d), start); }
+  if (K_D > 2u) { fold_plane(&win, base, groups, start.x + 2 * dd, inside(start.x + 2 * dd, P.in_d), start); }
+  return win;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -59,13 +70,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let start = window_start(out_s);
   let base = n * in_plane() * groups + c4;
 
-  let first = vec3<u32>(vec3<i32>(first_tap(start.x, P.dil_d), first_tap(start.y, P.dil_h), first_tap(start.z, P.dil_w)));
-  var win = Window4(vec4<f32>(f32_neg_inf()), vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z), vec4<f32>(0.0));
-  let dd = i32(P.dil_d);
-  fold_plane(&win, base, groups, start.x, inside(start.x, P.in_d), start);
-  if (K_D > 1u) { fold_plane(&win, base, groups, start.x + dd, inside(start.x + dd, P.in_d), start); }
-  if (K_D > 2u) { fold_plane(&win, base, groups, start.x + 2 * dd, inside(start.x + 2 * dd, P.in_d), start); }
-
+  let win = fold_window(base, groups, start);
   if (MODE == 0u) {
     y4[i] = win.best;
     indices4[i] = win.best_s;

@@ -4,11 +4,16 @@
 // when the pipeline is made, instead of looping: a tap loop (and its bounds,
 // computed with divisions) costs more than the loads on a software adapter, and
 // written-out taps let any compiler keep the window in registers.
+// Every test is a select or a non-short-circuit `&`/`|`, not a branch: a software
+// adapter runs both sides of a branch that its lanes disagree on.
 // Prepended by the host after common.wgsl and window_params.wgsl.
 
 override K_D: u32 = 1u;
 override K_H: u32 = 1u;
 override K_W: u32 = 1u;
+// Whether some window reaches into padding or past the input's end (ceil mode);
+// false drops every bounds test.
+override CLIPPED: bool = true;
 
 // The first of the taps start, start + dil, start + 2·dil that is not in the
 // leading padding. Window specs reject windows made only of padding, so it is
@@ -20,5 +25,10 @@ fn first_tap(start: i32, dil: u32) -> i32 {
 
 // Whether tap position `pos` lies inside an input dimension of `size`.
 fn inside(pos: i32, size: u32) -> bool {
-  return pos >= 0 && pos < i32(size);
+  return !CLIPPED | ((pos >= 0) & (pos < i32(size)));
+}
+
+// The value of a tap outside the input: nothing to a sum, never a maximum.
+fn outside_value() -> f32 {
+  return select(0.0, f32_neg_inf(), MODE == 0u);
 }

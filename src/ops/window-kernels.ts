@@ -26,6 +26,14 @@ export function usesVec4(layout: Layout, dims: Dims, mode: WindowMode): boolean 
   return layoutInfo(layout).channelsLast && dims.channels % 4 === 0 && (mode === 'max' || mode === 'avg');
 }
 
+/** Whether some window reaches into padding or past the input's end (ceil mode): the kernels then test bounds. */
+export function clipped(spec: WindowSpec): boolean {
+  return spec.inputSpatial.some((n, i) => {
+    const lastTap = (spec.outputSpatial[i] - 1) * spec.stride[i] - spec.padBefore[i] + (spec.kernel[i] - 1) * spec.dilation[i];
+    return spec.padBefore[i] > 0 || lastTap >= n;
+  });
+}
+
 /**
  * The small-window kernels' constants, or null where they do not apply: max and
  * average with at most SMALL_WINDOW taps per dimension; channels-last needs whole
@@ -36,7 +44,7 @@ function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel
   if (spec.mode !== 'max' && spec.mode !== 'avg') return null;
   if (spec.kernel.some((k) => k > SMALL_WINDOW)) return null;
   const [K_D, K_H, K_W] = to3(spec.kernel, 1);
-  const base = { MODE: MODE_CONSTANT[spec.mode], K_D, K_H, K_W };
+  const base = { MODE: MODE_CONSTANT[spec.mode], K_D, K_H, K_W, CLIPPED: clipped(spec) ? 1 : 0 };
   if (layoutInfo(layout).channelsLast) {
     if (dims.channels % 4 !== 0) return null;
     return { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: count(dims, spec.outputSpatial) / 4 };

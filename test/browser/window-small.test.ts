@@ -3,7 +3,7 @@
 // after their parameters, forward and backward.
 import { describe, expect, it } from 'vitest';
 import { layoutFor, type SpatialRank } from '../../src/layout';
-import { windowForwardKernel } from '../../src/ops/window-kernels';
+import { clipped, windowForwardKernel } from '../../src/ops/window-kernels';
 import { windowSpec } from '../../src/window-spec';
 import { useHarnessPage } from '../support/page';
 import { smallWindowGrid, type WindowCase } from '../support/window-grid';
@@ -18,11 +18,19 @@ function kernelOf(c: WindowCase): string {
   return windowForwardKernel(layout, dims, windowSpec(c.mode, spatial, c.options)).shader;
 }
 
+/** Whether a case's windows reach into padding or past the input (the kernels' bounds tests). */
+const isClipped = (c: WindowCase) => clipped(windowSpec(c.mode, c.shape.slice(2), c.options));
+
 describe('small-window kernels, GPU against CPU reference', () => {
   for (const shader of ['windowForwardSmallVec4', 'windowForwardSmallRows']) {
     for (const mode of ['max', 'avg'] as const) {
       for (const rank of [1, 2, 3]) {
-        const cases = smallWindowGrid(mode, rank, 24, 11 + rank * 7 + mode.length + shader.length, (c) => kernelOf(c) === shader);
+        // Half with bounds tests (padding or a ceil-mode overhang), half without.
+        const seed = 11 + rank * 7 + mode.length + shader.length;
+        const cases = [
+          ...smallWindowGrid(mode, rank, 12, seed, (c) => kernelOf(c) === shader && isClipped(c)),
+          ...smallWindowGrid(mode, rank, 12, seed + 500, (c) => kernelOf(c) === shader && !isClipped(c)),
+        ];
         it(`${shader} ${mode} rank ${rank}: ${cases.length} cases`, async () => {
           expect(cases.length).toBe(24);
           const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), cases);
