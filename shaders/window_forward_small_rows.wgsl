@@ -7,8 +7,7 @@
 // (first maximum wins ties, last NaN wins, padding never wins; PyTorch's divisor).
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl.
 
-// Stride and dilation along W (equal to the uniforms'), which place every tap.
-override S_W: u32 = 1u;
+// Dilation along W (equal to the uniform's); with S_W it places every tap.
 override D_W: u32 = 1u;
 // (-pad_w) mod 4: where the first window's first column sits in its vec4.
 override A_W: u32 = 0u;

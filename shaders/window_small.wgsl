@@ -11,6 +11,10 @@
 override K_D: u32 = 1u;
 override K_H: u32 = 1u;
 override K_W: u32 = 1u;
+// Strides (equal to the uniforms'), for the kernels that place taps or windows by them.
+override S_D: u32 = 1u;
+override S_H: u32 = 1u;
+override S_W: u32 = 1u;
 // Whether some window reaches into padding or past the input's end (ceil mode);
 // false drops every bounds test.
 override CLIPPED: bool = true;

@@ -10,6 +10,9 @@ import windowForwardSmallVec4 from '../shaders/window_forward_small_vec4.wgsl?ra
 import windowForwardSmallRows from '../shaders/window_forward_small_rows.wgsl?raw';
 import windowBackward from '../shaders/window_backward.wgsl?raw';
 import windowBackwardVec4 from '../shaders/window_backward_vec4.wgsl?raw';
+import windowSmallBackward from '../shaders/window_small_backward.wgsl?raw';
+import windowBackwardSmall from '../shaders/window_backward_small.wgsl?raw';
+import windowBackwardSmallVec4 from '../shaders/window_backward_small_vec4.wgsl?raw';
 import binnedParams from '../shaders/binned_params.wgsl?raw';
 import reduceCommon from '../shaders/reduce_common.wgsl?raw';
 import reduceForward from '../shaders/reduce_forward.wgsl?raw';
@@ -35,6 +38,8 @@ export const shaderSources = {
   windowForwardSmallRows: [common, windowParams, windowSmall, windowForwardSmallRows].join('\n'),
   windowBackward: [common, windowParams, windowLp, windowModes, windowBackward].join('\n'),
   windowBackwardVec4: [common, windowParams, windowBackwardVec4].join('\n'),
+  windowBackwardSmall: [common, windowParams, windowSmall, windowSmallBackward, windowBackwardSmall].join('\n'),
+  windowBackwardSmallVec4: [common, windowParams, windowSmall, windowSmallBackward, windowBackwardSmallVec4].join('\n'),
   // Whole-map reductions: the workgroup-memory variant, and the subgroup variant
   // for devices with the 'subgroups' feature (the directive must open the module).
   reduceForward: [common, binnedParams, reduceCommon, reduceWorkgroup, reduceForward].join('\n'),

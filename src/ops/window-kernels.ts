@@ -17,6 +17,8 @@ export interface WindowKernel {
   constants: OverrideConstants;
   /** Threads to launch: outputs forward (a quarter where a thread makes 4), inputs backward. */
   threads: number;
+  /** Backward: whether the kernel reads the forward's input (binding 3; SoftPool, mixed, Lp, stochastic evaluation). */
+  readsInput?: boolean;
 }
 
 const count = (dims: Dims, spatial: readonly number[]) => dims.batch * dims.channels * spatial.reduce((a, b) => a * b, 1);
@@ -74,9 +76,17 @@ export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec
 
 /** The backward kernel of a window pooling call (a gather, one thread per input element or per 4 channels). */
 export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel {
-  const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0 };
+  const channelsLast = layoutInfo(layout).channelsLast;
+  const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: channelsLast ? 1 : 0 };
   const inputs = count(dims, spec.inputSpatial);
-  return usesVec4(layout, dims, spec.mode)
-    ? { shader: 'windowBackwardVec4', constants, threads: inputs / 4 }
-    : { shader: 'windowBackward', constants, threads: inputs };
+  const vec4 = usesVec4(layout, dims, spec.mode);
+  // Small windows without dilation: the covering outputs written out (window_small_backward.wgsl).
+  if ((spec.mode === 'max' || spec.mode === 'avg') && spec.kernel.every((k) => k <= SMALL_WINDOW) && spec.dilation.every((d) => d === 1)) {
+    const [K_D, K_H, K_W] = to3(spec.kernel, 1);
+    const [S_D, S_H, S_W] = to3(spec.stride, 1);
+    const small = { ...constants, K_D, K_H, K_W, S_D, S_H, S_W };
+    return vec4 ? { shader: 'windowBackwardSmallVec4', constants: small, threads: inputs / 4 } : { shader: 'windowBackwardSmall', constants: small, threads: inputs };
+  }
+  if (vec4) return { shader: 'windowBackwardVec4', constants, threads: inputs / 4 };
+  return { shader: 'windowBackward', constants, threads: inputs, readsInput: true };
 }

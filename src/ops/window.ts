@@ -64,10 +64,9 @@ export function windowBackward(
     shader: kernel.shader,
     constants: kernel.constants,
     uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads)),
-    buffers:
-      kernel.shader === 'windowBackwardVec4'
-        ? [gradOutput.buffer, saved, gradInput.buffer]
-        : [gradOutput.buffer, saved, spec.mode === 'max' || spec.mode === 'avg' ? ctx.placeholder() : x.buffer, gradInput.buffer],
+    buffers: kernel.readsInput
+      ? [gradOutput.buffer, saved, spec.mode === 'max' || spec.mode === 'avg' ? ctx.placeholder() : x.buffer, gradInput.buffer]
+      : [gradOutput.buffer, saved, gradInput.buffer],
     threads: kernel.threads,
     label: `${spec.mode}Pool.backward`,
   });

@@ -1,35 +1,36 @@
-// The small-window kernels (at most 3 taps per dimension, every tap written out)
-// against the CPU reference: cases drawn so that each kernel runs them, named
-// after their parameters, forward and backward.
+// The small-window kernels (at most 3 taps per dimension, every tap or covering
+// output written out) against the CPU reference: cases drawn so that each kernel
+// runs them, named after their parameters, forward and backward.
 import { describe, expect, it } from 'vitest';
 import { layoutFor, type SpatialRank } from '../../src/layout';
-import { clipped, windowForwardKernel } from '../../src/ops/window-kernels';
+import { clipped, windowBackwardKernel, windowForwardKernel } from '../../src/ops/window-kernels';
 import { windowSpec } from '../../src/window-spec';
 import { useHarnessPage } from '../support/page';
 import { smallWindowGrid, type WindowCase } from '../support/window-grid';
 
 const harness = useHarnessPage();
 
-/** The forward kernel the engine picks for a case. */
-function kernelOf(c: WindowCase): string {
+/** The forward and backward kernels the engine picks for a case. */
+function kernelsOf(c: WindowCase): string[] {
   const spatial = c.shape.slice(2);
   const dims = { batch: c.shape[0], channels: c.shape[1], spatial };
   const layout = layoutFor(spatial.length as SpatialRank, c.channelsLast);
-  return windowForwardKernel(layout, dims, windowSpec(c.mode, spatial, c.options)).shader;
+  const spec = windowSpec(c.mode, spatial, c.options);
+  return [windowForwardKernel(layout, dims, spec).shader, windowBackwardKernel(layout, dims, spec).shader];
 }
 
 /** Whether a case's windows reach into padding or past the input (the kernels' bounds tests). */
 const isClipped = (c: WindowCase) => clipped(windowSpec(c.mode, c.shape.slice(2), c.options));
 
 describe('small-window kernels, GPU against CPU reference', () => {
-  for (const shader of ['windowForwardSmallVec4', 'windowForwardSmallRows']) {
+  for (const shader of ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowBackwardSmallVec4', 'windowBackwardSmall']) {
     for (const mode of ['max', 'avg'] as const) {
       for (const rank of [1, 2, 3]) {
         // Half with bounds tests (padding or a ceil-mode overhang), half without.
         const seed = 11 + rank * 7 + mode.length + shader.length;
         const cases = [
-          ...smallWindowGrid(mode, rank, 12, seed, (c) => kernelOf(c) === shader && isClipped(c)),
-          ...smallWindowGrid(mode, rank, 12, seed + 500, (c) => kernelOf(c) === shader && !isClipped(c)),
+          ...smallWindowGrid(mode, rank, 12, seed, (c) => kernelsOf(c).includes(shader) && isClipped(c)),
+          ...smallWindowGrid(mode, rank, 12, seed + 500, (c) => kernelsOf(c).includes(shader) && !isClipped(c)),
         ];
         it(`${shader} ${mode} rank ${rank}: ${cases.length} cases`, async () => {
           expect(cases.length).toBe(24);
