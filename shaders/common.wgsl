@@ -20,6 +20,10 @@ var<private> NEG_INF_BITS: u32 = 0xff800000u;
 fn f32_nan() -> f32 { return bitcast<f32>(NAN_BITS); }
 fn f32_inf() -> f32 { return bitcast<f32>(INF_BITS); }
 fn f32_neg_inf() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
+// The smallest normal f32. Stochastic picks weigh subnormal values as 0: devices
+// may flush them, and the CPU reference must pick the same elements.
+const MIN_NORMAL: f32 = 1.17549435e-38;
+
 fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 fn is_nan4(v: vec4<f32>) -> vec4<bool> {
   return (bitcast<vec4<u32>>(v) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u);
@@ -50,12 +54,21 @@ fn pcg_hash(input: u32) -> u32 {
   let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
   return (word >> 22u) ^ word;
 }
+fn pcg_hash4(input: vec4<u32>) -> vec4<u32> {
+  let state = input * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> vec4<u32>(28u)) + 4u)) ^ state) * 277803737u;
+  return (word >> vec4<u32>(22u)) ^ word;
+}
 
-// A number in [0, 1) for (seed, stream, index), 24 bits so it is exact in f32;
-// twin of uniform01 in src/random.ts.
+// The numbers of (seed, stream) are unit(pcg_hash(key ^ index)) with
+// key = pcg_hash(pcg_hash(seed) ^ stream), which the host may compute once
+// (streamKey in src/random.ts). unit: 24 bits in [0, 1), exact in f32.
+fn unit24(h: u32) -> f32 { return f32(h >> 8u) / 16777216.0; }
+fn unit24x4(h: vec4<u32>) -> vec4<f32> { return vec4<f32>(h >> vec4<u32>(8u)) / 16777216.0; }
+
+// A number in [0, 1) for (seed, stream, index); twin of uniform01 in src/random.ts.
 fn uniform01(seed: u32, stream: u32, index: u32) -> f32 {
-  let h = pcg_hash(pcg_hash(pcg_hash(seed) ^ stream) ^ index);
-  return f32(h >> 8u) / 16777216.0;
+  return unit24(pcg_hash(pcg_hash(pcg_hash(seed) ^ stream) ^ index));
 }
 
 // Memory offset of element (n, c, s), s being the flat index inside the spatial plane.

@@ -1,10 +1,12 @@
-// Forward max and average pooling over small windows (K_D, K_H, K_W ≤ 3) for
+// Forward max pooling, average pooling and stochastic pooling's training pick over
+// small windows (K_D, K_H, K_W ≤ 3) for
 // channels-first tensors whose input and output rows are whole vec4s: one thread
 // makes 4 neighbouring outputs of a row. For each window row it loads the NV
 // vec4s that cover the 4 windows' columns once, and picks every tap out of them
 // at an index the override constants fix, so the input is read with vector loads
 // and no tap is loaded twice within a row. Same semantics as window_forward.wgsl
-// (first maximum wins ties, last NaN wins, padding never wins; PyTorch's divisor).
+// (first maximum wins ties, last NaN wins, padding never wins; PyTorch's divisor;
+// the stochastic pick as in window_forward_small_vec4.wgsl).
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl.
 
 // Dilation along W (equal to the uniform's); with S_W it places every tap.
@@ -18,11 +20,14 @@ override NV: u32 = 1u;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
-// The 4 outputs' state, component j for output j.
+// The 4 outputs' state, component j for output j (as in window_forward_small_vec4.wgsl).
 struct Window4 {
   best: vec4<f32>,
   best_s: vec4<u32>,
   sum: vec4<f32>,
+  weight: array<vec4<f32>, MAX_SMALL_TAPS>,
+  running: array<vec4<f32>, MAX_SMALL_TAPS>,
+  tap_s: array<vec4<u32>, MAX_SMALL_TAPS>,
 }
 
 // One window row's columns as NV vec4s (outside the input: outside_value()).
@@ -45,42 +50,51 @@ fn load_span(row4: u32, q0: i32, row_ok: bool) -> Span {
 }
 
 // Folds element e of the span (column col0 + e of the row at plane index row_s)
-// into output j: max takes a greater value or a NaN.
-fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, e: u32, row_s: u32, col0: i32) {
+// into output j as its tap t: max takes a greater value or a NaN.
+fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row_s: u32, col0: i32) {
   let v = span.v[e / 4u][e % 4u];
+  let s = row_s + u32(col0 + i32(e));
   if (MODE == 0u) {
     let take = (v > (*win).best[j]) | is_nan(v);
     (*win).best[j] = select((*win).best[j], v, take);
-    (*win).best_s[j] = select((*win).best_s[j], row_s + u32(col0 + i32(e)), take);
+    (*win).best_s[j] = select((*win).best_s[j], s, take);
+  } else if (MODE == 6u) {
+    let a = stochastic_weight(v);
+    (*win).sum[j] += a;
+    (*win).weight[t][j] = a;
+    (*win).running[t][j] = (*win).sum[j];
+    (*win).tap_s[t][j] = s;
+    (*win).best[j] = select((*win).best[j], a, a > 0.0);
+    (*win).best_s[j] = select((*win).best_s[j], s, a > 0.0);
   } else {
     (*win).sum[j] += v;
   }
 }
 
-// The K_W taps of output j in this row.
-fn fold_output(win: ptr<function, Window4>, span: Span, j: u32, row_s: u32, col0: i32) {
+// The K_W taps of output j in this row, taps t0, t0 + 1, … of its window.
+fn fold_output(win: ptr<function, Window4>, span: Span, j: u32, t0: u32, row_s: u32, col0: i32) {
   let e = j * S_W + A_W;
-  fold_tap(win, span, j, e, row_s, col0);
-  if (K_W > 1u) { fold_tap(win, span, j, e + D_W, row_s, col0); }
-  if (K_W > 2u) { fold_tap(win, span, j, e + 2u * D_W, row_s, col0); }
+  fold_tap(win, span, j, t0, e, row_s, col0);
+  if (K_W > 1u) { fold_tap(win, span, j, t0 + 1u, e + D_W, row_s, col0); }
+  if (K_W > 2u) { fold_tap(win, span, j, t0 + 2u, e + 2u * D_W, row_s, col0); }
 }
 
-// One window row (depth d, height h) of all 4 outputs.
-fn fold_row(win: ptr<function, Window4>, base4: u32, d: i32, h: i32, row_ok: bool, q0: i32, col0: i32) {
+// One window row (depth d, height h; taps from t0) of all 4 outputs.
+fn fold_row(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, h: i32, row_ok: bool, q0: i32, col0: i32) {
   let row = u32(d) * P.in_h + u32(h);
   let span = load_span(base4 + row * (P.in_w / 4u), q0, row_ok);
   let row_s = row * P.in_w;
-  fold_output(win, span, 0u, row_s, col0);
-  fold_output(win, span, 1u, row_s, col0);
-  fold_output(win, span, 2u, row_s, col0);
-  fold_output(win, span, 3u, row_s, col0);
+  fold_output(win, span, 0u, t0, row_s, col0);
+  fold_output(win, span, 1u, t0, row_s, col0);
+  fold_output(win, span, 2u, t0, row_s, col0);
+  fold_output(win, span, 3u, t0, row_s, col0);
 }
 
-fn fold_plane(win: ptr<function, Window4>, base4: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32) {
+fn fold_plane(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32) {
   let dh = i32(P.dil_h);
-  fold_row(win, base4, d, h0, d_ok & inside(h0, P.in_h), q0, col0);
-  if (K_H > 1u) { fold_row(win, base4, d, h0 + dh, d_ok & inside(h0 + dh, P.in_h), q0, col0); }
-  if (K_H > 2u) { fold_row(win, base4, d, h0 + 2 * dh, d_ok & inside(h0 + 2 * dh, P.in_h), q0, col0); }
+  fold_row(win, base4, t0, d, h0, d_ok & inside(h0, P.in_h), q0, col0);
+  if (K_H > 1u) { fold_row(win, base4, t0 + K_W, d, h0 + dh, d_ok & inside(h0 + dh, P.in_h), q0, col0); }
+  if (K_H > 2u) { fold_row(win, base4, t0 + 2u * K_W, d, h0 + 2 * dh, d_ok & inside(h0 + 2 * dh, P.in_h), q0, col0); }
 }
 
 // The 4 windows whose first taps are at (d0, h0, w0 + j·S_W), from a fresh state
@@ -91,11 +105,14 @@ fn fold_windows(base4: u32, d0: i32, h0: i32, w0: i32) -> Window4 {
   let first_dh = (u32(first_tap(d0, P.dil_d)) * P.in_h + u32(first_tap(h0, P.dil_h))) * P.in_w;
   let s = i32(S_W);
   let first_w = vec4<i32>(first_tap(w0, D_W), first_tap(w0 + s, D_W), first_tap(w0 + 2 * s, D_W), first_tap(w0 + 3 * s, D_W));
-  var win = Window4(vec4<f32>(f32_neg_inf()), vec4<u32>(first_dh) + vec4<u32>(first_w), vec4<f32>(0.0));
+  var win: Window4;
+  win.best = vec4<f32>(outside_value());
+  win.best_s = vec4<u32>(first_dh) + vec4<u32>(first_w);
+  win.sum = vec4<f32>(0.0);
   let dd = i32(P.dil_d);
-  fold_plane(&win, base4, d0, inside(d0, P.in_d), h0, q0, col0);
-  if (K_D > 1u) { fold_plane(&win, base4, d0 + dd, inside(d0 + dd, P.in_d), h0, q0, col0); }
-  if (K_D > 2u) { fold_plane(&win, base4, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0); }
+  fold_plane(&win, base4, 0u, d0, inside(d0, P.in_d), h0, q0, col0);
+  if (K_D > 1u) { fold_plane(&win, base4, K_H * K_W, d0 + dd, inside(d0 + dd, P.in_d), h0, q0, col0); }
+  if (K_D > 2u) { fold_plane(&win, base4, 2u * K_H * K_W, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0); }
   return win;
 }
 
@@ -117,15 +134,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // Column of output 4·ow4's first tap.
   let w0 = i32(ow4 * 4u * S_W) - P.pad_w;
 
-  let win = fold_windows(base4, d0, h0, w0);
-  if (MODE == 0u) {
-    y4[i] = win.best;
-    indices4[i] = win.best_s;
-  } else {
+  var win = fold_windows(base4, d0, h0, w0);
+  if (MODE == 1u) {
     let start = vec3<i32>(d0, h0, w0);
     let s = i32(S_W);
     let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
                             avg_divisor(start + vec3<i32>(0, 0, 2 * s)), avg_divisor(start + vec3<i32>(0, 0, 3 * s)));
     y4[i] = win.sum / divisor;
+    return;
   }
+  if (MODE == 6u) {
+    // Each output's number, by its logical position (n, c, cell): 4 neighbouring cells.
+    let index = vec4<u32>(nc * out_plane() + (od * P.out_h + oh) * P.out_w + 4u * ow4) + vec4<u32>(0u, 1u, 2u, 3u);
+    let goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
+    // The first tap whose running sum passes the goal (window_forward_small_vec4.wgsl).
+    for (var t = SMALL_TAPS; t > 0u; t--) {
+      let passed = win.running[t - 1u] > goal;
+      win.best = select(win.best, win.weight[t - 1u], passed);
+      win.best_s = select(win.best_s, win.tap_s[t - 1u], passed);
+    }
+  }
+  y4[i] = win.best;
+  indices4[i] = win.best_s;
 }

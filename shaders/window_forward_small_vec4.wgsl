@@ -1,8 +1,10 @@
-// Forward max and average pooling over small windows (K_D, K_H, K_W ≤ 3) for
-// channels-last tensors whose channel count is a multiple of 4: one thread per
-// output position and 4 channels, every tap written out. Same semantics as
-// window_forward_vec4.wgsl: the first maximum wins ties, the last NaN wins,
-// padding never wins; average divides the in-order sum by PyTorch's divisor.
+// Forward max pooling, average pooling and stochastic pooling's training pick over
+// small windows (K_D, K_H, K_W ≤ 3) for channels-last tensors whose channel count
+// is a multiple of 4: one thread per output position and 4 channels, every tap
+// written out. Same semantics as window_forward_vec4.wgsl and window_forward.wgsl:
+// the first maximum wins ties, the last NaN wins, padding never wins; average
+// divides the in-order sum by PyTorch's divisor; the stochastic pick is the first
+// tap whose running sum of weights passes r · Σ weights.
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl.
 
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
@@ -10,50 +12,69 @@
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 struct Window4 {
+  // Max: the winner so far. Stochastic: the last positive weight (the pick where
+  // rounding leaves r · Σ a unpassed).
   best: vec4<f32>,
   best_s: vec4<u32>,
+  // Average: the sum. Stochastic: the running sum of weights.
   sum: vec4<f32>,
+  // Stochastic: each tap's weight, running sum and plane index.
+  weight: array<vec4<f32>, MAX_SMALL_TAPS>,
+  running: array<vec4<f32>, MAX_SMALL_TAPS>,
+  tap_s: array<u32, MAX_SMALL_TAPS>,
 }
 
-// Folds the tap at plane index s (inside the input where `ok`) into the window:
+// Folds tap t, at plane index s (inside the input where `ok`), into the window:
 // max takes a greater value or a NaN (PyTorch's `val > maxval || isnan(val)`).
-fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, s: u32, ok: bool) {
+fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, t: u32, s: u32, ok: bool) {
   let v = select(vec4<f32>(outside_value()), x4[select(0u, base + s * groups, ok)], vec4<bool>(ok));
   if (MODE == 0u) {
     let take = (v > (*win).best) | is_nan4(v);
     (*win).best = select((*win).best, v, take);
     (*win).best_s = select((*win).best_s, vec4<u32>(s), take);
+  } else if (MODE == 6u) {
+    let a = stochastic_weight4(v);
+    (*win).sum += a;
+    (*win).weight[t] = a;
+    (*win).running[t] = (*win).sum;
+    (*win).tap_s[t] = s;
+    let positive = a > vec4<f32>(0.0);
+    (*win).best = select((*win).best, a, positive);
+    (*win).best_s = select((*win).best_s, vec4<u32>(s), positive);
   } else {
     (*win).sum += v;
   }
 }
 
-// The K_W taps of one window row: plane index of the row's start `row_s` (position
-// w = 0), the window's first column `w0`.
-fn fold_row(win: ptr<function, Window4>, base: u32, groups: u32, row_s: u32, row_ok: bool, w0: i32) {
+// The K_W taps of one window row (taps t0, t0 + 1, …): plane index of the row's
+// start `row_s` (position w = 0), the window's first column `w0`.
+fn fold_row(win: ptr<function, Window4>, base: u32, groups: u32, t0: u32, row_s: u32, row_ok: bool, w0: i32) {
   let dw = i32(P.dil_w);
-  fold4(win, base, groups, row_s + u32(w0), row_ok & inside(w0, P.in_w));
-  if (K_W > 1u) { fold4(win, base, groups, row_s + u32(w0 + dw), row_ok & inside(w0 + dw, P.in_w)); }
-  if (K_W > 2u) { fold4(win, base, groups, row_s + u32(w0 + 2 * dw), row_ok & inside(w0 + 2 * dw, P.in_w)); }
+  fold4(win, base, groups, t0, row_s + u32(w0), row_ok & inside(w0, P.in_w));
+  if (K_W > 1u) { fold4(win, base, groups, t0 + 1u, row_s + u32(w0 + dw), row_ok & inside(w0 + dw, P.in_w)); }
+  if (K_W > 2u) { fold4(win, base, groups, t0 + 2u, row_s + u32(w0 + 2 * dw), row_ok & inside(w0 + 2 * dw, P.in_w)); }
 }
 
-// The K_H rows of one window plane at depth d.
-fn fold_plane(win: ptr<function, Window4>, base: u32, groups: u32, d: i32, d_ok: bool, start: vec3<i32>) {
+// The K_H rows of one window plane at depth d (taps from t0).
+fn fold_plane(win: ptr<function, Window4>, base: u32, groups: u32, t0: u32, d: i32, d_ok: bool, start: vec3<i32>) {
   let dh = i32(P.dil_h);
   let plane_s = u32(d) * P.in_h;
-  fold_row(win, base, groups, (plane_s + u32(start.y)) * P.in_w, d_ok & inside(start.y, P.in_h), start.z);
-  if (K_H > 1u) { fold_row(win, base, groups, (plane_s + u32(start.y + dh)) * P.in_w, d_ok & inside(start.y + dh, P.in_h), start.z); }
-  if (K_H > 2u) { fold_row(win, base, groups, (plane_s + u32(start.y + 2 * dh)) * P.in_w, d_ok & inside(start.y + 2 * dh, P.in_h), start.z); }
+  fold_row(win, base, groups, t0, (plane_s + u32(start.y)) * P.in_w, d_ok & inside(start.y, P.in_h), start.z);
+  if (K_H > 1u) { fold_row(win, base, groups, t0 + K_W, (plane_s + u32(start.y + dh)) * P.in_w, d_ok & inside(start.y + dh, P.in_h), start.z); }
+  if (K_H > 2u) { fold_row(win, base, groups, t0 + 2u * K_W, (plane_s + u32(start.y + 2 * dh)) * P.in_w, d_ok & inside(start.y + 2 * dh, P.in_h), start.z); }
 }
 
 // The whole window, from a fresh state whose index is its first real tap.
 fn fold_window(base: u32, groups: u32, start: vec3<i32>) -> Window4 {
   let first = vec3<u32>(vec3<i32>(first_tap(start.x, P.dil_d), first_tap(start.y, P.dil_h), first_tap(start.z, P.dil_w)));
-  var win = Window4(vec4<f32>(f32_neg_inf()), vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z), vec4<f32>(0.0));
+  var win: Window4;
+  win.best = vec4<f32>(outside_value());
+  win.best_s = vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z);
+  win.sum = vec4<f32>(0.0);
   let dd = i32(P.dil_d);
-  fold_plane(&win, base, groups, start.x, inside(start.x, P.in_d), start);
-  if (K_D > 1u) { fold_plane(&win, base, groups, start.x + dd, inside(start.x + dd, P.in_d), start); }
-  if (K_D > 2u) { fold_plane(&win, base, groups, start.x + 2 * dd, inside(start.x + 2 * dd, P.in_d), start); }
+  fold_plane(&win, base, groups, 0u, start.x, inside(start.x, P.in_d), start);
+  if (K_D > 1u) { fold_plane(&win, base, groups, K_H * K_W, start.x + dd, inside(start.x + dd, P.in_d), start); }
+  if (K_D > 2u) { fold_plane(&win, base, groups, 2u * K_H * K_W, start.x + 2 * dd, inside(start.x + 2 * dd, P.in_d), start); }
   return win;
 }
 
@@ -70,11 +91,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let start = window_start(out_s);
   let base = n * in_plane() * groups + c4;
 
-  let win = fold_window(base, groups, start);
-  if (MODE == 0u) {
-    y4[i] = win.best;
-    indices4[i] = win.best_s;
-  } else {
+  var win = fold_window(base, groups, start);
+  if (MODE == 1u) {
     y4[i] = win.sum / avg_divisor(start);
+    return;
   }
+  if (MODE == 6u) {
+    // Each channel's number, by its logical position (n, c, cell) as in every kernel.
+    let index = vec4<u32>((n * P.channels + 4u * c4) * out_plane() + out_s) + vec4<u32>(0u, 1u, 2u, 3u) * out_plane();
+    let goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
+    // The first tap whose running sum passes the goal: taps visited last to first,
+    // so the first such tap is the one kept. A window with no positive weight
+    // keeps its first tap, with weight 0.
+    for (var t = SMALL_TAPS; t > 0u; t--) {
+      let passed = win.running[t - 1u] > goal;
+      win.best = select(win.best, win.weight[t - 1u], passed);
+      win.best_s = select(win.best_s, vec4<u32>(win.tap_s[t - 1u]), passed);
+    }
+  }
+  y4[i] = win.best;
+  indices4[i] = win.best_s;
 }
+

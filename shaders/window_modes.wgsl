@@ -149,10 +149,6 @@ fn stochastic_window(n: u32, c: u32, start: vec3<i32>) -> vec3<f32> {
 // The random stream of stochastic pooling's picks ('STOC'); twin of STOCHASTIC_STREAM in src/random.ts.
 const STOCHASTIC_STREAM: u32 = 0x53544f43u;
 
-// Picks weigh subnormal values as 0: devices may flush them, and the CPU
-// reference must pick the same elements.
-const MIN_NORMAL: f32 = 1.17549435e-38;
-
 // Stochastic pooling's training pick: element i with probability a_i / Σ a
 // (a = max(x, 0), NaN weighs 0), by the first running sum above r · Σ a in
 // row-major tap order, summed in f32 exactly as the CPU reference does. A window

@@ -1,7 +1,9 @@
 // Parameters of a window pooling call (max, avg, lp), shared by the forward and
 // backward kernels. Ranks 1 and 2 run as rank 3 with leading sizes of 1. The
 // field order is declared once more in src/ops/window-uniforms.ts; a test checks
-// that the two lists agree.
+// that the two lists agree. seed_key (stochastic pooling) is the host's
+// pcg_hash(pcg_hash(seed) ^ STOCHASTIC_STREAM): output index i draws
+// unit24(pcg_hash(seed_key ^ i)), which is uniform01(seed, STOCHASTIC_STREAM, i).
 struct WindowParams {
   total: u32,
   batch: u32,
@@ -32,6 +34,7 @@ struct WindowParams {
   p: f32,
   lambda: f32,
   seed: u32,
+  seed_key: u32,
 }
 
 // 0: max, 1: average, 2: power-average (lp), 3: SoftPool, 4: mixed,

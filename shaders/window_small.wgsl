@@ -11,6 +11,9 @@
 override K_D: u32 = 1u;
 override K_H: u32 = 1u;
 override K_W: u32 = 1u;
+// Taps per window, and the most there can be (stochastic pooling keeps each).
+override SMALL_TAPS: u32 = K_D * K_H * K_W;
+const MAX_SMALL_TAPS: u32 = 27u;
 // Strides (equal to the uniforms'), for the kernels that place taps or windows by them.
 override S_D: u32 = 1u;
 override S_H: u32 = 1u;
@@ -32,7 +35,11 @@ fn inside(pos: i32, size: u32) -> bool {
   return !CLIPPED | ((pos >= 0) & (pos < i32(size)));
 }
 
-// The value of a tap outside the input: nothing to a sum, never a maximum.
+// The value of a tap outside the input: nothing to a sum, never a maximum, no weight.
 fn outside_value() -> f32 {
   return select(0.0, f32_neg_inf(), MODE == 0u);
 }
+
+// Stochastic pooling's weights max(x, 0), NaN and subnormals weighing 0 (MIN_NORMAL).
+fn stochastic_weight(v: f32) -> f32 { return select(0.0, v, v >= MIN_NORMAL); }
+fn stochastic_weight4(v: vec4<f32>) -> vec4<f32> { return select(vec4<f32>(0.0), v, v >= vec4<f32>(MIN_NORMAL)); }

@@ -9,9 +9,14 @@ export function pcgHash(input: number): number {
   return ((word >>> 22) ^ word) >>> 0;
 }
 
+/** The key of a (seed, stream) pair: its numbers hash key ^ index (kernels take it as a uniform). */
+export function streamKey(seed: number, stream: number): number {
+  return pcgHash(pcgHash(seed >>> 0) ^ (stream >>> 0));
+}
+
 /** A uniform number in [0, 1) for (seed, stream, index), with 24 bits so it is exact in float32. */
 export function uniform01(seed: number, stream: number, index: number): number {
-  const h = pcgHash(pcgHash(pcgHash(seed >>> 0) ^ (stream >>> 0)) ^ (index >>> 0));
+  const h = pcgHash(streamKey(seed, stream) ^ (index >>> 0));
   return (h >>> 8) / 16777216;
 }
 

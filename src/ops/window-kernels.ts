@@ -37,13 +37,13 @@ export function clipped(spec: WindowSpec): boolean {
 }
 
 /**
- * The small-window kernels' constants, or null where they do not apply: max and
- * average with at most SMALL_WINDOW taps per dimension; channels-last needs whole
+ * The small-window kernels' constants, or null where they do not apply: max,
+ * average and stochastic training with at most SMALL_WINDOW taps per dimension; channels-last needs whole
  * vec4s of channels, channels-first whole vec4s of input and output columns and
  * 4 neighbouring windows' columns within 4 vec4s.
  */
 function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel | null {
-  if (spec.mode !== 'max' && spec.mode !== 'avg') return null;
+  if (spec.mode !== 'max' && spec.mode !== 'avg' && spec.mode !== 'stochastic') return null;
   if (spec.kernel.some((k) => k > SMALL_WINDOW)) return null;
   const [K_D, K_H, K_W] = to3(spec.kernel, 1);
   const base = { MODE: MODE_CONSTANT[spec.mode], K_D, K_H, K_W, CLIPPED: clipped(spec) ? 1 : 0 };

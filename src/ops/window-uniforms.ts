@@ -1,6 +1,7 @@
 import { to3, type UniformField } from '../uniforms';
 import type { Dims } from '../layout';
 import type { WindowSpec } from '../window-spec';
+import { STOCHASTIC_STREAM, streamKey } from '../random';
 
 /** The members of WGSL `struct WindowParams` (shaders/window_params.wgsl), in order. */
 export const WINDOW_PARAMS: readonly UniformField[] = [
@@ -33,6 +34,7 @@ export const WINDOW_PARAMS: readonly UniformField[] = [
   ['p', 'f32'],
   ['lambda', 'f32'],
   ['seed', 'u32'],
+  ['seed_key', 'u32'],
 ];
 
 /** Uniform values of a window call; `total` is the number of threads (outputs forward, inputs backward). */
@@ -60,5 +62,6 @@ export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number,
     p: spec.p,
     lambda: spec.lambda,
     seed,
+    seed_key: streamKey(seed, STOCHASTIC_STREAM),
   };
 }

@@ -24,7 +24,8 @@ const isClipped = (c: WindowCase) => clipped(windowSpec(c.mode, c.shape.slice(2)
 
 describe('small-window kernels, GPU against CPU reference', () => {
   for (const shader of ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowBackwardSmallVec4', 'windowBackwardSmall']) {
-    for (const mode of ['max', 'avg'] as const) {
+    const modes = shader.startsWith('windowForward') ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
+    for (const mode of modes) {
       for (const rank of [1, 2, 3]) {
         // Half with bounds tests (padding or a ceil-mode overhang), half without.
         const seed = 11 + rank * 7 + mode.length + shader.length;

@@ -42,7 +42,7 @@ function drawOptions(r: () => number, mode: WindowMode, rank: number, maxKernel 
     return o;
   }
   if (mode === 'stochastic') {
-    const kernel = perDim(r, rank, 4);
+    const kernel = perDim(r, rank, Math.min(4, maxKernel));
     return { kernel, stride: r() < 0.3 ? undefined : perDim(r, rank, 3), padding: r() < 0.5 ? 0 : kernel.map((k) => Math.floor((r() * (k + 1)) / 2)), seed: Math.floor(r() * 1e6) };
   }
   if (mode === 'stochasticEval') {
@@ -109,11 +109,11 @@ const ROW_SIZES: Record<number, number[][]> = {
 };
 
 /**
- * `count` valid max or average cases with at most `maxKernel` taps per dimension,
+ * `count` valid max, average or stochastic cases with at most 3 taps per dimension,
  * over sizes and channel counts (multiples of 4 channels-last) that suit the
  * small-window kernels; `keep` filters them (the test keeps those a given kernel runs).
  */
-export function smallWindowGrid(mode: 'max' | 'avg', rank: number, count: number, seed: number, keep: (c: WindowCase) => boolean): WindowCase[] {
+export function smallWindowGrid(mode: 'max' | 'avg' | 'stochastic', rank: number, count: number, seed: number, keep: (c: WindowCase) => boolean): WindowCase[] {
   const r = rng(seed);
   const cases: WindowCase[] = [];
   for (let attempt = 0; cases.length < count && attempt < count * 200; attempt++) {
@@ -126,7 +126,12 @@ export function smallWindowGrid(mode: 'max' | 'avg', rank: number, count: number
     } catch {
       continue;
     }
-    const data = mode === 'max' ? pick(r, ['normal', 'ties', 'nan', 'neginf', 'special'] as const) : pick(r, ['normal', 'normal', 'special'] as const);
+    const data =
+      mode === 'max'
+        ? pick(r, ['normal', 'ties', 'nan', 'neginf', 'special'] as const)
+        : mode === 'stochastic'
+          ? pick(r, ['positive', 'normal', 'ties', 'neginf', 'special'] as const)
+          : pick(r, ['normal', 'normal', 'special'] as const);
     const c = { mode, shape, channelsLast, options, data, seed: seed * 1000 + cases.length };
     const named = { ...c, name: describe(c) };
     if (keep(named)) cases.push(named);
