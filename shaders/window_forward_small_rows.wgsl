@@ -26,8 +26,9 @@ struct Window4 {
   best_s: vec4<u32>,
   sum: vec4<f32>,
   weight: array<vec4<f32>, MAX_SMALL_TAPS>,
-  running: array<vec4<f32>, MAX_SMALL_TAPS>,
-  tap_s: array<vec4<u32>, MAX_SMALL_TAPS>,
+  running: vec4<f32>,
+  goal: vec4<f32>,
+  picked: vec4<bool>,
 }
 
 // One window row's columns as NV vec4s (outside the input: outside_value()).
@@ -50,10 +51,20 @@ fn load_span(row4: u32, q0: i32, row_ok: bool) -> Span {
 }
 
 // Folds element e of the span (column col0 + e of the row at plane index row_s)
-// into output j as its tap t: max takes a greater value or a NaN.
-fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row_s: u32, col0: i32) {
-  let v = span.v[e / 4u][e % 4u];
+// into output j as its tap t: max takes a greater value or a NaN. `picking`:
+// stochastic pooling's second pass, over the weights the first kept.
+fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row_s: u32, col0: i32, picking: bool) {
   let s = row_s + u32(col0 + i32(e));
+  if (MODE == 6u && picking) {
+    let a = (*win).weight[t][j];
+    (*win).running[j] += a;
+    let passed = ((*win).running[j] > (*win).goal[j]) & !(*win).picked[j];
+    (*win).best[j] = select((*win).best[j], a, passed);
+    (*win).best_s[j] = select((*win).best_s[j], s, passed);
+    (*win).picked[j] = (*win).picked[j] | passed;
+    return;
+  }
+  let v = span.v[e / 4u][e % 4u];
   if (MODE == 0u) {
     let take = (v > (*win).best[j]) | is_nan(v);
     (*win).best[j] = select((*win).best[j], v, take);
@@ -62,8 +73,6 @@ fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row
     let a = stochastic_weight(v);
     (*win).sum[j] += a;
     (*win).weight[t][j] = a;
-    (*win).running[t][j] = (*win).sum[j];
-    (*win).tap_s[t][j] = s;
     (*win).best[j] = select((*win).best[j], a, a > 0.0);
     (*win).best_s[j] = select((*win).best_s[j], s, a > 0.0);
   } else {
@@ -72,48 +81,42 @@ fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row
 }
 
 // The K_W taps of output j in this row, taps t0, t0 + 1, … of its window.
-fn fold_output(win: ptr<function, Window4>, span: Span, j: u32, t0: u32, row_s: u32, col0: i32) {
+fn fold_output(win: ptr<function, Window4>, span: Span, j: u32, t0: u32, row_s: u32, col0: i32, picking: bool) {
   let e = j * S_W + A_W;
-  fold_tap(win, span, j, t0, e, row_s, col0);
-  if (K_W > 1u) { fold_tap(win, span, j, t0 + 1u, e + D_W, row_s, col0); }
-  if (K_W > 2u) { fold_tap(win, span, j, t0 + 2u, e + 2u * D_W, row_s, col0); }
+  fold_tap(win, span, j, t0, e, row_s, col0, picking);
+  if (K_W > 1u) { fold_tap(win, span, j, t0 + 1u, e + D_W, row_s, col0, picking); }
+  if (K_W > 2u) { fold_tap(win, span, j, t0 + 2u, e + 2u * D_W, row_s, col0, picking); }
 }
 
 // One window row (depth d, height h; taps from t0) of all 4 outputs.
-fn fold_row(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, h: i32, row_ok: bool, q0: i32, col0: i32) {
+fn fold_row(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, h: i32, row_ok: bool, q0: i32, col0: i32, picking: bool) {
   let row = u32(d) * P.in_h + u32(h);
-  let span = load_span(base4 + row * (P.in_w / 4u), q0, row_ok);
+  // The picking pass reads no input.
+  var span: Span;
+  if (!picking) { span = load_span(base4 + row * (P.in_w / 4u), q0, row_ok); }
   let row_s = row * P.in_w;
-  fold_output(win, span, 0u, t0, row_s, col0);
-  fold_output(win, span, 1u, t0, row_s, col0);
-  fold_output(win, span, 2u, t0, row_s, col0);
-  fold_output(win, span, 3u, t0, row_s, col0);
+  fold_output(win, span, 0u, t0, row_s, col0, picking);
+  fold_output(win, span, 1u, t0, row_s, col0, picking);
+  fold_output(win, span, 2u, t0, row_s, col0, picking);
+  fold_output(win, span, 3u, t0, row_s, col0, picking);
 }
 
-fn fold_plane(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32) {
+fn fold_plane(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32, picking: bool) {
   let dh = i32(P.dil_h);
-  fold_row(win, base4, t0, d, h0, d_ok & inside(h0, P.in_h), q0, col0);
-  if (K_H > 1u) { fold_row(win, base4, t0 + K_W, d, h0 + dh, d_ok & inside(h0 + dh, P.in_h), q0, col0); }
-  if (K_H > 2u) { fold_row(win, base4, t0 + 2u * K_W, d, h0 + 2 * dh, d_ok & inside(h0 + 2 * dh, P.in_h), q0, col0); }
+  fold_row(win, base4, t0, d, h0, d_ok & inside(h0, P.in_h), q0, col0, picking);
+  if (K_H > 1u) { fold_row(win, base4, t0 + K_W, d, h0 + dh, d_ok & inside(h0 + dh, P.in_h), q0, col0, picking); }
+  if (K_H > 2u) { fold_row(win, base4, t0 + 2u * K_W, d, h0 + 2 * dh, d_ok & inside(h0 + 2 * dh, P.in_h), q0, col0, picking); }
 }
 
-// The 4 windows whose first taps are at (d0, h0, w0 + j·S_W), from a fresh state
-// whose indices are their first real taps.
-fn fold_windows(base4: u32, d0: i32, h0: i32, w0: i32) -> Window4 {
+// Every tap of the 4 windows whose first taps are at (d0, h0, w0 + j·S_W), in
+// row-major order.
+fn fold_windows(win: ptr<function, Window4>, base4: u32, d0: i32, h0: i32, w0: i32, picking: bool) {
   let col0 = w0 - i32(A_W);
   let q0 = col0 / 4; // exact: col0 is a multiple of 4
-  let first_dh = (u32(first_tap(d0, P.dil_d)) * P.in_h + u32(first_tap(h0, P.dil_h))) * P.in_w;
-  let s = i32(S_W);
-  let first_w = vec4<i32>(first_tap(w0, D_W), first_tap(w0 + s, D_W), first_tap(w0 + 2 * s, D_W), first_tap(w0 + 3 * s, D_W));
-  var win: Window4;
-  win.best = vec4<f32>(outside_value());
-  win.best_s = vec4<u32>(first_dh) + vec4<u32>(first_w);
-  win.sum = vec4<f32>(0.0);
   let dd = i32(P.dil_d);
-  fold_plane(&win, base4, 0u, d0, inside(d0, P.in_d), h0, q0, col0);
-  if (K_D > 1u) { fold_plane(&win, base4, K_H * K_W, d0 + dd, inside(d0 + dd, P.in_d), h0, q0, col0); }
-  if (K_D > 2u) { fold_plane(&win, base4, 2u * K_H * K_W, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0); }
-  return win;
+  fold_plane(win, base4, 0u, d0, inside(d0, P.in_d), h0, q0, col0, picking);
+  if (K_D > 1u) { fold_plane(win, base4, K_H * K_W, d0 + dd, inside(d0 + dd, P.in_d), h0, q0, col0, picking); }
+  if (K_D > 2u) { fold_plane(win, base4, 2u * K_H * K_W, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0, picking); }
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -134,10 +137,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // Column of output 4·ow4's first tap.
   let w0 = i32(ow4 * 4u * S_W) - P.pad_w;
 
-  var win = fold_windows(base4, d0, h0, w0);
+  // A fresh state whose indices are the windows' first real taps.
+  let first_dh = (u32(first_tap(d0, P.dil_d)) * P.in_h + u32(first_tap(h0, P.dil_h))) * P.in_w;
+  let s = i32(S_W);
+  let first_w = vec4<i32>(first_tap(w0, D_W), first_tap(w0 + s, D_W), first_tap(w0 + 2 * s, D_W), first_tap(w0 + 3 * s, D_W));
+  var win: Window4;
+  win.best = vec4<f32>(outside_value());
+  win.best_s = vec4<u32>(first_dh) + vec4<u32>(first_w);
+  win.sum = vec4<f32>(0.0);
+  fold_windows(&win, base4, d0, h0, w0, false);
   if (MODE == 1u) {
     let start = vec3<i32>(d0, h0, w0);
-    let s = i32(S_W);
     let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
                             avg_divisor(start + vec3<i32>(0, 0, 2 * s)), avg_divisor(start + vec3<i32>(0, 0, 3 * s)));
     y4[i] = win.sum / divisor;
@@ -146,13 +156,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (MODE == 6u) {
     // Each output's number, by its logical position (n, c, cell): 4 neighbouring cells.
     let index = vec4<u32>(nc * out_plane() + (od * P.out_h + oh) * P.out_w + 4u * ow4) + vec4<u32>(0u, 1u, 2u, 3u);
-    let goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
-    // The first tap whose running sum passes the goal (window_forward_small_vec4.wgsl).
-    for (var t = SMALL_TAPS; t > 0u; t--) {
-      let passed = win.running[t - 1u] > goal;
-      win.best = select(win.best, win.weight[t - 1u], passed);
-      win.best_s = select(win.best_s, win.tap_s[t - 1u], passed);
-    }
+    // The pick, as in window_forward_small_vec4.wgsl.
+    win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
+    win.running = vec4<f32>(0.0);
+    win.picked = vec4<bool>(false);
+    fold_windows(&win, base4, d0, h0, w0, true);
   }
   y4[i] = win.best;
   indices4[i] = win.best_s;

@@ -12,21 +12,32 @@
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 struct Window4 {
-  // Max: the winner so far. Stochastic: the last positive weight (the pick where
-  // rounding leaves r · Σ a unpassed).
+  // Max: the winner so far. Stochastic: the last positive weight, then the pick.
   best: vec4<f32>,
   best_s: vec4<u32>,
-  // Average: the sum. Stochastic: the running sum of weights.
+  // Average: the sum. Stochastic: Σ weights.
   sum: vec4<f32>,
-  // Stochastic: each tap's weight, running sum and plane index.
+  // Stochastic: each tap's weight, and the picking pass's running sum, goal
+  // (r · Σ weights) and whether a tap has passed it.
   weight: array<vec4<f32>, MAX_SMALL_TAPS>,
-  running: array<vec4<f32>, MAX_SMALL_TAPS>,
-  tap_s: array<u32, MAX_SMALL_TAPS>,
+  running: vec4<f32>,
+  goal: vec4<f32>,
+  picked: vec4<bool>,
 }
 
 // Folds tap t, at plane index s (inside the input where `ok`), into the window:
 // max takes a greater value or a NaN (PyTorch's `val > maxval || isnan(val)`).
-fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, t: u32, s: u32, ok: bool) {
+// `picking`: stochastic pooling's second pass, over the weights the first kept.
+fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, t: u32, s: u32, ok: bool, picking: bool) {
+  if (MODE == 6u && picking) {
+    let a = (*win).weight[t];
+    (*win).running += a;
+    let passed = ((*win).running > (*win).goal) & !(*win).picked;
+    (*win).best = select((*win).best, a, passed);
+    (*win).best_s = select((*win).best_s, vec4<u32>(s), passed);
+    (*win).picked = (*win).picked | passed;
+    return;
+  }
   let v = select(vec4<f32>(outside_value()), x4[select(0u, base + s * groups, ok)], vec4<bool>(ok));
   if (MODE == 0u) {
     let take = (v > (*win).best) | is_nan4(v);
@@ -36,8 +47,6 @@ fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, t: u32, s: u32, ok
     let a = stochastic_weight4(v);
     (*win).sum += a;
     (*win).weight[t] = a;
-    (*win).running[t] = (*win).sum;
-    (*win).tap_s[t] = s;
     let positive = a > vec4<f32>(0.0);
     (*win).best = select((*win).best, a, positive);
     (*win).best_s = select((*win).best_s, vec4<u32>(s), positive);
@@ -48,34 +57,28 @@ fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, t: u32, s: u32, ok
 
 // The K_W taps of one window row (taps t0, t0 + 1, …): plane index of the row's
 // start `row_s` (position w = 0), the window's first column `w0`.
-fn fold_row(win: ptr<function, Window4>, base: u32, groups: u32, t0: u32, row_s: u32, row_ok: bool, w0: i32) {
+fn fold_row(win: ptr<function, Window4>, base: u32, groups: u32, t0: u32, row_s: u32, row_ok: bool, w0: i32, picking: bool) {
   let dw = i32(P.dil_w);
-  fold4(win, base, groups, t0, row_s + u32(w0), row_ok & inside(w0, P.in_w));
-  if (K_W > 1u) { fold4(win, base, groups, t0 + 1u, row_s + u32(w0 + dw), row_ok & inside(w0 + dw, P.in_w)); }
-  if (K_W > 2u) { fold4(win, base, groups, t0 + 2u, row_s + u32(w0 + 2 * dw), row_ok & inside(w0 + 2 * dw, P.in_w)); }
+  fold4(win, base, groups, t0, row_s + u32(w0), row_ok & inside(w0, P.in_w), picking);
+  if (K_W > 1u) { fold4(win, base, groups, t0 + 1u, row_s + u32(w0 + dw), row_ok & inside(w0 + dw, P.in_w), picking); }
+  if (K_W > 2u) { fold4(win, base, groups, t0 + 2u, row_s + u32(w0 + 2 * dw), row_ok & inside(w0 + 2 * dw, P.in_w), picking); }
 }
 
 // The K_H rows of one window plane at depth d (taps from t0).
-fn fold_plane(win: ptr<function, Window4>, base: u32, groups: u32, t0: u32, d: i32, d_ok: bool, start: vec3<i32>) {
+fn fold_plane(win: ptr<function, Window4>, base: u32, groups: u32, t0: u32, d: i32, d_ok: bool, start: vec3<i32>, picking: bool) {
   let dh = i32(P.dil_h);
   let plane_s = u32(d) * P.in_h;
-  fold_row(win, base, groups, t0, (plane_s + u32(start.y)) * P.in_w, d_ok & inside(start.y, P.in_h), start.z);
-  if (K_H > 1u) { fold_row(win, base, groups, t0 + K_W, (plane_s + u32(start.y + dh)) * P.in_w, d_ok & inside(start.y + dh, P.in_h), start.z); }
-  if (K_H > 2u) { fold_row(win, base, groups, t0 + 2u * K_W, (plane_s + u32(start.y + 2 * dh)) * P.in_w, d_ok & inside(start.y + 2 * dh, P.in_h), start.z); }
+  fold_row(win, base, groups, t0, (plane_s + u32(start.y)) * P.in_w, d_ok & inside(start.y, P.in_h), start.z, picking);
+  if (K_H > 1u) { fold_row(win, base, groups, t0 + K_W, (plane_s + u32(start.y + dh)) * P.in_w, d_ok & inside(start.y + dh, P.in_h), start.z, picking); }
+  if (K_H > 2u) { fold_row(win, base, groups, t0 + 2u * K_W, (plane_s + u32(start.y + 2 * dh)) * P.in_w, d_ok & inside(start.y + 2 * dh, P.in_h), start.z, picking); }
 }
 
-// The whole window, from a fresh state whose index is its first real tap.
-fn fold_window(base: u32, groups: u32, start: vec3<i32>) -> Window4 {
-  let first = vec3<u32>(vec3<i32>(first_tap(start.x, P.dil_d), first_tap(start.y, P.dil_h), first_tap(start.z, P.dil_w)));
-  var win: Window4;
-  win.best = vec4<f32>(outside_value());
-  win.best_s = vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z);
-  win.sum = vec4<f32>(0.0);
+// Every tap of the window, in row-major order.
+fn fold_window(win: ptr<function, Window4>, base: u32, groups: u32, start: vec3<i32>, picking: bool) {
   let dd = i32(P.dil_d);
-  fold_plane(&win, base, groups, 0u, start.x, inside(start.x, P.in_d), start);
-  if (K_D > 1u) { fold_plane(&win, base, groups, K_H * K_W, start.x + dd, inside(start.x + dd, P.in_d), start); }
-  if (K_D > 2u) { fold_plane(&win, base, groups, 2u * K_H * K_W, start.x + 2 * dd, inside(start.x + 2 * dd, P.in_d), start); }
-  return win;
+  fold_plane(win, base, groups, 0u, start.x, inside(start.x, P.in_d), start, picking);
+  if (K_D > 1u) { fold_plane(win, base, groups, K_H * K_W, start.x + dd, inside(start.x + dd, P.in_d), start, picking); }
+  if (K_D > 2u) { fold_plane(win, base, groups, 2u * K_H * K_W, start.x + 2 * dd, inside(start.x + 2 * dd, P.in_d), start, picking); }
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -91,7 +94,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let start = window_start(out_s);
   let base = n * in_plane() * groups + c4;
 
-  var win = fold_window(base, groups, start);
+  // A fresh state whose index is the window's first real tap.
+  let first = vec3<u32>(vec3<i32>(first_tap(start.x, P.dil_d), first_tap(start.y, P.dil_h), first_tap(start.z, P.dil_w)));
+  var win: Window4;
+  win.best = vec4<f32>(outside_value());
+  win.best_s = vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z);
+  win.sum = vec4<f32>(0.0);
+  fold_window(&win, base, groups, start, false);
   if (MODE == 1u) {
     y4[i] = win.sum / avg_divisor(start);
     return;
@@ -99,15 +108,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (MODE == 6u) {
     // Each channel's number, by its logical position (n, c, cell) as in every kernel.
     let index = vec4<u32>((n * P.channels + 4u * c4) * out_plane() + out_s) + vec4<u32>(0u, 1u, 2u, 3u) * out_plane();
-    let goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
-    // The first tap whose running sum passes the goal: taps visited last to first,
-    // so the first such tap is the one kept. A window with no positive weight
-    // keeps its first tap, with weight 0.
-    for (var t = SMALL_TAPS; t > 0u; t--) {
-      let passed = win.running[t - 1u] > goal;
-      win.best = select(win.best, win.weight[t - 1u], passed);
-      win.best_s = select(win.best_s, vec4<u32>(win.tap_s[t - 1u]), passed);
-    }
+    // The pick: the first tap whose running sum passes r · Σ weights. Where none
+    // does (rounding), the last positive weight stays; a window with no positive
+    // weight keeps its first tap, with weight 0.
+    win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
+    win.running = vec4<f32>(0.0);
+    win.picked = vec4<bool>(false);
+    fold_window(&win, base, groups, start, true);
   }
   y4[i] = win.best;
   indices4[i] = win.best_s;

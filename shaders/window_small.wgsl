@@ -11,8 +11,7 @@
 override K_D: u32 = 1u;
 override K_H: u32 = 1u;
 override K_W: u32 = 1u;
-// Taps per window, and the most there can be (stochastic pooling keeps each).
-override SMALL_TAPS: u32 = K_D * K_H * K_W;
+// The most taps a window has (stochastic pooling keeps each tap's weight).
 const MAX_SMALL_TAPS: u32 = 27u;
 // Strides (equal to the uniforms'), for the kernels that place taps or windows by them.
 override S_D: u32 = 1u;
