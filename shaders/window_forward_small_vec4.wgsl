@@ -5,13 +5,14 @@
 // the first maximum wins ties, the last NaN wins, padding never wins; average
 // divides the in-order sum by PyTorch's divisor; the stochastic pick is the first
 // tap whose running sum of weights passes r · Σ weights.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl.
+// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
+// window_small_taps.wgsl (the traversal, which calls fold_tap).
 
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
-struct Window4 {
+struct Window {
   // Max: the winner so far. Stochastic: the last positive weight, then the pick.
   best: vec4<f32>,
   best_s: vec4<u32>,
@@ -28,7 +29,7 @@ struct Window4 {
 // Folds tap t, at plane index s (inside the input where `ok`), into the window:
 // max takes a greater value or a NaN (PyTorch's `val > maxval || isnan(val)`).
 // `picking`: stochastic pooling's second pass, over the weights the first kept.
-fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, t: u32, s: u32, ok: bool, picking: bool) {
+fn fold_tap(win: ptr<function, Window>, base: u32, groups: u32, t: u32, s: u32, ok: bool, picking: bool) {
   if (MODE == 6u && picking) {
     let a = (*win).weight[t];
     (*win).running += a;
@@ -55,32 +56,6 @@ fn fold4(win: ptr<function, Window4>, base: u32, groups: u32, t: u32, s: u32, ok
   }
 }
 
-// The K_W taps of one window row (taps t0, t0 + 1, …): plane index of the row's
-// start `row_s` (position w = 0), the window's first column `w0`.
-fn fold_row(win: ptr<function, Window4>, base: u32, groups: u32, t0: u32, row_s: u32, row_ok: bool, w0: i32, picking: bool) {
-  let dw = i32(P.dil_w);
-  fold4(win, base, groups, t0, row_s + u32(w0), row_ok & inside(w0, P.in_w), picking);
-  if (K_W > 1u) { fold4(win, base, groups, t0 + 1u, row_s + u32(w0 + dw), row_ok & inside(w0 + dw, P.in_w), picking); }
-  if (K_W > 2u) { fold4(win, base, groups, t0 + 2u, row_s + u32(w0 + 2 * dw), row_ok & inside(w0 + 2 * dw, P.in_w), picking); }
-}
-
-// The K_H rows of one window plane at depth d (taps from t0).
-fn fold_plane(win: ptr<function, Window4>, base: u32, groups: u32, t0: u32, d: i32, d_ok: bool, start: vec3<i32>, picking: bool) {
-  let dh = i32(P.dil_h);
-  let plane_s = u32(d) * P.in_h;
-  fold_row(win, base, groups, t0, (plane_s + u32(start.y)) * P.in_w, d_ok & inside(start.y, P.in_h), start.z, picking);
-  if (K_H > 1u) { fold_row(win, base, groups, t0 + K_W, (plane_s + u32(start.y + dh)) * P.in_w, d_ok & inside(start.y + dh, P.in_h), start.z, picking); }
-  if (K_H > 2u) { fold_row(win, base, groups, t0 + 2u * K_W, (plane_s + u32(start.y + 2 * dh)) * P.in_w, d_ok & inside(start.y + 2 * dh, P.in_h), start.z, picking); }
-}
-
-// Every tap of the window, in row-major order.
-fn fold_window(win: ptr<function, Window4>, base: u32, groups: u32, start: vec3<i32>, picking: bool) {
-  let dd = i32(P.dil_d);
-  fold_plane(win, base, groups, 0u, start.x, inside(start.x, P.in_d), start, picking);
-  if (K_D > 1u) { fold_plane(win, base, groups, K_H * K_W, start.x + dd, inside(start.x + dd, P.in_d), start, picking); }
-  if (K_D > 2u) { fold_plane(win, base, groups, 2u * K_H * K_W, start.x + 2 * dd, inside(start.x + 2 * dd, P.in_d), start, picking); }
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -96,7 +71,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   // A fresh state whose index is the window's first real tap.
   let first = vec3<u32>(vec3<i32>(first_tap(start.x, P.dil_d), first_tap(start.y, P.dil_h), first_tap(start.z, P.dil_w)));
-  var win: Window4;
+  var win: Window;
   win.best = vec4<f32>(outside_value());
   win.best_s = vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z);
   win.sum = vec4<f32>(0.0);

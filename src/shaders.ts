@@ -6,6 +6,8 @@ import windowModes from '../shaders/window_modes.wgsl?raw';
 import windowForward from '../shaders/window_forward.wgsl?raw';
 import windowForwardVec4 from '../shaders/window_forward_vec4.wgsl?raw';
 import windowSmall from '../shaders/window_small.wgsl?raw';
+import windowSmallTaps from '../shaders/window_small_taps.wgsl?raw';
+import windowForwardSmall from '../shaders/window_forward_small.wgsl?raw';
 import windowForwardSmallVec4 from '../shaders/window_forward_small_vec4.wgsl?raw';
 import windowForwardSmallRows from '../shaders/window_forward_small_rows.wgsl?raw';
 import windowBackward from '../shaders/window_backward.wgsl?raw';
@@ -34,7 +36,8 @@ export const shaderSources = {
   windowForward: [common, windowParams, windowLp, windowModes, windowForward].join('\n'),
   windowForwardVec4: [common, windowParams, windowForwardVec4].join('\n'),
   // Max and average over windows of at most 3 taps per dimension, every tap written out.
-  windowForwardSmallVec4: [common, windowParams, windowSmall, windowForwardSmallVec4].join('\n'),
+  windowForwardSmall: [common, windowParams, windowSmall, windowSmallTaps, windowForwardSmall].join('\n'),
+  windowForwardSmallVec4: [common, windowParams, windowSmall, windowSmallTaps, windowForwardSmallVec4].join('\n'),
   windowForwardSmallRows: [common, windowParams, windowSmall, windowForwardSmallRows].join('\n'),
   windowBackward: [common, windowParams, windowLp, windowModes, windowBackward].join('\n'),
   windowBackwardVec4: [common, windowParams, windowBackwardVec4].join('\n'),
@@ -60,4 +63,4 @@ export const shaderSources = {
 export type ShaderName = keyof typeof shaderSources;
 
 /** The raw files, for tests that read struct declarations. */
-export const shaderFiles = { common, windowParams, windowLp, windowModes, windowForward, windowForwardVec4, windowSmall, windowForwardSmallVec4, windowForwardSmallRows, windowBackward, windowBackwardVec4 } as const;
+export const shaderFiles = { common, windowParams, windowLp, windowModes, windowForward, windowForwardVec4, windowSmall, windowSmallTaps, windowForwardSmall, windowForwardSmallVec4, windowForwardSmallRows, windowBackward, windowBackwardVec4 } as const;

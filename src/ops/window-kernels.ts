@@ -37,30 +37,32 @@ export function clipped(spec: WindowSpec): boolean {
 }
 
 /**
- * The small-window kernels' constants, or null where they do not apply: max,
- * average and stochastic training with at most SMALL_WINDOW taps per dimension; channels-last needs whole
- * vec4s of channels, channels-first whole vec4s of input and output columns and
- * 4 neighbouring windows' columns within 4 vec4s.
+ * The small-window kernel of a call, or null where none applies (max, average and
+ * stochastic training with at most SMALL_WINDOW taps per dimension do): the vec4
+ * kernel channels-last with whole vec4s of channels; the row kernel channels-first
+ * with whole vec4s of input and output columns and 4 neighbouring windows'
+ * columns within 4 vec4s; the scalar kernel otherwise.
  */
 function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel | null {
   if (spec.mode !== 'max' && spec.mode !== 'avg' && spec.mode !== 'stochastic') return null;
   if (spec.kernel.some((k) => k > SMALL_WINDOW)) return null;
   const [K_D, K_H, K_W] = to3(spec.kernel, 1);
   const base = { MODE: MODE_CONSTANT[spec.mode], K_D, K_H, K_W, CLIPPED: clipped(spec) ? 1 : 0 };
-  if (layoutInfo(layout).channelsLast) {
-    if (dims.channels % 4 !== 0) return null;
-    return { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: count(dims, spec.outputSpatial) / 4 };
+  const channelsLast = layoutInfo(layout).channelsLast;
+  const outputs = count(dims, spec.outputSpatial);
+  const scalar = { shader: 'windowForwardSmall' as const, constants: { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, threads: outputs };
+  if (channelsLast) {
+    return dims.channels % 4 === 0 ? { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: outputs / 4 } : scalar;
   }
   const inW = spec.inputSpatial[spec.rank - 1];
   const outW = spec.outputSpatial[spec.rank - 1];
-  if (inW % 4 !== 0 || outW % 4 !== 0) return null;
   const S_W = spec.stride[spec.rank - 1];
   const D_W = spec.dilation[spec.rank - 1];
   const A_W = (4 - (spec.padBefore[spec.rank - 1] % 4)) % 4;
   // The last column 4 windows reach, counted from the first window's vec4.
   const NV = Math.floor((3 * S_W + (K_W - 1) * D_W + A_W) / 4) + 1;
-  if (NV > 4) return null;
-  return { shader: 'windowForwardSmallRows', constants: { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV }, threads: count(dims, spec.outputSpatial) / 4 };
+  if (inW % 4 !== 0 || outW % 4 !== 0 || NV > 4) return scalar;
+  return { shader: 'windowForwardSmallRows', constants: { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV }, threads: outputs / 4 };
 }
 
 /** The forward kernel of a window pooling call on a tensor of `layout` and `dims`. */

@@ -74,7 +74,7 @@ async function inNode() {
 const fmt = (v, d = 3) => (v === null || v === undefined ? '-' : v.toFixed(d));
 
 function table(report) {
-  const head = ['config', 'layout', 'pass', 'ours ms', 'TF.js ms', 'TF.js/ours', 'CPU ms', 'MB moved', 'GB/s', 'of copy'];
+  const head = ['config', 'layout', 'pass', 'ours ms', 'TF.js ms', 'TF.js/ours', 'CPU ms', 'MB moved', 'GB/s', 'copy GB/s', 'of copy'];
   const body = report.rows.map((r) => [
     r.id,
     r.layout,
@@ -85,6 +85,7 @@ function table(report) {
     fmt(r.cpuMs, 1),
     (r.bytes / 1e6).toFixed(2),
     r.gbps.toFixed(2),
+    r.copyGBps === undefined ? '-' : r.copyGBps.toFixed(2),
     (100 * r.ofCopy).toFixed(0) + '%',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
@@ -100,7 +101,7 @@ function summary(report) {
   };
   const lines = [
     `device: ${report.adapter}`,
-    `copy kernel (roofline): ${report.copyGBps.toFixed(2)} GB/s`,
+    `copy kernel (roofline, measured before each configuration): median ${report.copyGBps.toFixed(2)} GB/s`,
     `configurations with TF.js: ${ratios.length}; median TF.js/ours ${med(ratios.map((q) => q.x)).toFixed(2)}x; slowest ratio ${Math.min(...ratios.map((q) => q.x)).toFixed(2)}x`,
   ];
   const heavy = ratios.filter((q) => q.r.op.startsWith('global') || q.r.pass === 'backward');
@@ -132,7 +133,9 @@ function markdown(report) {
     '- Pipeline creation and first use are excluded; each sample encodes many calls back to back and waits',
     '  once for the queue (`onSubmittedWorkDone`; TF.js is flushed first); at least 10 samples, median shown.',
     '- MB moved: input + output (+ indices) bytes the op must read and write. GB/s: that over our time.',
-    '  "of copy": that as a fraction of a plain vec4 copy kernel on the same device (the practical roofline).',
+    '  "copy GB/s": a plain vec4 copy kernel of 64 MB on the same device (the practical roofline), measured',
+    '  just before each configuration, since a shared machine\'s speed drifts during a run; "of copy": GB/s',
+    '  as a fraction of it.',
     '',
     '## Reproduce',
     '',

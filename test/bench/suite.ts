@@ -49,11 +49,14 @@ export interface BenchRow {
   cpuMs: number | null;
   bytes: number;
   gbps: number;
+  /** The copy kernel's GB/s measured just before this configuration (the roofline of this row). */
+  copyGBps: number;
   ofCopy: number;
 }
 
 export interface BenchReport {
   adapter: string;
+  /** Median of the copy kernel's GB/s over the run (it is measured before each configuration). */
   copyGBps: number;
   rows: BenchRow[];
   skipped: string[];
@@ -376,12 +379,15 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
   const samples = options.quick ? 10 : 20;
   const targetMs = options.quick ? 40 : 150;
   const log = options.log ?? (() => {});
-  const copyGBps = await copyBandwidth(device, 64 << 20, samples);
-  log(`copy kernel: ${copyGBps.toFixed(2)} GB/s`);
   const rows: BenchRow[] = [];
   const skipped: string[] = [];
+  const copies: number[] = [];
   const entries = suite().filter((e) => !options.filter || e.id.includes(options.filter) || e.op.includes(options.filter));
   for (const entry of entries) {
+    // The roofline is measured next to each configuration: a shared machine's speed drifts over a run.
+    const copyGBps = await copyBandwidth(device, 64 << 20, Math.max(5, samples >> 1));
+    copies.push(copyGBps);
+    log(`copy kernel: ${copyGBps.toFixed(2)} GB/s`);
     for (const layout of entry.layouts) {
       const channelsLast = layout.endsWith('C');
       // --quick pools one batch item where the suite has several, to stay within minutes on a software adapter.
@@ -416,7 +422,7 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
         const cpuMs = await timeCpu(prepared.cpu, options.quick ? 1 : 3);
         dispose(prepared.cleanup);
         const gbps = prepared.bytes / (oursMs * 1e6);
-        const row: BenchRow = { id, op: entry.op, pass: entry.pass, layout, shape: layoutShape, oursMs, tfMs, tfNote, cpuMs, bytes: prepared.bytes, gbps, ofCopy: gbps / copyGBps };
+        const row: BenchRow = { id, op: entry.op, pass: entry.pass, layout, shape: layoutShape, oursMs, tfMs, tfNote, cpuMs, bytes: prepared.bytes, gbps, copyGBps, ofCopy: gbps / copyGBps };
         rows.push(row);
         log(`${label}: ours ${oursMs.toFixed(3)} ms, TF.js ${tfMs === null ? '-' : tfMs.toFixed(3) + ' ms'}, CPU ${cpuMs.toFixed(1)} ms`);
       } finally {
@@ -425,5 +431,5 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
       }
     }
   }
-  return { adapter, copyGBps, rows, skipped };
+  return { adapter, copyGBps: median(copies), rows, skipped };
 }

@@ -23,7 +23,7 @@ function kernelsOf(c: WindowCase): string[] {
 const isClipped = (c: WindowCase) => clipped(windowSpec(c.mode, c.shape.slice(2), c.options));
 
 describe('small-window kernels, GPU against CPU reference', () => {
-  for (const shader of ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowBackwardSmallVec4', 'windowBackwardSmall']) {
+  for (const shader of ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmall', 'windowBackwardSmallVec4', 'windowBackwardSmall']) {
     const modes = shader.startsWith('windowForward') ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
     for (const mode of modes) {
       for (const rank of [1, 2, 3]) {
@@ -35,6 +35,7 @@ describe('small-window kernels, GPU against CPU reference', () => {
         ];
         it(`${shader} ${mode} rank ${rank}: ${cases.length} cases`, async () => {
           expect(cases.length).toBe(24);
+          if (shader === 'windowForwardSmall') expect(cases.some((c) => c.channelsLast) && cases.some((c) => !c.channelsLast)).toBe(true);
           const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), cases);
           expect(report.failures).toEqual([]);
           expect(report.ran).toBe(cases.length);

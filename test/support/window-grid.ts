@@ -100,18 +100,18 @@ export function windowGrid(mode: WindowMode, rank: number, count: number, seed: 
   return cases;
 }
 
-// Sizes whose width, and often output width, are whole vec4s: the channels-first
-// small-window kernel needs both.
+// Sizes whose width, and often output width, are whole vec4s (the channels-first
+// row kernel needs both), and some that are not (the scalar kernel).
 const ROW_SIZES: Record<number, number[][]> = {
-  1: [[16], [24], [12], [32]],
-  2: [[5, 16], [7, 24], [6, 12], [3, 8]],
-  3: [[3, 4, 16], [4, 3, 8], [2, 5, 24]],
+  1: [[16], [24], [12], [32], [13]],
+  2: [[5, 16], [7, 24], [6, 12], [3, 8], [5, 9]],
+  3: [[3, 4, 16], [4, 3, 8], [2, 5, 24], [3, 4, 7]],
 };
 
 /**
  * `count` valid max, average or stochastic cases with at most 3 taps per dimension,
- * over sizes and channel counts (multiples of 4 channels-last) that suit the
- * small-window kernels; `keep` filters them (the test keeps those a given kernel runs).
+ * over sizes and channel counts (mostly multiples of 4 channels-last) that suit
+ * each small-window kernel; `keep` filters them (the test keeps those a given kernel runs).
  */
 export function smallWindowGrid(mode: 'max' | 'avg' | 'stochastic', rank: number, count: number, seed: number, keep: (c: WindowCase) => boolean): WindowCase[] {
   const r = rng(seed);
@@ -119,7 +119,7 @@ export function smallWindowGrid(mode: 'max' | 'avg' | 'stochastic', rank: number
   for (let attempt = 0; cases.length < count && attempt < count * 200; attempt++) {
     const channelsLast = r() < 0.5;
     const spatial = pick(r, ROW_SIZES[rank]);
-    const shape = [1 + Math.floor(r() * 2), channelsLast ? pick(r, [4, 8]) : pick(r, [1, 2, 3]), ...spatial];
+    const shape = [1 + Math.floor(r() * 2), channelsLast ? pick(r, [4, 8, 4, 3]) : pick(r, [1, 2, 3]), ...spatial];
     const options = drawOptions(r, mode, rank, 3);
     try {
       windowSpec(mode, spatial, options);
