@@ -11,7 +11,7 @@
 // Max and stochastic: the winner's plane index. Average binds a placeholder.
 @group(0) @binding(3) var<storage, read_write> indices: array<u32>;
 
-// As in window_forward_small_vec4.wgsl, for one output.
+// Window4 (window_small.wgsl) for one output.
 struct Window {
   best: f32,
   best_s: u32,

@@ -20,16 +20,7 @@ override NV: u32 = 1u;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
-// The 4 outputs' state, component j for output j (as in window_forward_small_vec4.wgsl).
-struct Window4 {
-  best: vec4<f32>,
-  best_s: vec4<u32>,
-  sum: vec4<f32>,
-  weight: array<vec4<f32>, MAX_SMALL_TAPS>,
-  running: vec4<f32>,
-  goal: vec4<f32>,
-  picked: vec4<bool>,
-}
+// The state of the 4 outputs (Window4), component j for output j.
 
 // One window row's columns as NV vec4s (outside the input: outside_value()).
 struct Span {

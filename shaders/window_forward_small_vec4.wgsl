@@ -12,19 +12,8 @@
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
-struct Window {
-  // Max: the winner so far. Stochastic: the last positive weight, then the pick.
-  best: vec4<f32>,
-  best_s: vec4<u32>,
-  // Average: the sum. Stochastic: Σ weights.
-  sum: vec4<f32>,
-  // Stochastic: each tap's weight, and the picking pass's running sum, goal
-  // (r · Σ weights) and whether a tap has passed it.
-  weight: array<vec4<f32>, MAX_SMALL_TAPS>,
-  running: vec4<f32>,
-  goal: vec4<f32>,
-  picked: vec4<bool>,
-}
+// Component k of the state is channel 4·c4 + k.
+alias Window = Window4;
 
 // Folds tap t, at plane index s (inside the input where `ok`), into the window:
 // max takes a greater value or a NaN (PyTorch's `val > maxval || isnan(val)`).

@@ -13,6 +13,21 @@ override K_H: u32 = 1u;
 override K_W: u32 = 1u;
 // The most taps a window has (stochastic pooling keeps each tap's weight).
 const MAX_SMALL_TAPS: u32 = 27u;
+
+// The state of 4 windows folded side by side (4 channels, or 4 outputs of a row).
+struct Window4 {
+  // Max: the winner so far. Stochastic: the last positive weight, then the pick.
+  best: vec4<f32>,
+  best_s: vec4<u32>,
+  // Average: the sum. Stochastic: Σ weights.
+  sum: vec4<f32>,
+  // Stochastic: each tap's weight, and the picking pass's running sum, goal
+  // (r · Σ weights) and whether a tap has passed it.
+  weight: array<vec4<f32>, MAX_SMALL_TAPS>,
+  running: vec4<f32>,
+  goal: vec4<f32>,
+  picked: vec4<bool>,
+}
 // Strides (equal to the uniforms'), for the kernels that place taps or windows by them.
 override S_D: u32 = 1u;
 override S_H: u32 = 1u;

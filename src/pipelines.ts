@@ -6,9 +6,13 @@ import { shaderSources, type ShaderName } from './shaders';
  *
  * Cache key: `<shader>|<NAME>=<value>,…` with the override constants sorted by
  * name, e.g. `windowForward|CHANNELS_LAST=1,MODE=0`. The shader names the op
- * family and the pass; the constants carry layout and mode. Spatial rank is
- * not in the key: ranks 1 and 2 run through the rank-3 kernels with sizes of 1,
- * and every shape travels in the uniforms, so one pipeline serves them all.
+ * family and the pass; the constants carry layout and mode, and for the
+ * small-window kernels the window's tap counts (K_D, K_H, K_W), whether windows
+ * leave the input (CLIPPED) and, where taps are placed at fixed positions, the
+ * strides and the W alignment (S_*, D_W, A_W, NV; see src/ops/window-kernels.ts).
+ * Spatial rank is not in the key: ranks 1 and 2 run through the rank-3 kernels
+ * with sizes of 1, and every shape travels in the uniforms, so one pipeline
+ * serves every shape with the same constants.
  */
 const caches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 const modules = new WeakMap<GPUDevice, Map<ShaderName, GPUShaderModule>>();

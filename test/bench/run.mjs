@@ -101,7 +101,7 @@ function summary(report) {
   };
   const lines = [
     `device: ${report.adapter}`,
-    `copy kernel (roofline, measured before each configuration): median ${report.copyGBps.toFixed(2)} GB/s`,
+    `copy kernel (roofline, measured between configurations): median ${report.copyGBps.toFixed(2)} GB/s`,
     `configurations with TF.js: ${ratios.length}; median TF.js/ours ${med(ratios.map((q) => q.x)).toFixed(2)}x; slowest ratio ${Math.min(...ratios.map((q) => q.x)).toFixed(2)}x`,
   ];
   const heavy = ratios.filter((q) => q.r.op.startsWith('global') || q.r.pass === 'backward');
@@ -134,8 +134,8 @@ function markdown(report) {
     '  once for the queue (`onSubmittedWorkDone`; TF.js is flushed first); at least 10 samples, median shown.',
     '- MB moved: input + output (+ indices) bytes the op must read and write. GB/s: that over our time.',
     '  "copy GB/s": a plain vec4 copy kernel of 64 MB on the same device (the practical roofline), measured',
-    '  just before each configuration, since a shared machine\'s speed drifts during a run; "of copy": GB/s',
-    '  as a fraction of it.',
+    '  between configurations, since a shared machine\'s speed drifts during a run: each row takes the faster',
+    '  of the copies just before and just after it. "of copy": GB/s as a fraction of that.',
     '',
     '## Reproduce',
     '',

@@ -49,14 +49,14 @@ export interface BenchRow {
   cpuMs: number | null;
   bytes: number;
   gbps: number;
-  /** The copy kernel's GB/s measured just before this configuration (the roofline of this row). */
+  /** The roofline of this row: the faster of the copy kernel's GB/s measured just before and just after its configuration. */
   copyGBps: number;
   ofCopy: number;
 }
 
 export interface BenchReport {
   adapter: string;
-  /** Median of the copy kernel's GB/s over the run (it is measured before each configuration). */
+  /** Median of the copy kernel's GB/s over the run (it is measured between configurations). */
   copyGBps: number;
   rows: BenchRow[];
   skipped: string[];
@@ -383,11 +383,17 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
   const skipped: string[] = [];
   const copies: number[] = [];
   const entries = suite().filter((e) => !options.filter || e.id.includes(options.filter) || e.op.includes(options.filter));
+  // The roofline is measured between configurations, since a shared machine's speed
+  // drifts over a run; each row takes the faster of the copies before and after it.
+  const measureCopy = async () => {
+    const gbps = await copyBandwidth(device, 64 << 20, samples);
+    copies.push(gbps);
+    log(`copy kernel: ${gbps.toFixed(2)} GB/s`);
+    return gbps;
+  };
+  let copyBefore = await measureCopy();
   for (const entry of entries) {
-    // The roofline is measured next to each configuration: a shared machine's speed drifts over a run.
-    const copyGBps = await copyBandwidth(device, 64 << 20, Math.max(5, samples >> 1));
-    copies.push(copyGBps);
-    log(`copy kernel: ${copyGBps.toFixed(2)} GB/s`);
+    const entryRows: BenchRow[] = [];
     for (const layout of entry.layouts) {
       const channelsLast = layout.endsWith('C');
       // --quick pools one batch item where the suite has several, to stay within minutes on a software adapter.
@@ -422,14 +428,21 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
         const cpuMs = await timeCpu(prepared.cpu, options.quick ? 1 : 3);
         dispose(prepared.cleanup);
         const gbps = prepared.bytes / (oursMs * 1e6);
-        const row: BenchRow = { id, op: entry.op, pass: entry.pass, layout, shape: layoutShape, oursMs, tfMs, tfNote, cpuMs, bytes: prepared.bytes, gbps, copyGBps, ofCopy: gbps / copyGBps };
-        rows.push(row);
+        const row: BenchRow = { id, op: entry.op, pass: entry.pass, layout, shape: layoutShape, oursMs, tfMs, tfNote, cpuMs, bytes: prepared.bytes, gbps, copyGBps: copyBefore, ofCopy: 0 };
+        entryRows.push(row);
         log(`${label}: ours ${oursMs.toFixed(3)} ms, TF.js ${tfMs === null ? '-' : tfMs.toFixed(3) + ' ms'}, CPU ${cpuMs.toFixed(1)} ms`);
       } finally {
         x.destroy();
         tx?.dispose();
       }
     }
+    const copyAfter = await measureCopy();
+    for (const row of entryRows) {
+      row.copyGBps = Math.max(copyBefore, copyAfter);
+      row.ofCopy = row.gbps / row.copyGBps;
+      rows.push(row);
+    }
+    copyBefore = copyAfter;
   }
   return { adapter, copyGBps: median(copies), rows, skipped };
 }
