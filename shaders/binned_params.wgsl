@@ -2,7 +2,8 @@
 // spatial pyramid, strip, GeM), shared by their forward and backward passes.
 // Ranks 1 and 2 run as rank 3 with leading sizes of 1. The field order is
 // declared once more in src/ops/binned-uniforms.ts; a test checks that the two
-// lists agree.
+// lists agree. chunk and chunks: the row-per-thread reductions' split of each row
+// into chunks of `chunk` elements (reduce_rows*.wgsl).
 struct BinnedParams {
   total: u32,
   batch: u32,
@@ -19,6 +20,8 @@ struct BinnedParams {
   col_divisor: f32,
   p: f32,
   eps: f32,
+  chunk: u32,
+  chunks: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: BinnedParams;

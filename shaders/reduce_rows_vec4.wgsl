@@ -1,16 +1,21 @@
-// Whole-map reductions of small maps for channels-last tensors whose channel
-// count is a multiple of 4: one thread per (n, 4 channels), folding the map's
-// positions in order with vector loads (the sum in the reference's order).
-// Modes AVG, MAX and GEM, with reduce_forward.wgsl's results.
+// Whole-map reductions for channels-last tensors whose channel count is a
+// multiple of 4: reduce_rows.wgsl's passes with one thread per (n, chunk, 4
+// channels), folding the chunk's positions in order with vector loads (the first
+// pass's sums in the reference's order within a chunk).
 // Prepended by the host: common.wgsl, binned_params.wgsl, reduce_common.wgsl.
+
+override FIRST: bool = true;
+override LAST: bool = true;
 
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 // MAX: the winners' flat plane indices. Other modes bind a placeholder.
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
+// MAX after the first pass: the partial results' indices. Otherwise a placeholder.
+@group(0) @binding(4) var<storage, read> partial_indices4: array<vec4<u32>>;
 
 fn term4(v: vec4<f32>) -> vec4<f32> {
-  if (MODE == MODE_GEM) {
+  if (MODE == MODE_GEM && FIRST) {
     return vec4<f32>(pow_real(clamp_eps(v.x), P.p), pow_real(clamp_eps(v.y), P.p), pow_real(clamp_eps(v.z), P.p), pow_real(clamp_eps(v.w), P.p));
   }
   return v;
@@ -22,21 +27,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
   let groups = P.channels / 4u;
-  let n = i / groups;
-  let plane = in_plane();
-  var at = n * plane * groups + i % groups;
-  // Max: position 0 first, then a greater value or a NaN takes (PyTorch's order).
+  let rest = i / groups;
+  let lo = (rest % P.chunks) * P.chunk;
+  let hi = min(in_plane(), lo + P.chunk);
+  let n = rest / P.chunks;
+  var at = (n * in_plane() + lo) * groups + i % groups;
+  // Max: the chunk's first position, then a greater value or a NaN takes (PyTorch's order).
   var best = x4[at];
-  var best_s = vec4<u32>(0u);
+  var best_s = select(vec4<u32>(lo), partial_indices4[at], !FIRST);
   var sum = vec4<f32>(0.0);
   sum += term4(best);
-  for (var s = 1u; s < plane; s++) {
+  for (var s = lo + 1u; s < hi; s++) {
     at += groups;
     let v = x4[at];
     if (MODE == MODE_MAX) {
       let take = (v > best) | is_nan4(v);
       best = select(best, v, take);
-      best_s = select(best_s, vec4<u32>(s), take);
+      best_s = select(best_s, select(vec4<u32>(s), partial_indices4[at], !FIRST), take);
     } else {
       sum += term4(v);
     }
@@ -44,10 +51,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (MODE == MODE_MAX) {
     y4[i] = best;
     indices4[i] = best_s;
+    return;
+  }
+  if (!LAST) {
+    y4[i] = sum;
   } else if (MODE == MODE_GEM) {
-    y4[i] = vec4<f32>(pow_real(sum.x / f32(plane), 1.0 / P.p), pow_real(sum.y / f32(plane), 1.0 / P.p),
-                      pow_real(sum.z / f32(plane), 1.0 / P.p), pow_real(sum.w / f32(plane), 1.0 / P.p));
+    let mean = sum / P.row_divisor;
+    y4[i] = vec4<f32>(pow_real(mean.x, 1.0 / P.p), pow_real(mean.y, 1.0 / P.p), pow_real(mean.z, 1.0 / P.p), pow_real(mean.w, 1.0 / P.p));
   } else {
-    y4[i] = sum / f32(plane);
+    y4[i] = sum / P.row_divisor;
   }
 }

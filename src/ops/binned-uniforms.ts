@@ -18,6 +18,8 @@ export const BINNED_PARAMS: readonly UniformField[] = [
   ['col_divisor', 'f32'],
   ['p', 'f32'],
   ['eps', 'f32'],
+  ['chunk', 'u32'],
+  ['chunks', 'u32'],
 ];
 
 /** The WGSL MODE constants of binned_params.wgsl. */
@@ -30,7 +32,7 @@ export const BINNED_MODE = { avg: 0, max: 1, gem: 2, gemStats: 3, sum: 4 } as co
 export function binnedUniformValues(
   dims: Dims,
   total: number,
-  extra: { outputSpatial?: readonly number[]; numLevels?: number; features?: number; rowDivisor?: number; colDivisor?: number; p?: number; eps?: number } = {},
+  extra: { outputSpatial?: readonly number[]; numLevels?: number; features?: number; rowDivisor?: number; colDivisor?: number; p?: number; eps?: number; chunk?: number; chunks?: number } = {},
 ): Record<string, number> {
   const [in_d, in_h, in_w] = to3(dims.spatial);
   const [out_d, out_h, out_w] = to3(extra.outputSpatial ?? dims.spatial.map(() => 1));
@@ -46,5 +48,7 @@ export function binnedUniformValues(
     col_divisor: extra.colDivisor ?? 1,
     p: extra.p ?? 1,
     eps: extra.eps ?? 0,
+    chunk: extra.chunk ?? 1,
+    chunks: extra.chunks ?? 1,
   };
 }

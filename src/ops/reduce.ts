@@ -1,5 +1,7 @@
 // Whole-map reductions on the GPU: global avg / max pooling (and adaptive
-// pooling to 1 × … × 1) and GeM pooling, forward and backward.
+// pooling to 1 × … × 1) and GeM pooling, forward and backward. The forward
+// passes reduce by rows (reduce-rows.ts); GeM's backward statistics and the sum
+// of its dL/dp terms run one workgroup per row (reduce_forward.wgsl).
 import type { GpuContext } from '../engine';
 import { shapeOf } from '../layout';
 import type { AdaptiveSpec, GemSpec } from '../binned-spec';
@@ -7,6 +9,7 @@ import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
 import { channelsLast } from './binned-common';
+import { reduceRows, reducesByRows } from './reduce-rows';
 
 /**
  * Invocations per reduction workgroup (REDUCE_SIZE in reduce_forward.wgsl): 256,
@@ -26,30 +29,6 @@ function reduceKernel(ctx: GpuContext, mode: number, channelsLast: number, plane
   };
 }
 
-/**
- * Maps of at most this many elements reduce one row per thread (reduce_rows*.wgsl):
- * a 7 × 7 head has too few elements per row to keep a workgroup busy.
- */
-export const ROWS_MAX_PLANE = 256;
-
-/**
- * The one-row-per-thread launch of a global AVG, MAX or GEM reduction over x, or
- * null where the map is too large or x's buffer does not hold whole vec4s (the
- * kernels read vec4s; the engine rounds its buffers up to 16 bytes).
- */
-function rowsLaunch(x: PoolTensor<'float32'>, mode: number, extra: { p?: number; eps?: number } = {}) {
-  const rows = x.dims.batch * x.dims.channels;
-  if (planeOf(x) > ROWS_MAX_PLANE || x.buffer.size < Math.ceil(x.size / 4) * 16) return null;
-  const vec4 = channelsLast(x) === 1 && x.dims.channels % 4 === 0;
-  const threads = vec4 ? rows / 4 : rows;
-  return {
-    shader: vec4 ? ('reduceRowsVec4' as const) : ('reduceRows' as const),
-    constants: { MODE: mode, CHANNELS_LAST: channelsLast(x) },
-    uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, threads, extra)),
-    threads,
-  };
-}
-
 function planeOf(x: PoolTensor<'float32'>): number {
   return x.dims.spatial.reduce((a, b) => a * b, 1);
 }
@@ -63,7 +42,7 @@ export function reducedShape(x: PoolTensor<'float32'>): number[] {
   return shapeOf({ ...x.dims, spatial: x.dims.spatial.map(() => 1) }, x.layout);
 }
 
-/** Global avg or max pooling (spec.global): one thread per row of a small map, else one workgroup per (n, c) row, read in place. */
+/** Global avg or max pooling (spec.global): passes of one thread per chunk of a row (reduce-rows.ts), read in place. */
 export function reduceForward(
   ctx: GpuContext,
   x: PoolTensor<'float32'>,
@@ -73,9 +52,8 @@ export function reduceForward(
   const shape = reducedShape(x);
   const output = ctx.empty(shape, x.layout, 'float32', `${opName(spec)}.output`);
   const indices = spec.mode === 'max' ? ctx.empty(shape, x.layout, 'int32', 'globalMaxPool.indices') : null;
-  const perThread = rowsLaunch(x, BINNED_MODE[spec.mode]);
-  if (perThread) {
-    ctx.run({ ...perThread, buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder()], label: `${opName(spec)}.forward` });
+  if (reducesByRows(x)) {
+    reduceRows(ctx, x, BINNED_MODE[spec.mode], output.buffer, indices ? indices.buffer : null, {}, `${opName(spec)}.forward`);
     return { output, indices };
   }
   ctx.run({
@@ -125,9 +103,8 @@ export function reduceBackward(
 export function gemForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: GemSpec): PoolTensor<'float32'> {
   const rows = x.dims.batch * x.dims.channels;
   const output = ctx.empty(reducedShape(x), x.layout, 'float32', 'gemPool.output');
-  const perThread = rowsLaunch(x, BINNED_MODE.gem, { p: spec.p, eps: spec.eps });
-  if (perThread) {
-    ctx.run({ ...perThread, buffers: [x.buffer, output.buffer, ctx.placeholder()], label: 'gemPool.forward' });
+  if (reducesByRows(x)) {
+    reduceRows(ctx, x, BINNED_MODE.gem, output.buffer, null, { p: spec.p, eps: spec.eps }, 'gemPool.forward');
     return output;
   }
   ctx.run({

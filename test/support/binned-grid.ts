@@ -70,6 +70,12 @@ export function largeReductionCases(): BinnedCase[] {
       for (const subgroups of [true, false]) {
         cases.push(make({ op, shape: [1, 512, 64, 64], channelsLast, options: {}, data: 'normal', seed: 7000 + cases.length, subgroups }));
       }
+  // Maps large enough for three passes of the row reduction (16,899 elements: 265
+  // chunks, then 5, then 1), with and without whole vec4s of channels.
+  for (const op of ['globalAvg', 'globalMax'] as const)
+    for (const [channelsLast, channels] of [[false, 3], [true, 4], [true, 3]] as const) {
+      cases.push(make({ op, shape: [2, channels, 131, 129], channelsLast, options: {}, data: op === 'globalMax' ? 'nan' : 'normal', seed: 7050 + cases.length, subgroups: true }));
+    }
   // More rows than one dispatch dimension holds (65,535 workgroups): the grid folds into 2-D.
   for (const subgroups of [true, false]) {
     cases.push(make({ op: 'globalMax', shape: [1, 66000, 2], channelsLast: !subgroups, options: {}, data: 'normal', seed: 7100 + cases.length, subgroups }));

@@ -1,0 +1,89 @@
+// Whole-map reductions (global avg / max pooling, GeM forward) as passes of one
+// thread per chunk of a row (reduce_rows.wgsl, reduce_rows_vec4.wgsl): no
+// barriers, no atomics, the same order on every run. A map of at most
+// ROWS_MAX_PLANE elements takes one pass; a larger one is first split into
+// chunks of ROWS_CHUNK whose partial results (sums, or max pooling's candidates)
+// the next pass reduces as rows of their own.
+import type { GpuContext } from '../engine';
+import type { PoolTensor } from '../tensor';
+import { packUniforms } from '../uniforms';
+import { BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
+import { channelsLast } from './binned-common';
+
+/** Rows of at most this many elements are reduced in one pass. */
+export const ROWS_MAX_PLANE = 256;
+/** Elements per chunk in the passes before the last. */
+export const ROWS_CHUNK = 64;
+
+/** One pass: rows of `plane` elements split into `chunks` chunks of `chunk`. */
+export interface RowPass {
+  plane: number;
+  chunk: number;
+  chunks: number;
+}
+
+/** The passes that reduce rows of `plane` elements, e.g. 3136 → 49 chunks of 64, then one pass over the 49. */
+export function rowPasses(plane: number): RowPass[] {
+  const passes: RowPass[] = [];
+  let rest = plane;
+  while (rest > ROWS_MAX_PLANE) {
+    const chunks = Math.ceil(rest / ROWS_CHUNK);
+    passes.push({ plane: rest, chunk: ROWS_CHUNK, chunks });
+    rest = chunks;
+  }
+  passes.push({ plane: rest, chunk: rest, chunks: 1 });
+  return passes;
+}
+
+/** Whether x can be reduced by rows: the kernels read vec4s, so its buffer must hold whole ones (the engine's do). */
+export function reducesByRows(x: PoolTensor<'float32'>): boolean {
+  return x.buffer.size >= Math.ceil(x.size / 4) * 16;
+}
+
+/**
+ * Runs the passes of a global reduction of x (BINNED_MODE avg, max or gem) into
+ * `output` and, for max, `indices` (flat plane indices). Scratch buffers for the
+ * partial results are released once the pass that reads them is submitted.
+ */
+export function reduceRows(
+  ctx: GpuContext,
+  x: PoolTensor<'float32'>,
+  mode: number,
+  output: GPUBuffer,
+  indices: GPUBuffer | null,
+  extra: { p?: number; eps?: number },
+  label: string,
+): void {
+  const { batch, channels } = x.dims;
+  const plane = x.dims.spatial.reduce((a, b) => a * b, 1);
+  // Channels-last with whole vec4s of channels: 4 channels per thread; the partial
+  // results keep the input's layout ([N, chunks, C] or [N, C, chunks]).
+  const vec4 = channelsLast(x) === 1 && channels % 4 === 0;
+  const passes = rowPasses(plane);
+  let values = x.buffer;
+  let partialIndices: GPUBuffer | null = null;
+  passes.forEach((pass, k) => {
+    const first = k === 0;
+    const last = k === passes.length - 1;
+    const outputs = batch * channels * pass.chunks;
+    const outValues = last ? output : ctx.createBuffer(outputs * 4, `${label}.partial`);
+    const outIndices = indices ? (last ? indices : ctx.createBuffer(outputs * 4, `${label}.partialIndices`)) : null;
+    const threads = vec4 ? outputs / 4 : outputs;
+    ctx.run({
+      shader: vec4 ? 'reduceRowsVec4' : 'reduceRows',
+      constants: { MODE: mode, CHANNELS_LAST: channelsLast(x), FIRST: first ? 1 : 0, LAST: last ? 1 : 0 },
+      uniforms: packUniforms(
+        BINNED_PARAMS,
+        binnedUniformValues({ batch, channels, spatial: [pass.plane] }, threads, { ...extra, rowDivisor: plane, chunk: pass.chunk, chunks: pass.chunks }),
+      ),
+      // Unused bindings: the placeholder (writable), the input (read-only).
+      buffers: [values, outValues, outIndices ?? ctx.placeholder(), partialIndices ?? x.buffer],
+      threads,
+      label: `${label}.pass${k}`,
+    });
+    if (!first) ctx.releaseBuffer(values);
+    if (partialIndices) ctx.releaseBuffer(partialIndices);
+    values = outValues;
+    partialIndices = outIndices;
+  });
+}
