@@ -76,15 +76,18 @@ export function reduceBackward(
   indices: PoolTensor<'int32'> | null,
 ): PoolTensor<'float32'> {
   const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
-  if (spec.mode === 'avg' && channelsLast(x) && x.dims.channels % 4 === 0) {
-    // Channels-last average with whole groups of 4 channels: vector loads and stores.
+  // Vector stores: channels-last with whole vec4s of channels, channels-first with
+  // maps of at least 4 elements (a vec4 then crosses at most one row's end).
+  const vec4 = channelsLast(x) ? x.dims.channels % 4 === 0 : planeOf(x) >= 4;
+  const whole = [gradOutput, gradInput, ...(indices ? [indices] : [])].every((t) => t.buffer.size >= Math.ceil(t.size / 4) * 16);
+  if (vec4 && whole) {
     ctx.run({
       shader: 'reduceBackwardVec4',
-      constants: { CHANNELS_LAST: 1 },
-      uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, x.size / 4)),
-      buffers: [gradOutput.buffer, gradInput.buffer],
-      threads: x.size / 4,
-      label: 'globalAvgPool.backward',
+      constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x) },
+      uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, Math.ceil(x.size / 4))),
+      buffers: [gradOutput.buffer, indices ? indices.buffer : gradOutput.buffer, gradInput.buffer],
+      threads: Math.ceil(x.size / 4),
+      label: `${opName(spec)}.backward`,
     });
     return gradInput;
   }
