@@ -25,11 +25,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (CHANNELS_LAST) {
     // [N, …spatial, C/4]: the batch item, cell and channel group of this vec4.
     let groups = P.channels / 4u;
-    let rest = i / groups;
-    let rows4 = (rest / plane) * groups + i % groups;
+    let rows4 = (i / (plane * groups)) * groups + i % groups;
     g = grad_out4[rows4];
-    if (MODE == MODE_MAX) { winner = saved_indices4[rows4]; }
-    s = vec4<u32>(rest % plane);
+    if (MODE == MODE_MAX) {
+      winner = saved_indices4[rows4];
+      s = vec4<u32>((i / groups) % plane);
+    }
   } else {
     // Elements 4i … 4i + 3: row r0, or the next one past its end.
     let e = vec4<u32>(4u * i) + vec4<u32>(0u, 1u, 2u, 3u);
