@@ -17,9 +17,10 @@ export interface PoolEngineOptions {
   /** Prefix of every GPU object's label. Default `'pool'`. */
   label?: string;
   /**
-   * Use subgroup operations in the whole-map reductions where the device has the
-   * 'subgroups' feature (requested when the engine requests the device). Default
-   * true; false forces the workgroup-memory variant.
+   * Use subgroup operations in the workgroup reductions (GeM's backward
+   * statistics) where the device has the 'subgroups' feature (requested when the
+   * engine requests the device). Default true; false forces the workgroup-memory
+   * variant.
    */
   subgroups?: boolean;
 }

@@ -284,7 +284,7 @@ export class PoolEngine {
     return windowBackward(this.#ctx, g, x, spec, null);
   }
 
-  /** Whether the whole-map reductions use subgroup operations on this device. */
+  /** Whether the workgroup reductions (GeM's backward statistics) use subgroup operations on this device. */
   get subgroups(): boolean {
     return this.#ctx.subgroups;
   }

@@ -1,6 +1,6 @@
 // Whole-map and binned pooling (global, adaptive, spatial pyramid, strip, GeM)
 // on real WebGPU: GPU against the CPU reference over parameter grids, forward
-// and backward, both layouts, both reduction variants; typed errors before any
+// and backward, both layouts, both workgroup-reduction variants (GeM); typed errors before any
 // GPU work.
 import { describe, expect, it } from 'vitest';
 import { useHarnessPage } from '../support/page';
@@ -31,9 +31,7 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
   });
 
   const global = globalGrid(31);
-  it(`global avg and max: ${global.length} cases, ranks 1–3, both layouts, both variants`, async () => {
-    expect(global.filter((c) => c.subgroups).length).toBeGreaterThan(10);
-    expect(global.filter((c) => !c.subgroups).length).toBeGreaterThan(10);
+  it(`global avg and max: ${global.length} cases, ranks 1–3, both layouts`, async () => {
     expectAllPass(await run(global), global.length);
   });
 
@@ -44,7 +42,7 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
   });
 
   const large = largeReductionCases();
-  it(`global avg and max of 1×512×64×64 and of 66,000 rows: ${large.length} cases, both layouts, both variants`, async () => {
+  it(`global avg and max of 1×512×64×64, of maps of three passes and of 66,000 rows: ${large.length} cases, both layouts`, async () => {
     expectAllPass(await run(large), large.length);
   });
 

@@ -1,6 +1,6 @@
 // Parameter grids for whole-map and binned pooling (global, adaptive, spatial
 // pyramid, strip, GeM): odd sizes, outputs smaller and larger than the input,
-// N > 1 and C > 1, both layouts, both reduction variants (subgroups and
+// N > 1 and C > 1, both layouts, both workgroup-reduction variants (subgroups and
 // workgroup memory). Each case is named after its parameters.
 import { adaptiveSpec, gemSpec, pyramidSpec } from '../../src/binned-spec';
 import { pick, rng, type DataKind } from './random';
@@ -16,25 +16,20 @@ export interface BinnedCase {
   options: Record<string, unknown>;
   data: DataKind;
   seed: number;
-  /** Reductions: run on the subgroup variant (true) or the workgroup-memory one (false). */
+  /** GeM (whose backward statistics run as workgroup reductions): the subgroup variant (true) or the workgroup-memory one (false). */
   subgroups: boolean;
 }
 
-/** Ops that run as whole-map reductions (and so have two variants). */
-export const REDUCTION_OPS: readonly BinnedOp[] = ['globalAvg', 'globalMax', 'gem'];
+/** Ops with a workgroup reduction (GeM's backward statistics), and so two variants. */
+export const REDUCTION_OPS: readonly BinnedOp[] = ['gem'];
 
 export function describeCase(c: Omit<BinnedCase, 'name'>): string {
   const o = Object.entries(c.options)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(' ');
-  const variant = REDUCTION_OPS.includes(c.op) || (c.op.startsWith('adaptive') && isGlobal(c)) ? (c.subgroups ? ' subgroups' : ' workgroup-memory') : '';
+  const variant = REDUCTION_OPS.includes(c.op) ? (c.subgroups ? ' subgroups' : ' workgroup-memory') : '';
   return `${c.op} x=[${c.shape.join(',')}] ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data}${variant}`;
-}
-
-function isGlobal(c: Omit<BinnedCase, 'name'>): boolean {
-  const size = c.options.outputSize;
-  return size === 1 || (Array.isArray(size) && size.every((v) => v === 1));
 }
 
 function make(c: Omit<BinnedCase, 'name'>): BinnedCase {
@@ -47,7 +42,7 @@ const SPATIAL: Record<number, number[][]> = {
   3: [[5, 6, 4], [3, 7, 5], [4, 1, 9]],
 };
 
-/** Global avg / max: every rank, both layouts, both variants; max also with ties and NaN. */
+/** Global avg / max: every rank, both layouts; max also with ties and NaN. */
 export function globalGrid(seed: number): BinnedCase[] {
   const r = rng(seed);
   const cases: BinnedCase[] = [];
@@ -62,7 +57,7 @@ export function globalGrid(seed: number): BinnedCase[] {
   return cases;
 }
 
-/** Large maps for the reductions: 1 × 512 × 64 × 64 in both layouts and both variants; more rows than a dispatch dimension. */
+/** Large maps for the reductions: 1 × 512 × 64 × 64 in both layouts, maps of three passes; more rows than a dispatch dimension. */
 export function largeReductionCases(): BinnedCase[] {
   const cases: BinnedCase[] = [];
   for (const op of ['globalAvg', 'globalMax'] as const)
