@@ -4,8 +4,8 @@
 // when the pipeline is made, instead of looping: a tap loop (and its bounds,
 // computed with divisions) costs more than the loads on a software adapter, and
 // written-out taps let any compiler keep the window in registers.
-// Every test is a select or a non-short-circuit `&`/`|`, not a branch: a software
-// adapter runs both sides of a branch that its lanes disagree on.
+// Every test is a select or a non-short-circuit `&`/`|`, not a branch: on a
+// software adapter a data-dependent branch costs both of its sides.
 // Prepended by the host after common.wgsl and window_params.wgsl.
 
 override K_D: u32 = 1u;
