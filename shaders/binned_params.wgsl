@@ -54,14 +54,10 @@ fn workgroup_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 }
 
 // Modes (MODE, set per pipeline). The adaptive and pyramid kernels use AVG and
-// MAX; the reductions use all of them: GEM is the generalized mean, GEM_STATS
-// the per-row statistics of its backward pass, SUM a plain sum (of those rows'
-// terms of dL/dp).
+// MAX; the reductions also GEM, the generalized mean.
 const MODE_AVG: u32 = 0u;
 const MODE_MAX: u32 = 1u;
 const MODE_GEM: u32 = 2u;
-const MODE_GEM_STATS: u32 = 3u;
-const MODE_SUM: u32 = 4u;
 override MODE: u32 = MODE_AVG;
 
 // Max-style modes: the flat plane index of the winner, before any is found.

@@ -60,16 +60,11 @@ fn pcg_hash4(input: vec4<u32>) -> vec4<u32> {
   return (word >> vec4<u32>(22u)) ^ word;
 }
 
-// The numbers of (seed, stream) are unit(pcg_hash(key ^ index)) with
-// key = pcg_hash(pcg_hash(seed) ^ stream), which the host may compute once
-// (streamKey in src/random.ts). unit: 24 bits in [0, 1), exact in f32.
+// The numbers of (seed, stream) are unit24(pcg_hash(key ^ index)) with
+// key = pcg_hash(pcg_hash(seed) ^ stream), which the host computes once
+// (streamKey in src/random.ts): 24 bits in [0, 1), exact in f32.
 fn unit24(h: u32) -> f32 { return f32(h >> 8u) / 16777216.0; }
 fn unit24x4(h: vec4<u32>) -> vec4<f32> { return vec4<f32>(h >> vec4<u32>(8u)) / 16777216.0; }
-
-// A number in [0, 1) for (seed, stream, index); twin of uniform01 in src/random.ts.
-fn uniform01(seed: u32, stream: u32, index: u32) -> f32 {
-  return unit24(pcg_hash(pcg_hash(pcg_hash(seed) ^ stream) ^ index));
-}
 
 // Memory offset of element (n, c, s), s being the flat index inside the spatial plane.
 fn offset_of(n: u32, c: u32, s: u32, channels: u32, plane: u32) -> u32 {

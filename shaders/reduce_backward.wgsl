@@ -8,7 +8,7 @@
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 // MAX: the forward's winner per row. Other modes bind a placeholder.
 @group(0) @binding(3) var<storage, read> saved_indices: array<u32>;
-// GEM: m = mean(clamp(x, eps)^p) per row (reduce_forward's GEM_STATS).
+// GEM: m = mean(clamp(x, eps)^p) per row (gem_stats.wgsl).
 @group(0) @binding(4) var<storage, read> row_mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> grad_in: array<f32>;
 

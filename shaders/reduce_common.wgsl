@@ -1,4 +1,4 @@
-// The whole-map reductions' shared rules (reduce_forward.wgsl, reduce_rows*.wgsl):
+// The whole-map reductions' shared rules (reduce_rows*.wgsl, gem_stats.wgsl):
 // max pooling's candidate and its order, and GeM's clamp.
 // Prepended by the host after common.wgsl and binned_params.wgsl.
 
@@ -13,17 +13,8 @@ fn clamp_eps(v: f32) -> f32 {
   return select(max(v, P.eps), v, is_nan(v));
 }
 
-// PyTorch's order for max: a later element wins when it is greater, a NaN always
-// takes over (so the last NaN is reported), and ties keep the first maximum.
-fn fold_max(best: Candidate, v: f32, s: u32) -> Candidate {
-  if (is_nan(v)) { return Candidate(v, s); }
-  if (is_nan(best.value)) { return best; }
-  if (best.index == NO_INDEX || v > best.value) { return Candidate(v, s); }
-  return best;
-}
-
 // Whether candidate b beats candidate a, whatever their order in the row: the
-// total order behind fold_max (NaN first, the later NaN before the earlier; then
+// total order of PyTorch's max (NaN first, the later NaN before the earlier; then
 // the greater value; then the smaller index).
 fn beats(a: Candidate, b: Candidate) -> bool {
   if (b.index == NO_INDEX) { return false; }

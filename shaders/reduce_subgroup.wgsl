@@ -10,13 +10,12 @@
 // the whole workgroup; `width` counts its active lanes either way. The lane
 // number and the subgroup size come from subgroup scans, so the entry point is
 // the same in both variants.
-// Both functions return the workgroup's result in invocation 0.
+// reduce_sum returns the workgroup's result in invocation 0.
 
 const REDUCE_ROUNDS: u32 = 4u;
 const MIN_SUBGROUP_SIZE: u32 = 4u;
 
 var<workgroup> sum_slots: array<vec2<f32>, REDUCE_SIZE / MIN_SUBGROUP_SIZE>;
-var<workgroup> max_slots: array<Candidate, REDUCE_SIZE / MIN_SUBGROUP_SIZE>;
 
 fn reduce_sum(lid: u32, value: vec2<f32>) -> vec2<f32> {
   let lane = subgroupExclusiveAdd(1u);
@@ -35,31 +34,3 @@ fn reduce_sum(lid: u32, value: vec2<f32>) -> vec2<f32> {
   return v;
 }
 
-// The best candidate of the subgroup, by the order of `beats`: any NaN wins (the
-// last one); otherwise the greatest value, at its smallest index.
-fn subgroup_best(c: Candidate) -> Candidate {
-  let nan = is_nan(c.value);
-  let any_nan = subgroupAny(nan);
-  let last_nan = subgroupMax(select(0u, c.index, nan));
-  let top = subgroupMax(select(c.value, f32_neg_inf(), nan));
-  let first_top = subgroupMin(select(NO_INDEX, c.index, !nan && c.value == top));
-  if (any_nan) { return Candidate(f32_nan(), last_nan); }
-  return Candidate(top, first_top);
-}
-
-fn reduce_max(lid: u32, value: Candidate) -> Candidate {
-  let lane = subgroupExclusiveAdd(1u);
-  let width = subgroupAdd(1u);
-  var v = value;
-  var live = REDUCE_SIZE;
-  for (var round = 0u; round < REDUCE_ROUNDS; round++) {
-    let merged = subgroup_best(v);
-    workgroupBarrier();
-    if (lane == 0u) { max_slots[lid / width] = merged; }
-    workgroupBarrier();
-    live = (live + width - 1u) / width;
-    v = Candidate(f32_neg_inf(), NO_INDEX);
-    if (lid < live) { v = max_slots[lid]; }
-  }
-  return v;
-}

@@ -1,9 +1,8 @@
 // Workgroup reduction through workgroup memory (the fallback where the device
 // has no subgroups): a tree of halving strides, the same order on every run.
-// Both functions return the workgroup's result in invocation 0.
+// reduce_sum returns the workgroup's result in invocation 0.
 
 var<workgroup> sum_slots: array<vec2<f32>, REDUCE_SIZE>;
-var<workgroup> max_slots: array<Candidate, REDUCE_SIZE>;
 
 fn reduce_sum(lid: u32, value: vec2<f32>) -> vec2<f32> {
   sum_slots[lid] = value;
@@ -15,14 +14,3 @@ fn reduce_sum(lid: u32, value: vec2<f32>) -> vec2<f32> {
   return sum_slots[0];
 }
 
-fn reduce_max(lid: u32, value: Candidate) -> Candidate {
-  max_slots[lid] = value;
-  workgroupBarrier();
-  for (var stride = REDUCE_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride && beats(max_slots[lid], max_slots[lid + stride])) {
-      max_slots[lid] = max_slots[lid + stride];
-    }
-    workgroupBarrier();
-  }
-  return max_slots[0];
-}

@@ -146,9 +146,6 @@ fn stochastic_window(n: u32, c: u32, start: vec3<i32>) -> vec3<f32> {
   return vec3<f32>(scale, sums);
 }
 
-// The random stream of stochastic pooling's picks ('STOC'); twin of STOCHASTIC_STREAM in src/random.ts.
-const STOCHASTIC_STREAM: u32 = 0x53544f43u;
-
 // Stochastic pooling's training pick: element i with probability a_i / Σ a
 // (a = max(x, 0), NaN weighs 0), by the first running sum above r · Σ a in
 // row-major tap order, summed in f32 exactly as the CPU reference does. A window

@@ -3,7 +3,7 @@
 // field order is declared once more in src/ops/window-uniforms.ts; a test checks
 // that the two lists agree. seed_key (stochastic pooling) is the host's
 // pcg_hash(pcg_hash(seed) ^ STOCHASTIC_STREAM): output index i draws
-// unit24(pcg_hash(seed_key ^ i)), which is uniform01(seed, STOCHASTIC_STREAM, i).
+// unit24(pcg_hash(seed_key ^ i)), which is uniform01(seed, STOCHASTIC_STREAM, i) in src/random.ts.
 struct WindowParams {
   total: u32,
   batch: u32,

@@ -93,8 +93,16 @@ export class GpuContext implements TensorOwner {
     return { buffers: this.#live.size, bytes, pooledBuffers: a.buffers + b.buffers, pooledBytes: a.bytes + b.bytes };
   }
 
-  /** The largest tensor, in bytes, that one storage binding of this device can hold. */
+  /**
+   * The largest tensor, in bytes, that one storage binding of this device can
+   * hold, in whole 16-byte vec4s: every buffer is rounded up to them, so that
+   * kernels may read any tensor as vec4s up to its last element.
+   */
   get maxTensorBytes(): number {
+    return Math.floor(this.#bindingLimit / 16) * 16;
+  }
+
+  get #bindingLimit(): number {
     return Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
   }
 
@@ -106,15 +114,15 @@ export class GpuContext implements TensorOwner {
     for (const shape of shapes) {
       const bytes = shape.reduce((a, b) => a * b, 1) * 4;
       if (bytes > this.maxTensorBytes) {
-        throw new PoolError('TOO_LARGE', param, shape, `needs ${bytes} bytes, more than this device's storage binding limit of ${this.maxTensorBytes} bytes (maxStorageBufferBindingSize); split the batch or channels`);
+        const rounded = this.maxTensorBytes < this.#bindingLimit ? ', in whole 16-byte vec4s' : '';
+        throw new PoolError('TOO_LARGE', param, shape, `needs ${bytes} bytes, more than this device's storage binding limit of ${this.maxTensorBytes} bytes (maxStorageBufferBindingSize${rounded}); split the batch or channels`);
       }
     }
   }
 
   createBuffer(byteLength: number, label: string, data?: ArrayBufferView): GPUBuffer {
-    // Whole vec4s where the limit allows: kernels may read a tensor as vec4s up to its last element.
-    const whole = Math.max(16, Math.ceil(byteLength / 16) * 16);
-    const size = whole <= this.maxTensorBytes ? whole : Math.ceil(byteLength / 4) * 4;
+    // Whole vec4s (within maxTensorBytes, which checkFits enforces).
+    const size = Math.max(16, Math.ceil(byteLength / 16) * 16);
     const reused = data === undefined ? this.#storagePool.take(size) : undefined;
     if (reused) {
       reused.label = `${this.label}.${label}`;

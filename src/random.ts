@@ -20,5 +20,5 @@ export function uniform01(seed: number, stream: number, index: number): number {
   return (h >>> 8) / 16777216;
 }
 
-/** The random stream of stochastic pooling's picks ('STOC'); twin of STOCHASTIC_STREAM in shaders/window_modes.wgsl. */
+/** The random stream of stochastic pooling's picks ('STOC'); the kernels take streamKey(seed, STOCHASTIC_STREAM) as a uniform. */
 export const STOCHASTIC_STREAM = 0x53544f43;

@@ -17,7 +17,7 @@ import windowBackwardSmall from '../shaders/window_backward_small.wgsl?raw';
 import windowBackwardSmallVec4 from '../shaders/window_backward_small_vec4.wgsl?raw';
 import binnedParams from '../shaders/binned_params.wgsl?raw';
 import reduceCommon from '../shaders/reduce_common.wgsl?raw';
-import reduceForward from '../shaders/reduce_forward.wgsl?raw';
+import gemStats from '../shaders/gem_stats.wgsl?raw';
 import reduceRows from '../shaders/reduce_rows.wgsl?raw';
 import reduceRowsVec4 from '../shaders/reduce_rows_vec4.wgsl?raw';
 import reduceWorkgroup from '../shaders/reduce_workgroup.wgsl?raw';
@@ -45,8 +45,8 @@ export const shaderSources = {
   windowBackwardSmallVec4: [common, windowParams, windowSmall, windowSmallBackward, windowBackwardSmallVec4].join('\n'),
   // Whole-map reductions: the workgroup-memory variant, and the subgroup variant
   // for devices with the 'subgroups' feature (the directive must open the module).
-  reduceForward: [common, binnedParams, reduceCommon, reduceWorkgroup, reduceForward].join('\n'),
-  reduceForwardSubgroups: ['enable subgroups;', common, binnedParams, reduceCommon, reduceSubgroup, reduceForward].join('\n'),
+  gemStats: [common, binnedParams, reduceCommon, reduceWorkgroup, gemStats].join('\n'),
+  gemStatsSubgroups: ['enable subgroups;', common, binnedParams, reduceCommon, reduceSubgroup, gemStats].join('\n'),
   // Small maps: one thread per row (or per 4 channels-last channels).
   reduceRows: [common, binnedParams, reduceCommon, reduceRows].join('\n'),
   reduceRowsVec4: [common, binnedParams, reduceCommon, reduceRowsVec4].join('\n'),

@@ -23,7 +23,7 @@ export const BINNED_PARAMS: readonly UniformField[] = [
 ];
 
 /** The WGSL MODE constants of binned_params.wgsl. */
-export const BINNED_MODE = { avg: 0, max: 1, gem: 2, gemStats: 3, sum: 4 } as const;
+export const BINNED_MODE = { avg: 0, max: 1, gem: 2 } as const;
 
 /**
  * Uniform values of a binned call. `total`: invocations (per-element kernels) or

@@ -5,10 +5,11 @@
 // chunks of ROWS_CHUNK whose partial results (sums, or max pooling's candidates)
 // the next pass reduces as rows of their own.
 import type { GpuContext } from '../engine';
+import type { Dims } from '../layout';
+import { layoutInfo } from '../layout';
 import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
-import { channelsLast } from './binned-common';
 
 /** Rows of at most this many elements are reduced in one pass. */
 export const ROWS_MAX_PLANE = 256;
@@ -35,32 +36,37 @@ export function rowPasses(plane: number): RowPass[] {
   return passes;
 }
 
-/** Whether x can be reduced by rows: the kernels read vec4s, so its buffer must hold whole ones (the engine's do). */
-export function reducesByRows(x: PoolTensor<'float32'>): boolean {
-  return x.buffer.size >= Math.ceil(x.size / 4) * 16;
+/** What a reduction reads: a tensor, or a buffer with its dimensions (rows of partial terms). */
+export type RowSource = PoolTensor<'float32'> | { buffer: GPUBuffer; dims: Dims; channelsLast: boolean };
+
+function isChannelsLast(src: RowSource): boolean {
+  return 'layout' in src ? layoutInfo(src.layout).channelsLast : src.channelsLast;
 }
 
 /**
- * Runs the passes of a global reduction of x (BINNED_MODE avg, max or gem) into
- * `output` and, for max, `indices` (flat plane indices). Scratch buffers for the
- * partial results are released once the pass that reads them is submitted.
+ * Runs the passes of a global reduction of `src` (BINNED_MODE avg, max or gem)
+ * into `output` and, for max, `indices` (flat plane indices). Average and GeM
+ * divide by `extra.divisor` (default: the map's size). The kernels read vec4s:
+ * the engine's buffers hold whole ones. Scratch buffers for the partial results
+ * are released once the pass that reads them is submitted.
  */
 export function reduceRows(
   ctx: GpuContext,
-  x: PoolTensor<'float32'>,
+  src: RowSource,
   mode: number,
   output: GPUBuffer,
   indices: GPUBuffer | null,
-  extra: { p?: number; eps?: number },
+  extra: { p?: number; eps?: number; divisor?: number },
   label: string,
 ): void {
-  const { batch, channels } = x.dims;
-  const plane = x.dims.spatial.reduce((a, b) => a * b, 1);
+  const { batch, channels } = src.dims;
+  const plane = src.dims.spatial.reduce((a, b) => a * b, 1);
+  const channelsLast = isChannelsLast(src) ? 1 : 0;
   // Channels-last with whole vec4s of channels: 4 channels per thread; the partial
   // results keep the input's layout ([N, chunks, C] or [N, C, chunks]).
-  const vec4 = channelsLast(x) === 1 && channels % 4 === 0;
+  const vec4 = channelsLast === 1 && channels % 4 === 0;
   const passes = rowPasses(plane);
-  let values = x.buffer;
+  let values = src.buffer;
   let partialIndices: GPUBuffer | null = null;
   passes.forEach((pass, k) => {
     const first = k === 0;
@@ -69,15 +75,13 @@ export function reduceRows(
     const outValues = last ? output : ctx.createBuffer(outputs * 4, `${label}.partial`);
     const outIndices = indices ? (last ? indices : ctx.createBuffer(outputs * 4, `${label}.partialIndices`)) : null;
     const threads = vec4 ? outputs / 4 : outputs;
+    const uniforms = { p: extra.p, eps: extra.eps, rowDivisor: extra.divisor ?? plane, chunk: pass.chunk, chunks: pass.chunks };
     ctx.run({
       shader: vec4 ? 'reduceRowsVec4' : 'reduceRows',
-      constants: { MODE: mode, CHANNELS_LAST: channelsLast(x), FIRST: first ? 1 : 0, LAST: last ? 1 : 0 },
-      uniforms: packUniforms(
-        BINNED_PARAMS,
-        binnedUniformValues({ batch, channels, spatial: [pass.plane] }, threads, { ...extra, rowDivisor: plane, chunk: pass.chunk, chunks: pass.chunks }),
-      ),
-      // Unused bindings: the placeholder (writable), the input (read-only).
-      buffers: [values, outValues, outIndices ?? ctx.placeholder(), partialIndices ?? x.buffer],
+      constants: { MODE: mode, CHANNELS_LAST: channelsLast, FIRST: first ? 1 : 0, LAST: last ? 1 : 0 },
+      uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues({ batch, channels, spatial: [pass.plane] }, threads, uniforms)),
+      // Unused bindings: the placeholder (writable), the source (read-only).
+      buffers: [values, outValues, outIndices ?? ctx.placeholder(), partialIndices ?? src.buffer],
       threads,
       label: `${label}.pass${k}`,
     });

@@ -9,24 +9,16 @@ import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
 import { channelsLast } from './binned-common';
-import { reduceRows, reducesByRows } from './reduce-rows';
+import { reduceRows } from './reduce-rows';
 
 /**
- * Invocations per reduction workgroup (REDUCE_SIZE in reduce_forward.wgsl): 256,
- * 64 for maps of at most 4096 elements and 16 for maps of at most 64 (a 7 × 7
- * head), where a larger group would mostly idle and pay for its barriers (the
- * benchmark showed 5× on a software adapter at 1×256×56×56).
+ * Invocations per workgroup of GeM's backward statistics (REDUCE_SIZE in
+ * gem_stats.wgsl): 256, 64 for maps of at most 4096 elements and 16 for maps of
+ * at most 64 (a 7 × 7 head), where a larger group would mostly idle and pay for
+ * its barriers.
  */
 export function reduceSize(plane: number): 16 | 64 | 256 {
   return plane <= 64 ? 16 : plane <= 4096 ? 64 : 256;
-}
-
-/** The reduction kernel and its constants: the subgroup variant where the engine uses subgroups. */
-function reduceKernel(ctx: GpuContext, mode: number, channelsLast: number, plane: number) {
-  return {
-    shader: ctx.subgroups ? ('reduceForwardSubgroups' as const) : ('reduceForward' as const),
-    constants: { MODE: mode, CHANNELS_LAST: channelsLast, REDUCE_SIZE: reduceSize(plane) },
-  };
 }
 
 function planeOf(x: PoolTensor<'float32'>): number {
@@ -48,22 +40,10 @@ export function reduceForward(
   x: PoolTensor<'float32'>,
   spec: AdaptiveSpec,
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
-  const rows = x.dims.batch * x.dims.channels;
   const shape = reducedShape(x);
   const output = ctx.empty(shape, x.layout, 'float32', `${opName(spec)}.output`);
   const indices = spec.mode === 'max' ? ctx.empty(shape, x.layout, 'int32', 'globalMaxPool.indices') : null;
-  if (reducesByRows(x)) {
-    reduceRows(ctx, x, BINNED_MODE[spec.mode], output.buffer, indices ? indices.buffer : null, {}, `${opName(spec)}.forward`);
-    return { output, indices };
-  }
-  ctx.run({
-    ...reduceKernel(ctx, BINNED_MODE[spec.mode], channelsLast(x), planeOf(x)),
-    uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, rows)),
-    buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder(), x.buffer, ctx.secondPlaceholder()],
-    threads: rows * reduceSize(planeOf(x)),
-    workgroups: rows,
-    label: `${opName(spec)}.forward`,
-  });
+  reduceRows(ctx, x, BINNED_MODE[spec.mode], output.buffer, indices ? indices.buffer : null, {}, `${opName(spec)}.forward`);
   return { output, indices };
 }
 
@@ -78,9 +58,7 @@ export function reduceBackward(
   const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
   // Vector stores: channels-last with whole vec4s of channels, channels-first with
   // maps of at least 4 elements (a vec4 then crosses at most one row's end).
-  const vec4 = channelsLast(x) ? x.dims.channels % 4 === 0 : planeOf(x) >= 4;
-  const whole = [gradOutput, gradInput, ...(indices ? [indices] : [])].every((t) => t.buffer.size >= Math.ceil(t.size / 4) * 16);
-  if (vec4 && whole) {
+  if (channelsLast(x) ? x.dims.channels % 4 === 0 : planeOf(x) >= 4) {
     ctx.run({
       shader: 'reduceBackwardVec4',
       constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x) },
@@ -102,27 +80,15 @@ export function reduceBackward(
   return gradInput;
 }
 
-/** GeM forward: (mean(clamp(x, eps)^p))^(1/p) per (n, c), one workgroup per row. */
+/** GeM forward: (mean(clamp(x, eps)^p))^(1/p) per (n, c), by rows (reduce-rows.ts). */
 export function gemForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: GemSpec): PoolTensor<'float32'> {
-  const rows = x.dims.batch * x.dims.channels;
   const output = ctx.empty(reducedShape(x), x.layout, 'float32', 'gemPool.output');
-  if (reducesByRows(x)) {
-    reduceRows(ctx, x, BINNED_MODE.gem, output.buffer, null, { p: spec.p, eps: spec.eps }, 'gemPool.forward');
-    return output;
-  }
-  ctx.run({
-    ...reduceKernel(ctx, BINNED_MODE.gem, channelsLast(x), planeOf(x)),
-    uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, rows, { p: spec.p, eps: spec.eps })),
-    buffers: [x.buffer, output.buffer, ctx.placeholder(), x.buffer, ctx.secondPlaceholder()],
-    threads: rows * reduceSize(planeOf(x)),
-    workgroups: rows,
-    label: 'gemPool.forward',
-  });
+  reduceRows(ctx, x, BINNED_MODE.gem, output.buffer, null, { p: spec.p, eps: spec.eps }, 'gemPool.forward');
   return output;
 }
 
 /**
- * GeM backward, three launches: the per-row statistics (m = mean(clamp(x)^p) and
+ * GeM backward: the per-row statistics (m = mean(clamp(x)^p) and
  * each row's term of dL/dp), the gradient with respect to x per element, and the
  * sum of the rows' terms into dL/dp (a [1, 1] 'NC' tensor). Scratch buffers are
  * released once the work is submitted.
@@ -141,9 +107,10 @@ export function gemBackward(
   const terms = ctx.createBuffer(rows * 4, 'gemPool.gradPTerms');
   try {
     ctx.run({
-      ...reduceKernel(ctx, BINNED_MODE.gemStats, channelsLast(x), planeOf(x)),
+      shader: ctx.subgroups ? 'gemStatsSubgroups' : 'gemStats',
+      constants: { CHANNELS_LAST: channelsLast(x), REDUCE_SIZE: reduceSize(planeOf(x)) },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, rows, extra)),
-      buffers: [x.buffer, rowMean, ctx.placeholder(), gradOutput.buffer, terms],
+      buffers: [x.buffer, rowMean, gradOutput.buffer, terms],
       threads: rows * reduceSize(planeOf(x)),
       workgroups: rows,
       label: 'gemPool.backwardStats',
@@ -156,16 +123,10 @@ export function gemBackward(
       threads: x.size,
       label: 'gemPool.backward',
     });
-    // The rows' terms as one channels-first row of length N·C.
+    // The sum of the rows' terms: one channels-first row of length N·C, by rows
+    // (an average with divisor 1).
     const termDims = { batch: 1, channels: 1, spatial: [rows] };
-    ctx.run({
-      ...reduceKernel(ctx, BINNED_MODE.sum, 0, rows),
-      uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(termDims, 1)),
-      buffers: [terms, gradP.buffer, ctx.placeholder(), terms, ctx.secondPlaceholder()],
-      threads: reduceSize(rows),
-      workgroups: 1,
-      label: 'gemPool.gradP',
-    });
+    reduceRows(ctx, { buffer: terms, dims: termDims, channelsLast: false }, BINNED_MODE.avg, gradP.buffer, null, { divisor: 1 }, 'gemPool.gradP');
   } finally {
     ctx.releaseBuffer(rowMean);
     ctx.releaseBuffer(terms);

@@ -1,6 +1,6 @@
 // Which kernel runs a window pooling call: a pure function of the layout, the
 // dimensions and the spec, so tests can say which kernel a case exercises.
-import { layoutInfo, type Dims, type Layout } from '../layout';
+import { layoutInfo, sizeOf, type Dims, type Layout } from '../layout';
 import type { OverrideConstants } from '../pipelines';
 import type { ShaderName } from '../shaders';
 import { to3 } from '../uniforms';
@@ -21,10 +21,8 @@ export interface WindowKernel {
   readsInput?: boolean;
 }
 
-const count = (dims: Dims, spatial: readonly number[]) => dims.batch * dims.channels * spatial.reduce((a, b) => a * b, 1);
-
 /** Channels-last max and average with whole groups of 4 channels: one thread per 4 channels, vector loads. */
-export function usesVec4(layout: Layout, dims: Dims, mode: WindowMode): boolean {
+function usesVec4(layout: Layout, dims: Dims, mode: WindowMode): boolean {
   return layoutInfo(layout).channelsLast && dims.channels % 4 === 0 && (mode === 'max' || mode === 'avg');
 }
 
@@ -49,7 +47,7 @@ function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel
   const [K_D, K_H, K_W] = to3(spec.kernel, 1);
   const base = { MODE: MODE_CONSTANT[spec.mode], K_D, K_H, K_W, CLIPPED: clipped(spec) ? 1 : 0 };
   const channelsLast = layoutInfo(layout).channelsLast;
-  const outputs = count(dims, spec.outputSpatial);
+  const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
   const scalar = { shader: 'windowForwardSmall' as const, constants: { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, threads: outputs };
   if (channelsLast) {
     return dims.channels % 4 === 0 ? { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: outputs / 4 } : scalar;
@@ -70,7 +68,7 @@ export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec
   const small = smallWindow(layout, dims, spec);
   if (small) return small;
   const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0 };
-  const outputs = count(dims, spec.outputSpatial);
+  const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
   return usesVec4(layout, dims, spec.mode)
     ? { shader: 'windowForwardVec4', constants, threads: outputs / 4 }
     : { shader: 'windowForward', constants, threads: outputs };
@@ -80,7 +78,7 @@ export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec
 export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel {
   const channelsLast = layoutInfo(layout).channelsLast;
   const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: channelsLast ? 1 : 0 };
-  const inputs = count(dims, spec.inputSpatial);
+  const inputs = sizeOf({ ...dims, spatial: spec.inputSpatial });
   const vec4 = usesVec4(layout, dims, spec.mode);
   // Small windows without dilation: the covering outputs written out (window_small_backward.wgsl).
   if ((spec.mode === 'max' || spec.mode === 'avg') && spec.kernel.every((k) => k <= SMALL_WINDOW) && spec.dilation.every((d) => d === 1)) {

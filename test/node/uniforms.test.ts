@@ -51,7 +51,7 @@ describe('uniform structs', () => {
     const types = [...struct.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
     expect(BINNED_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
     const modes = Object.fromEntries([...source.matchAll(/^const MODE_(\w+): u32 = (\d+)u;$/gm)].map((m) => [m[1], Number(m[2])]));
-    expect(modes).toEqual({ AVG: BINNED_MODE.avg, MAX: BINNED_MODE.max, GEM: BINNED_MODE.gem, GEM_STATS: BINNED_MODE.gemStats, SUM: BINNED_MODE.sum });
+    expect(modes).toEqual({ AVG: BINNED_MODE.avg, MAX: BINNED_MODE.max, GEM: BINNED_MODE.gem });
   });
 
   it('packs little-endian 4-byte scalars padded to 16 bytes', () => {
