@@ -15,6 +15,9 @@ override D_W: u32 = 1u;
 override A_W: u32 = 0u;
 // vec4s covering the columns of 4 neighbouring windows (1 to 4).
 override NV: u32 = 1u;
+// Rows of 4 outputs per thread: 2 (max and average without dilation along H,
+// overlapping windows, even output height) share the rows between them.
+override B_H: u32 = 1u;
 
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
@@ -79,17 +82,33 @@ fn fold_output(win: ptr<function, Window4>, span: Span, j: u32, t0: u32, row_s: 
   if (K_W > 2u) { fold_tap(win, span, j, t0 + 2u, e + 2u * D_W, row_s, col0, picking); }
 }
 
+// One window row's span (taps from t0) into all 4 outputs.
+fn fold_span(win: ptr<function, Window4>, span: Span, t0: u32, row_s: u32, col0: i32, picking: bool) {
+  fold_output(win, span, 0u, t0, row_s, col0, picking);
+  fold_output(win, span, 1u, t0, row_s, col0, picking);
+  fold_output(win, span, 2u, t0, row_s, col0, picking);
+  fold_output(win, span, 3u, t0, row_s, col0, picking);
+}
+
 // One window row (depth d, height h; taps from t0) of all 4 outputs.
 fn fold_row(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, h: i32, row_ok: bool, q0: i32, col0: i32, picking: bool) {
   let row = u32(d) * P.in_h + u32(h);
   // The picking pass reads no input.
   var span: Span;
   if (!picking) { span = load_span(base4 + row * (P.in_w / 4u), q0, row_ok); }
-  let row_s = row * P.in_w;
-  fold_output(win, span, 0u, t0, row_s, col0, picking);
-  fold_output(win, span, 1u, t0, row_s, col0, picking);
-  fold_output(win, span, 2u, t0, row_s, col0, picking);
-  fold_output(win, span, 3u, t0, row_s, col0, picking);
+  fold_span(win, span, t0, row * P.in_w, col0, picking);
+}
+
+// Max and average with B_H = 2 (no dilation along H): input row r of the two
+// output rows' region (rows h0 … h0 + S_H + K_H - 1), loaded once and folded
+// into each of the two rows of windows that holds it, in order.
+fn fold_shared_row(top: ptr<function, Window4>, bottom: ptr<function, Window4>, base4: u32, t0: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32, r: u32) {
+  if (r >= S_H + K_H) { return; }
+  let h = h0 + i32(r);
+  let row = u32(d) * P.in_h + u32(h);
+  let span = load_span(base4 + row * (P.in_w / 4u), q0, d_ok & inside(h, P.in_h));
+  if (r < K_H) { fold_span(top, span, t0 + r * K_W, row * P.in_w, col0, false); }
+  if (r >= S_H) { fold_span(bottom, span, t0 + (r - S_H) * K_W, row * P.in_w, col0, false); }
 }
 
 fn fold_plane(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32, picking: bool) {
@@ -110,6 +129,52 @@ fn fold_windows(win: ptr<function, Window4>, base4: u32, d0: i32, h0: i32, w0: i
   if (K_D > 2u) { fold_plane(win, base4, 2u * K_H * K_W, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0, picking); }
 }
 
+// The windows of two rows of 4 outputs (B_H = 2), at depth plane d (taps from t0).
+fn fold_plane_pair(top: ptr<function, Window4>, bottom: ptr<function, Window4>, base4: u32, t0: u32, d: i32, h0: i32, q0: i32, col0: i32) {
+  let d_ok = inside(d, P.in_d);
+  fold_shared_row(top, bottom, base4, t0, d, d_ok, h0, q0, col0, 0u);
+  fold_shared_row(top, bottom, base4, t0, d, d_ok, h0, q0, col0, 1u);
+  fold_shared_row(top, bottom, base4, t0, d, d_ok, h0, q0, col0, 2u);
+  fold_shared_row(top, bottom, base4, t0, d, d_ok, h0, q0, col0, 3u);
+  fold_shared_row(top, bottom, base4, t0, d, d_ok, h0, q0, col0, 4u);
+}
+
+fn fold_window_pairs(top: ptr<function, Window4>, bottom: ptr<function, Window4>, base4: u32, d0: i32, h0: i32, w0: i32) {
+  let col0 = w0 - i32(A_W);
+  let q0 = col0 / 4; // exact: col0 is a multiple of 4
+  let dd = i32(P.dil_d);
+  fold_plane_pair(top, bottom, base4, 0u, d0, h0, q0, col0);
+  if (K_D > 1u) { fold_plane_pair(top, bottom, base4, K_H * K_W, d0 + dd, h0, q0, col0); }
+  if (K_D > 2u) { fold_plane_pair(top, bottom, base4, 2u * K_H * K_W, d0 + 2 * dd, h0, q0, col0); }
+}
+
+// A fresh state for the 4 windows from (d0, h0, w0 + j·S_W), whose indices are
+// the windows' first real taps.
+fn fresh_windows(d0: i32, h0: i32, w0: i32) -> Window4 {
+  let first_dh = (u32(first_tap(d0, P.dil_d)) * P.in_h + u32(first_tap(h0, P.dil_h))) * P.in_w;
+  let s = i32(S_W);
+  let first_w = vec4<i32>(first_tap(w0, D_W), first_tap(w0 + s, D_W), first_tap(w0 + 2 * s, D_W), first_tap(w0 + 3 * s, D_W));
+  var win: Window4;
+  win.best = vec4<f32>(outside_value());
+  win.best_s = vec4<u32>(first_dh) + vec4<u32>(first_w);
+  win.sum = vec4<f32>(0.0);
+  return win;
+}
+
+// Max and average: the 4 outputs of windows from (d0, h0, w0 + j·S_W) to output vec4 o.
+fn write_windows(win: ptr<function, Window4>, o: u32, d0: i32, h0: i32, w0: i32) {
+  if (MODE == 1u) {
+    let start = vec3<i32>(d0, h0, w0);
+    let s = i32(S_W);
+    let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
+                            avg_divisor(start + vec3<i32>(0, 0, 2 * s)), avg_divisor(start + vec3<i32>(0, 0, 3 * s)));
+    y4[o] = (*win).sum / divisor;
+  } else {
+    y4[o] = (*win).best;
+    indices4[o] = (*win).best_s;
+  }
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -118,8 +183,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let quads = P.out_w / 4u;
   let ow4 = i % quads;
   let rest = i / quads;
-  let oh = rest % P.out_h;
-  let rest2 = rest / P.out_h;
+  let oh = (rest % (P.out_h / B_H)) * B_H;
+  let rest2 = rest / (P.out_h / B_H);
   let od = rest2 % P.out_d;
   let nc = rest2 / P.out_d;
   let base4 = nc * (in_plane() / 4u);
@@ -127,23 +192,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let h0 = i32(oh * P.stride_h) - P.pad_h;
   // Column of output 4·ow4's first tap.
   let w0 = i32(ow4 * 4u * S_W) - P.pad_w;
+  // Output vec4 of the thread's (first) row.
+  let o = ((nc * P.out_d + od) * P.out_h + oh) * quads + ow4;
 
-  // A fresh state whose indices are the windows' first real taps.
-  let first_dh = (u32(first_tap(d0, P.dil_d)) * P.in_h + u32(first_tap(h0, P.dil_h))) * P.in_w;
-  let s = i32(S_W);
-  let first_w = vec4<i32>(first_tap(w0, D_W), first_tap(w0 + s, D_W), first_tap(w0 + 2 * s, D_W), first_tap(w0 + 3 * s, D_W));
-  var win: Window4;
-  win.best = vec4<f32>(outside_value());
-  win.best_s = vec4<u32>(first_dh) + vec4<u32>(first_w);
-  win.sum = vec4<f32>(0.0);
-  fold_windows(&win, base4, d0, h0, w0, false);
-  if (MODE == 1u) {
-    let start = vec3<i32>(d0, h0, w0);
-    let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
-                            avg_divisor(start + vec3<i32>(0, 0, 2 * s)), avg_divisor(start + vec3<i32>(0, 0, 3 * s)));
-    y4[i] = win.sum / divisor;
+  var win = fresh_windows(d0, h0, w0);
+  if (B_H > 1u) {
+    var bottom = fresh_windows(d0, h0 + i32(S_H), w0);
+    fold_window_pairs(&win, &bottom, base4, d0, h0, w0);
+    write_windows(&win, o, d0, h0, w0);
+    write_windows(&bottom, o + quads, d0, h0 + i32(S_H), w0);
     return;
   }
+  fold_windows(&win, base4, d0, h0, w0, false);
   if (MODE == 6u) {
     // Each output's number, by its logical position (n, c, cell): 4 neighbouring cells.
     let index = vec4<u32>(nc * out_plane() + (od * P.out_h + oh) * P.out_w + 4u * ow4) + vec4<u32>(0u, 1u, 2u, 3u);
@@ -152,7 +212,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     win.running = vec4<f32>(0.0);
     win.picked = vec4<bool>(false);
     fold_windows(&win, base4, d0, h0, w0, true);
+    y4[o] = win.best;
+    indices4[o] = win.best_s;
+    return;
   }
-  y4[i] = win.best;
-  indices4[i] = win.best_s;
+  write_windows(&win, o, d0, h0, w0);
 }

@@ -9,6 +9,7 @@ import windowSmall from '../shaders/window_small.wgsl?raw';
 import windowSmallTaps from '../shaders/window_small_taps.wgsl?raw';
 import windowForwardSmall from '../shaders/window_forward_small.wgsl?raw';
 import windowForwardSmallVec4 from '../shaders/window_forward_small_vec4.wgsl?raw';
+import windowForwardBlockVec4 from '../shaders/window_forward_block_vec4.wgsl?raw';
 import windowForwardSmallRows from '../shaders/window_forward_small_rows.wgsl?raw';
 import windowBackward from '../shaders/window_backward.wgsl?raw';
 import windowBackwardVec4 from '../shaders/window_backward_vec4.wgsl?raw';
@@ -38,6 +39,7 @@ export const shaderSources = {
   // Max and average over windows of at most 3 taps per dimension, every tap written out.
   windowForwardSmall: [common, windowParams, windowSmall, windowSmallTaps, windowForwardSmall].join('\n'),
   windowForwardSmallVec4: [common, windowParams, windowSmall, windowSmallTaps, windowForwardSmallVec4].join('\n'),
+  windowForwardBlockVec4: [common, windowParams, windowSmall, windowForwardBlockVec4].join('\n'),
   windowForwardSmallRows: [common, windowParams, windowSmall, windowForwardSmallRows].join('\n'),
   windowBackward: [common, windowParams, windowLp, windowModes, windowBackward].join('\n'),
   windowBackwardVec4: [common, windowParams, windowBackwardVec4].join('\n'),

@@ -34,6 +34,37 @@ export function clipped(spec: WindowSpec): boolean {
   });
 }
 
+/** Region of input, per dimension, that the block kernel writes out (window_forward_block_vec4.wgsl). */
+const BLOCK_REGION = 5;
+
+/**
+ * Outputs per thread along H and W for the channels-last block kernel: 2 along a
+ * dimension where neighbouring windows overlap (they share loads) and the
+ * output's extent is even; null where neither dimension pairs or the block's
+ * region of input exceeds what the kernel writes out.
+ */
+export function outputBlock(spec: WindowSpec): { B_H: number; B_W: number } | null {
+  const [, kh, kw] = to3(spec.kernel, 1);
+  const [, sh, sw] = to3(spec.stride, 1);
+  const [, dh, dw] = to3(spec.dilation, 1);
+  const [, oh, ow] = to3(spec.outputSpatial, 1);
+  const span = (k: number, d: number) => (k - 1) * d + 1;
+  const pair = (k: number, s: number, d: number, o: number) => (s < span(k, d) && o % 2 === 0 && s + span(k, d) <= BLOCK_REGION ? 2 : 1);
+  const B_H = pair(kh, sh, dh, oh);
+  const B_W = pair(kw, sw, dw, ow);
+  const fits = (B_H - 1) * sh + span(kh, dh) <= BLOCK_REGION && (B_W - 1) * sw + span(kw, dw) <= BLOCK_REGION;
+  return B_H * B_W > 1 && fits ? { B_H, B_W } : null;
+}
+
+/** Whether two neighbouring rows of windows overlap without dilation along H, and the output's height is even (the row kernel's B_H = 2). */
+function sharesRows(spec: WindowSpec): boolean {
+  const [, kh] = to3(spec.kernel, 1);
+  const [, sh] = to3(spec.stride, 1);
+  const [, dh] = to3(spec.dilation, 1);
+  const [, oh] = to3(spec.outputSpatial, 1);
+  return dh === 1 && sh < kh && oh % 2 === 0;
+}
+
 /**
  * The small-window kernel of a call, or null where none applies (max, average and
  * stochastic training with at most SMALL_WINDOW taps per dimension do): the vec4
@@ -50,7 +81,15 @@ function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel
   const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
   const scalar = { shader: 'windowForwardSmall' as const, constants: { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, threads: outputs };
   if (channelsLast) {
-    return dims.channels % 4 === 0 ? { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: outputs / 4 } : scalar;
+    if (dims.channels % 4 !== 0) return scalar;
+    const block = spec.mode === 'stochastic' ? null : outputBlock(spec);
+    if (block) {
+      const [, D_H, D_W] = to3(spec.dilation, 1);
+      const [, S_H, S_W] = to3(spec.stride, 1);
+      const constants = { ...base, CHANNELS_LAST: 1, ...block, S_H, S_W, D_H, D_W };
+      return { shader: 'windowForwardBlockVec4', constants, threads: outputs / (4 * block.B_H * block.B_W) };
+    }
+    return { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: outputs / 4 };
   }
   const inW = spec.inputSpatial[spec.rank - 1];
   const outW = spec.outputSpatial[spec.rank - 1];
@@ -60,7 +99,9 @@ function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel
   // The last column 4 windows reach, counted from the first window's vec4.
   const NV = Math.floor((3 * S_W + (K_W - 1) * D_W + A_W) / 4) + 1;
   if (inW % 4 !== 0 || outW % 4 !== 0 || NV > 4) return scalar;
-  return { shader: 'windowForwardSmallRows', constants: { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV }, threads: outputs / 4 };
+  const B_H = spec.mode !== 'stochastic' && sharesRows(spec) ? 2 : 1;
+  const S_H = to3(spec.stride, 1)[1];
+  return { shader: 'windowForwardSmallRows', constants: { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV, B_H, S_H }, threads: outputs / (4 * B_H) };
 }
 
 /** The forward kernel of a window pooling call on a tensor of `layout` and `dims`. */

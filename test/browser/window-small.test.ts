@@ -16,17 +16,21 @@ function kernelsOf(c: WindowCase): string[] {
   const dims = { batch: c.shape[0], channels: c.shape[1], spatial };
   const layout = layoutFor(spatial.length as SpatialRank, c.channelsLast);
   const spec = windowSpec(c.mode, spatial, c.options);
-  return [windowForwardKernel(layout, dims, spec).shader, windowBackwardKernel(layout, dims, spec).shader];
+  const forward = windowForwardKernel(layout, dims, spec);
+  // The row kernel's two-row variant (B_H = 2) is a kernel of its own here.
+  const variant = forward.constants.B_H === 2 && forward.shader === 'windowForwardSmallRows' ? '/B_H=2' : '';
+  return [forward.shader + variant, windowBackwardKernel(layout, dims, spec).shader];
 }
 
 /** Whether a case's windows reach into padding or past the input (the kernels' bounds tests). */
 const isClipped = (c: WindowCase) => clipped(windowSpec(c.mode, c.shape.slice(2), c.options));
 
 describe('small-window kernels, GPU against CPU reference', () => {
-  for (const shader of ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmall', 'windowBackwardSmallVec4', 'windowBackwardSmall']) {
-    const modes = shader.startsWith('windowForward') ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
+  for (const shader of ['windowForwardBlockVec4', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2', 'windowForwardSmall', 'windowBackwardSmallVec4', 'windowBackwardSmall']) {
+    const modes = shader.startsWith('windowForward') && !['windowForwardBlockVec4', 'windowForwardSmallRows/B_H=2'].includes(shader) ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
     for (const mode of modes) {
-      for (const rank of [1, 2, 3]) {
+      // The two-row variant pairs rows along H, which a 1-D map has not.
+      for (const rank of shader.endsWith('/B_H=2') ? [2, 3] : [1, 2, 3]) {
         // Half with bounds tests (padding or a ceil-mode overhang), half without.
         const seed = 11 + rank * 7 + mode.length + shader.length;
         const cases = [
