@@ -63,8 +63,10 @@ fn pcg_hash4(input: vec4<u32>) -> vec4<u32> {
 // The numbers of (seed, stream) are unit24(pcg_hash(key ^ index)) with
 // key = pcg_hash(pcg_hash(seed) ^ stream), which the host computes once
 // (streamKey in src/random.ts): 24 bits in [0, 1), exact in f32.
-fn unit24(h: u32) -> f32 { return f32(h >> 8u) / 16777216.0; }
-fn unit24x4(h: vec4<u32>) -> vec4<f32> { return vec4<f32>(h >> vec4<u32>(8u)) / 16777216.0; }
+// (Through i32, exact below 2^24: devices without an unsigned conversion emulate it.
+// Times 2^-24, exact: a division costs more.)
+fn unit24(h: u32) -> f32 { return f32(i32(h >> 8u)) * (1.0 / 16777216.0); }
+fn unit24x4(h: vec4<u32>) -> vec4<f32> { return vec4<f32>(vec4<i32>(h >> vec4<u32>(8u))) * (1.0 / 16777216.0); }
 
 // Memory offset of element (n, c, s), s being the flat index inside the spatial plane.
 fn offset_of(n: u32, c: u32, s: u32, channels: u32, plane: u32) -> u32 {

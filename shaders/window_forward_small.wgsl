@@ -4,7 +4,7 @@
 // the tensors the vec4 kernels do not take (channels-last with a channel count
 // that is not a multiple of 4, channels-first rows that are not whole vec4s).
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_taps.wgsl (the traversal, which calls fold_tap).
+// window_small_taps.wgsl (the traversal, which calls fold_tap), window_small_pick.wgsl.
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
@@ -17,21 +17,12 @@ struct Window {
   best_s: u32,
   sum: f32,
   weight: array<f32, MAX_SMALL_TAPS>,
-  running: f32,
+  running: array<f32, MAX_SMALL_TAPS>,
+  tap_s: array<u32, MAX_SMALL_TAPS>,
   goal: f32,
-  picked: bool,
 }
 
-fn fold_tap(win: ptr<function, Window>, base: u32, step: u32, t: u32, s: u32, ok: bool, picking: bool) {
-  if (MODE == 6u && picking) {
-    let a = (*win).weight[t];
-    (*win).running += a;
-    let passed = ((*win).running > (*win).goal) & !(*win).picked;
-    (*win).best = select((*win).best, a, passed);
-    (*win).best_s = select((*win).best_s, s, passed);
-    (*win).picked = (*win).picked | passed;
-    return;
-  }
+fn fold_tap(win: ptr<function, Window>, base: u32, step: u32, t: u32, s: u32, ok: bool) {
   let v = select(outside_value(), x[select(0u, base + s * step, ok)], ok);
   if (MODE == 0u) {
     let take = (v > (*win).best) | is_nan(v);
@@ -41,6 +32,8 @@ fn fold_tap(win: ptr<function, Window>, base: u32, step: u32, t: u32, s: u32, ok
     let a = stochastic_weight(v);
     (*win).sum += a;
     (*win).weight[t] = a;
+    (*win).running[t] = (*win).sum;
+    (*win).tap_s[t] = s;
     (*win).best = select((*win).best, a, a > 0.0);
     (*win).best_s = select((*win).best_s, s, a > 0.0);
   } else {
@@ -63,16 +56,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   win.best = outside_value();
   win.best_s = (first.x * P.in_h + first.y) * P.in_w + first.z;
   win.sum = 0.0;
-  fold_window(&win, base, step, start, false);
+  fold_window(&win, base, step, start);
   if (MODE == 1u) {
     y[i] = win.sum / avg_divisor(start);
     return;
   }
   if (MODE == 6u) {
     win.goal = unit24(pcg_hash(P.seed_key ^ ((at.x * P.channels + at.y) * out_plane() + at.z))) * win.sum;
-    win.running = 0.0;
-    win.picked = false;
-    fold_window(&win, base, step, start, true);
+    pick_window(&win);
   }
   y[i] = win.best;
   indices[i] = win.best_s;

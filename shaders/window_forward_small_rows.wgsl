@@ -7,7 +7,8 @@
 // and no tap is loaded twice within a row. Same semantics as window_forward.wgsl
 // (first maximum wins ties, last NaN wins, padding never wins; PyTorch's divisor;
 // the stochastic pick as in window_forward_small_vec4.wgsl).
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl.
+// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
+// window_small_pick.wgsl.
 
 // Dilation along W (equal to the uniform's); with S_W it places every tap.
 override D_W: u32 = 1u;
@@ -24,6 +25,7 @@ override B_H: u32 = 1u;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 // The state of the 4 outputs (Window4), component j for output j.
+alias Window = Window4;
 
 // One window row's columns as NV vec4s (outside the input: outside_value()).
 struct Span {
@@ -45,19 +47,9 @@ fn load_span(row4: u32, q0: i32, row_ok: bool) -> Span {
 }
 
 // Folds element e of the span (column col0 + e of the row at plane index row_s)
-// into output j as its tap t: max takes a greater value or a NaN. `picking`:
-// stochastic pooling's second pass, over the weights the first kept.
-fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row_s: u32, col0: i32, picking: bool) {
+// into output j as its tap t: max takes a greater value or a NaN.
+fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row_s: u32, col0: i32) {
   let s = row_s + u32(col0 + i32(e));
-  if (MODE == 6u && picking) {
-    let a = (*win).weight[t][j];
-    (*win).running[j] += a;
-    let passed = ((*win).running[j] > (*win).goal[j]) & !(*win).picked[j];
-    (*win).best[j] = select((*win).best[j], a, passed);
-    (*win).best_s[j] = select((*win).best_s[j], s, passed);
-    (*win).picked[j] = (*win).picked[j] | passed;
-    return;
-  }
   let v = span.v[e / 4u][e % 4u];
   if (MODE == 0u) {
     let take = (v > (*win).best[j]) | is_nan(v);
@@ -67,6 +59,8 @@ fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row
     let a = stochastic_weight(v);
     (*win).sum[j] += a;
     (*win).weight[t][j] = a;
+    (*win).running[t][j] = (*win).sum[j];
+    (*win).tap_s[t][j] = s;
     (*win).best[j] = select((*win).best[j], a, a > 0.0);
     (*win).best_s[j] = select((*win).best_s[j], s, a > 0.0);
   } else {
@@ -75,28 +69,26 @@ fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row
 }
 
 // The K_W taps of output j in this row, taps t0, t0 + 1, … of its window.
-fn fold_output(win: ptr<function, Window4>, span: Span, j: u32, t0: u32, row_s: u32, col0: i32, picking: bool) {
+fn fold_output(win: ptr<function, Window4>, span: Span, j: u32, t0: u32, row_s: u32, col0: i32) {
   let e = j * S_W + A_W;
-  fold_tap(win, span, j, t0, e, row_s, col0, picking);
-  if (K_W > 1u) { fold_tap(win, span, j, t0 + 1u, e + D_W, row_s, col0, picking); }
-  if (K_W > 2u) { fold_tap(win, span, j, t0 + 2u, e + 2u * D_W, row_s, col0, picking); }
+  fold_tap(win, span, j, t0, e, row_s, col0);
+  if (K_W > 1u) { fold_tap(win, span, j, t0 + 1u, e + D_W, row_s, col0); }
+  if (K_W > 2u) { fold_tap(win, span, j, t0 + 2u, e + 2u * D_W, row_s, col0); }
 }
 
 // One window row's span (taps from t0) into all 4 outputs.
-fn fold_span(win: ptr<function, Window4>, span: Span, t0: u32, row_s: u32, col0: i32, picking: bool) {
-  fold_output(win, span, 0u, t0, row_s, col0, picking);
-  fold_output(win, span, 1u, t0, row_s, col0, picking);
-  fold_output(win, span, 2u, t0, row_s, col0, picking);
-  fold_output(win, span, 3u, t0, row_s, col0, picking);
+fn fold_span(win: ptr<function, Window4>, span: Span, t0: u32, row_s: u32, col0: i32) {
+  fold_output(win, span, 0u, t0, row_s, col0);
+  fold_output(win, span, 1u, t0, row_s, col0);
+  fold_output(win, span, 2u, t0, row_s, col0);
+  fold_output(win, span, 3u, t0, row_s, col0);
 }
 
 // One window row (depth d, height h; taps from t0) of all 4 outputs.
-fn fold_row(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, h: i32, row_ok: bool, q0: i32, col0: i32, picking: bool) {
+fn fold_row(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, h: i32, row_ok: bool, q0: i32, col0: i32) {
   let row = u32(d) * P.in_h + u32(h);
-  // The picking pass reads no input.
-  var span: Span;
-  if (!picking) { span = load_span(base4 + row * (P.in_w / 4u), q0, row_ok); }
-  fold_span(win, span, t0, row * P.in_w, col0, picking);
+  let span = load_span(base4 + row * (P.in_w / 4u), q0, row_ok);
+  fold_span(win, span, t0, row * P.in_w, col0);
 }
 
 // Max and average with B_H = 2 (no dilation along H): input row r of the two
@@ -107,26 +99,26 @@ fn fold_shared_row(top: ptr<function, Window4>, bottom: ptr<function, Window4>, 
   let h = h0 + i32(r);
   let row = u32(d) * P.in_h + u32(h);
   let span = load_span(base4 + row * (P.in_w / 4u), q0, d_ok & inside(h, P.in_h));
-  if (r < K_H) { fold_span(top, span, t0 + r * K_W, row * P.in_w, col0, false); }
-  if (r >= S_H) { fold_span(bottom, span, t0 + (r - S_H) * K_W, row * P.in_w, col0, false); }
+  if (r < K_H) { fold_span(top, span, t0 + r * K_W, row * P.in_w, col0); }
+  if (r >= S_H) { fold_span(bottom, span, t0 + (r - S_H) * K_W, row * P.in_w, col0); }
 }
 
-fn fold_plane(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32, picking: bool) {
+fn fold_plane(win: ptr<function, Window4>, base4: u32, t0: u32, d: i32, d_ok: bool, h0: i32, q0: i32, col0: i32) {
   let dh = i32(P.dil_h);
-  fold_row(win, base4, t0, d, h0, d_ok & inside(h0, P.in_h), q0, col0, picking);
-  if (K_H > 1u) { fold_row(win, base4, t0 + K_W, d, h0 + dh, d_ok & inside(h0 + dh, P.in_h), q0, col0, picking); }
-  if (K_H > 2u) { fold_row(win, base4, t0 + 2u * K_W, d, h0 + 2 * dh, d_ok & inside(h0 + 2 * dh, P.in_h), q0, col0, picking); }
+  fold_row(win, base4, t0, d, h0, d_ok & inside(h0, P.in_h), q0, col0);
+  if (K_H > 1u) { fold_row(win, base4, t0 + K_W, d, h0 + dh, d_ok & inside(h0 + dh, P.in_h), q0, col0); }
+  if (K_H > 2u) { fold_row(win, base4, t0 + 2u * K_W, d, h0 + 2 * dh, d_ok & inside(h0 + 2 * dh, P.in_h), q0, col0); }
 }
 
 // Every tap of the 4 windows whose first taps are at (d0, h0, w0 + j·S_W), in
 // row-major order.
-fn fold_windows(win: ptr<function, Window4>, base4: u32, d0: i32, h0: i32, w0: i32, picking: bool) {
+fn fold_windows(win: ptr<function, Window4>, base4: u32, d0: i32, h0: i32, w0: i32) {
   let col0 = w0 - i32(A_W);
   let q0 = col0 / 4; // exact: col0 is a multiple of 4
   let dd = i32(P.dil_d);
-  fold_plane(win, base4, 0u, d0, inside(d0, P.in_d), h0, q0, col0, picking);
-  if (K_D > 1u) { fold_plane(win, base4, K_H * K_W, d0 + dd, inside(d0 + dd, P.in_d), h0, q0, col0, picking); }
-  if (K_D > 2u) { fold_plane(win, base4, 2u * K_H * K_W, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0, picking); }
+  fold_plane(win, base4, 0u, d0, inside(d0, P.in_d), h0, q0, col0);
+  if (K_D > 1u) { fold_plane(win, base4, K_H * K_W, d0 + dd, inside(d0 + dd, P.in_d), h0, q0, col0); }
+  if (K_D > 2u) { fold_plane(win, base4, 2u * K_H * K_W, d0 + 2 * dd, inside(d0 + 2 * dd, P.in_d), h0, q0, col0); }
 }
 
 // The windows of two rows of 4 outputs (B_H = 2), at depth plane d (taps from t0).
@@ -203,15 +195,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     write_windows(&bottom, o + quads, d0, h0 + i32(S_H), w0);
     return;
   }
-  fold_windows(&win, base4, d0, h0, w0, false);
+  fold_windows(&win, base4, d0, h0, w0);
   if (MODE == 6u) {
     // Each output's number, by its logical position (n, c, cell): 4 neighbouring cells.
     let index = vec4<u32>(nc * out_plane() + (od * P.out_h + oh) * P.out_w + 4u * ow4) + vec4<u32>(0u, 1u, 2u, 3u);
     // The pick, as in window_forward_small_vec4.wgsl.
     win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
-    win.running = vec4<f32>(0.0);
-    win.picked = vec4<bool>(false);
-    fold_windows(&win, base4, d0, h0, w0, true);
+    pick_window(&win);
     y4[o] = win.best;
     indices4[o] = win.best_s;
     return;

@@ -6,7 +6,7 @@
 // divides the in-order sum by PyTorch's divisor; the stochastic pick is the first
 // tap whose running sum of weights passes r · Σ weights.
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_taps.wgsl (the traversal, which calls fold_tap).
+// window_small_taps.wgsl (the traversal, which calls fold_tap), window_small_pick.wgsl.
 
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
@@ -17,17 +17,7 @@ alias Window = Window4;
 
 // Folds tap t, at plane index s (inside the input where `ok`), into the window:
 // max takes a greater value or a NaN (PyTorch's `val > maxval || isnan(val)`).
-// `picking`: stochastic pooling's second pass, over the weights the first kept.
-fn fold_tap(win: ptr<function, Window>, base: u32, groups: u32, t: u32, s: u32, ok: bool, picking: bool) {
-  if (MODE == 6u && picking) {
-    let a = (*win).weight[t];
-    (*win).running += a;
-    let passed = ((*win).running > (*win).goal) & !(*win).picked;
-    (*win).best = select((*win).best, a, passed);
-    (*win).best_s = select((*win).best_s, vec4<u32>(s), passed);
-    (*win).picked = (*win).picked | passed;
-    return;
-  }
+fn fold_tap(win: ptr<function, Window>, base: u32, groups: u32, t: u32, s: u32, ok: bool) {
   let v = select(vec4<f32>(outside_value()), x4[select(0u, base + s * groups, ok)], vec4<bool>(ok));
   if (MODE == 0u) {
     let take = (v > (*win).best) | is_nan4(v);
@@ -37,6 +27,8 @@ fn fold_tap(win: ptr<function, Window>, base: u32, groups: u32, t: u32, s: u32, 
     let a = stochastic_weight4(v);
     (*win).sum += a;
     (*win).weight[t] = a;
+    (*win).running[t] = (*win).sum;
+    (*win).tap_s[t] = vec4<u32>(s);
     let positive = a > vec4<f32>(0.0);
     (*win).best = select((*win).best, a, positive);
     (*win).best_s = select((*win).best_s, vec4<u32>(s), positive);
@@ -64,7 +56,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   win.best = vec4<f32>(outside_value());
   win.best_s = vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z);
   win.sum = vec4<f32>(0.0);
-  fold_window(&win, base, groups, start, false);
+  fold_window(&win, base, groups, start);
   if (MODE == 1u) {
     y4[i] = win.sum / avg_divisor(start);
     return;
@@ -76,9 +68,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     // does (rounding), the last positive weight stays; a window with no positive
     // weight keeps its first tap, with weight 0.
     win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
-    win.running = vec4<f32>(0.0);
-    win.picked = vec4<bool>(false);
-    fold_window(&win, base, groups, start, true);
+    pick_window(&win);
   }
   y4[i] = win.best;
   indices4[i] = win.best_s;

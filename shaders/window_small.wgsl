@@ -21,12 +21,12 @@ struct Window4 {
   best_s: vec4<u32>,
   // Average: the sum. Stochastic: Σ weights.
   sum: vec4<f32>,
-  // Stochastic: each tap's weight, and the picking pass's running sum, goal
-  // (r · Σ weights) and whether a tap has passed it.
+  // Stochastic: each tap's weight, the running sum of weights up to it and its
+  // plane index, and the pick's goal r · Σ weights (window_small_pick.wgsl).
   weight: array<vec4<f32>, MAX_SMALL_TAPS>,
-  running: vec4<f32>,
+  running: array<vec4<f32>, MAX_SMALL_TAPS>,
+  tap_s: array<vec4<u32>, MAX_SMALL_TAPS>,
   goal: vec4<f32>,
-  picked: vec4<bool>,
 }
 // Strides (equal to the uniforms'), for the kernels that place taps or windows by them.
 override S_D: u32 = 1u;

@@ -7,6 +7,7 @@ import windowForward from '../shaders/window_forward.wgsl?raw';
 import windowForwardVec4 from '../shaders/window_forward_vec4.wgsl?raw';
 import windowSmall from '../shaders/window_small.wgsl?raw';
 import windowSmallTaps from '../shaders/window_small_taps.wgsl?raw';
+import windowSmallPick from '../shaders/window_small_pick.wgsl?raw';
 import windowForwardSmall from '../shaders/window_forward_small.wgsl?raw';
 import windowForwardSmallVec4 from '../shaders/window_forward_small_vec4.wgsl?raw';
 import windowForwardBlockVec4 from '../shaders/window_forward_block_vec4.wgsl?raw';
@@ -37,10 +38,10 @@ export const shaderSources = {
   windowForward: [common, windowParams, windowLp, windowModes, windowForward].join('\n'),
   windowForwardVec4: [common, windowParams, windowForwardVec4].join('\n'),
   // Max and average over windows of at most 3 taps per dimension, every tap written out.
-  windowForwardSmall: [common, windowParams, windowSmall, windowSmallTaps, windowForwardSmall].join('\n'),
-  windowForwardSmallVec4: [common, windowParams, windowSmall, windowSmallTaps, windowForwardSmallVec4].join('\n'),
+  windowForwardSmall: [common, windowParams, windowSmall, windowSmallTaps, windowSmallPick, windowForwardSmall].join('\n'),
+  windowForwardSmallVec4: [common, windowParams, windowSmall, windowSmallTaps, windowSmallPick, windowForwardSmallVec4].join('\n'),
   windowForwardBlockVec4: [common, windowParams, windowSmall, windowForwardBlockVec4].join('\n'),
-  windowForwardSmallRows: [common, windowParams, windowSmall, windowForwardSmallRows].join('\n'),
+  windowForwardSmallRows: [common, windowParams, windowSmall, windowSmallPick, windowForwardSmallRows].join('\n'),
   windowBackward: [common, windowParams, windowLp, windowModes, windowBackward].join('\n'),
   windowBackwardVec4: [common, windowParams, windowBackwardVec4].join('\n'),
   windowBackwardSmall: [common, windowParams, windowSmall, windowSmallBackward, windowBackwardSmall].join('\n'),
