@@ -10,17 +10,15 @@
 // by PyTorch's divisor.
 // Every cell and block slot is a call with literal arguments under guards of
 // override constants, which fold away when the pipeline is made.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl.
+// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
+// window_small_cells.wgsl.
 
 // Outputs per thread along H and W (1 or 2); the host picks them so they divide
 // the output's height and width.
 override B_H: u32 = 1u;
-override B_W: u32 = 1u;
-// Dilations (equal to the uniforms'): with S_H, S_W they place every tap.
+// Dilation along H (equal to the uniform's).
 override D_H: u32 = 1u;
-override D_W: u32 = 1u;
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
@@ -31,51 +29,11 @@ struct Block {
   sum: array<vec4<f32>, 4>,
 }
 
-// Rows and columns of input the block's windows span.
+// Rows of input the block's windows span.
 fn region_h() -> u32 { return (B_H - 1u) * S_H + (K_H - 1u) * D_H + 1u; }
-fn region_w() -> u32 { return (B_W - 1u) * S_W + (K_W - 1u) * D_W + 1u; }
 
 // Whether offset `o` from a window's start is one of its `k` taps `dil` apart.
 fn is_tap(o: u32, k: u32, dil: u32) -> bool { return o % dil == 0u && o / dil < k; }
-
-// One row of the region: its cells (outside the input: outside_value()).
-struct Cells {
-  v: array<vec4<f32>, 5>,
-}
-
-fn load_cell(cells: ptr<function, Cells>, base: u32, groups: u32, row_s: u32, row_ok: bool, w0: i32, q: u32) {
-  if (q < region_w()) {
-    let w = w0 + i32(q);
-    let ok = row_ok & inside(w, P.in_w);
-    (*cells).v[q] = select(vec4<f32>(outside_value()), x4[select(0u, base + (row_s + u32(w)) * groups, ok)], vec4<bool>(ok));
-  }
-}
-
-// Max: the winner so far and its plane index. Takes a greater value or a NaN
-// (PyTorch's `val > maxval || isnan(val)`).
-struct Best {
-  v: vec4<f32>,
-  s: vec4<u32>,
-}
-
-fn take(best: ptr<function, Best>, v: vec4<f32>, s: vec4<u32>) {
-  let t = (v > (*best).v) | is_nan4(v);
-  (*best).v = select((*best).v, v, t);
-  (*best).s = select((*best).s, s, t);
-}
-
-// Max over the taps of block column bw's window in this row: the row's winner,
-// first maximum or last NaN. It starts from the first tap with the index of the
-// row's first real tap, so a padded tap (-inf) never wins.
-fn row_best(cells: ptr<function, Cells>, bw: u32, row_s: u32, w0: i32) -> Best {
-  let q0 = bw * S_W;
-  var best: Best;
-  best.v = (*cells).v[q0];
-  best.s = vec4<u32>(row_s + u32(first_tap(w0 + i32(q0), D_W)));
-  if (K_W > 1u) { take(&best, (*cells).v[q0 + D_W], vec4<u32>(row_s + u32(w0 + i32(q0 + D_W)))); }
-  if (K_W > 2u) { take(&best, (*cells).v[q0 + 2u * D_W], vec4<u32>(row_s + u32(w0 + i32(q0 + 2u * D_W)))); }
-  return best;
-}
 
 // Max, slot k: folds row r's winner of its column where r is one of the window's
 // rows. Rows arrive in order, so the fold of the rows' winners is the fold of
@@ -117,12 +75,7 @@ fn fold_region_row(b: ptr<function, Block>, base: u32, groups: u32, plane_s: u32
   let h = h0 + i32(r);
   let row_ok = d_ok & inside(h, P.in_h);
   let row_s = (plane_s + u32(h)) * P.in_w;
-  var cells: Cells;
-  load_cell(&cells, base, groups, row_s, row_ok, w0, 0u);
-  load_cell(&cells, base, groups, row_s, row_ok, w0, 1u);
-  load_cell(&cells, base, groups, row_s, row_ok, w0, 2u);
-  load_cell(&cells, base, groups, row_s, row_ok, w0, 3u);
-  load_cell(&cells, base, groups, row_s, row_ok, w0, 4u);
+  var cells = load_row(base, groups, row_s, row_ok, w0);
   if (MODE == 0u) {
     let left = row_best(&cells, 0u, row_s, w0);
     fold_row_best(b, 0u, r, left);

@@ -8,49 +8,23 @@
 // (first maximum wins ties, last NaN wins, padding never wins; PyTorch's divisor;
 // the stochastic pick as in window_forward_small_vec4.wgsl).
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_pick.wgsl.
+// window_small_span.wgsl, window_small_pick.wgsl.
 
-// Dilation along W (equal to the uniform's); with S_W it places every tap.
-override D_W: u32 = 1u;
-// (-pad_w) mod 4: where the first window's first column sits in its vec4.
-override A_W: u32 = 0u;
-// vec4s covering the columns of 4 neighbouring windows (1 to 4).
-override NV: u32 = 1u;
 // Rows of 4 outputs per thread: 2 (max and average without dilation along H,
 // overlapping windows, even output height) share the rows between them.
 override B_H: u32 = 1u;
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 // The state of the 4 outputs (Window4), component j for output j.
 alias Window = Window4;
 
-// One window row's columns as NV vec4s (outside the input: outside_value()).
-struct Span {
-  v: array<vec4<f32>, 4>,
-}
-
-fn load4(at: u32, ok: bool) -> vec4<f32> {
-  return select(vec4<f32>(outside_value()), x4[select(0u, at, ok)], vec4<bool>(ok));
-}
-
-fn load_span(row4: u32, q0: i32, row_ok: bool) -> Span {
-  let wq = i32(P.in_w / 4u);
-  var span: Span;
-  span.v[0] = load4(row4 + u32(q0), row_ok & (!CLIPPED | ((q0 >= 0) & (q0 < wq))));
-  if (NV > 1u) { span.v[1] = load4(row4 + u32(q0 + 1), row_ok & (!CLIPPED | ((q0 + 1 >= 0) & (q0 + 1 < wq)))); }
-  if (NV > 2u) { span.v[2] = load4(row4 + u32(q0 + 2), row_ok & (!CLIPPED | ((q0 + 2 >= 0) & (q0 + 2 < wq)))); }
-  if (NV > 3u) { span.v[3] = load4(row4 + u32(q0 + 3), row_ok & (!CLIPPED | ((q0 + 3 >= 0) & (q0 + 3 < wq)))); }
-  return span;
-}
-
 // Folds element e of the span (column col0 + e of the row at plane index row_s)
 // into output j as its tap t: max takes a greater value or a NaN.
 fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row_s: u32, col0: i32) {
   let s = row_s + u32(col0 + i32(e));
-  let v = span.v[e / 4u][e % 4u];
+  let v = span_elem(span, e);
   if (MODE == 0u) {
     let take = (v > (*win).best[j]) | is_nan(v);
     (*win).best[j] = select((*win).best[j], v, take);

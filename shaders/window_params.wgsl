@@ -4,6 +4,7 @@
 // that the two lists agree. seed_key (stochastic pooling) is the host's
 // pcg_hash(pcg_hash(seed) ^ STOCHASTIC_STREAM): output index i draws
 // unit24(pcg_hash(seed_key ^ i)), which is uniform01(seed, STOCHASTIC_STREAM, i) in src/random.ts.
+// rows: output rows per thread of the rolling kernels (window_forward_rolling_*.wgsl).
 struct WindowParams {
   total: u32,
   batch: u32,
@@ -35,6 +36,7 @@ struct WindowParams {
   lambda: f32,
   seed: u32,
   seed_key: u32,
+  rows: u32,
 }
 
 // 0: max, 1: average, 2: power-average (lp), 3: SoftPool, 4: mixed,

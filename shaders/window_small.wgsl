@@ -28,6 +28,20 @@ struct Window4 {
   tap_s: array<vec4<u32>, MAX_SMALL_TAPS>,
   goal: vec4<f32>,
 }
+// Max, for the kernels that fold a window row's winner into its window: the
+// winner so far and its plane index. Takes a greater value or a NaN
+// (PyTorch's `val > maxval || isnan(val)`).
+struct Best {
+  v: vec4<f32>,
+  s: vec4<u32>,
+}
+
+fn take(best: ptr<function, Best>, v: vec4<f32>, s: vec4<u32>) {
+  let t = (v > (*best).v) | is_nan4(v);
+  (*best).v = select((*best).v, v, t);
+  (*best).s = select((*best).s, s, t);
+}
+
 // Strides (equal to the uniforms'), for the kernels that place taps or windows by them.
 override S_D: u32 = 1u;
 override S_H: u32 = 1u;

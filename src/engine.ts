@@ -5,6 +5,7 @@ import type { ShaderName } from './shaders';
 import { PoolTensor, type DType, type TensorOwner } from './tensor';
 import { BufferPool } from './buffer-pool';
 import { BufferUsage, MapMode } from './gpu-constants';
+import { HARDWARE_PARALLELISM } from './parallelism';
 
 /** Options of `createPoolEngine`. */
 export interface PoolEngineOptions {
@@ -23,6 +24,12 @@ export interface PoolEngineOptions {
    * variant.
    */
   subgroups?: boolean;
+  /**
+   * Threads the device should have in flight, which kernels that can make more
+   * outputs per thread size their launches to. Default: 4096 on software adapters
+   * (SwiftShader, llvmpipe, WARP), 131072 on GPUs.
+   */
+  parallelism?: number;
 }
 
 const MAX_WORKGROUPS_PER_DIM = 65535;
@@ -55,6 +62,8 @@ export class GpuContext implements TensorOwner {
   readonly label: string;
   /** Whether the reductions use subgroup operations (the device has them and they were not turned off). */
   readonly subgroups: boolean;
+  /** Threads to keep in flight (PoolEngineOptions.parallelism). */
+  readonly parallelism: number;
   #live = new Map<GPUBuffer, number>();
   /** Released tensor buffers and used uniform buffers, kept for reuse. */
   #storagePool = new BufferPool(256 << 20);
@@ -64,10 +73,11 @@ export class GpuContext implements TensorOwner {
   #destroyed = false;
   #lostInfo: GPUDeviceLostInfo | null = null;
 
-  constructor(device: GPUDevice, label: string, subgroups = true) {
+  constructor(device: GPUDevice, label: string, subgroups = true, parallelism = HARDWARE_PARALLELISM) {
     this.device = device;
     this.label = label;
     this.subgroups = subgroups && device.features.has('subgroups');
+    this.parallelism = parallelism;
     this.lost = device.lost.then((info) => {
       this.#lostInfo = info;
       return info;

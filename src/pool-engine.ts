@@ -24,6 +24,7 @@ import { fractionalBackward, fractionalForward, fractionalShape } from './ops/fr
 import { gemBackward, gemForward, reduceBackward, reducedShape, reduceForward } from './ops/reduce';
 import { adaptiveBackward, adaptiveForward, adaptiveShape, pyramidBackward, pyramidForward, pyramidShape } from './ops/adaptive';
 import { stripExpand, stripReduce, stripShapes } from './ops/strip';
+import { checkParallelism, parallelismOf } from './parallelism';
 
 /** Max pooling's results: the pooled values and, for each, its winner's flat index in its spatial plane. */
 export interface MaxPoolResult {
@@ -289,6 +290,11 @@ export class PoolEngine {
     return this.#ctx.subgroups;
   }
 
+  /** Threads this engine's launches aim to keep in flight (PoolEngineOptions.parallelism, or the device's default). */
+  get parallelism(): number {
+    return this.#ctx.parallelism;
+  }
+
   // ------------------------------------------------------------ global, adaptive
 
   /** Validates a global / adaptive call on a tensor of this engine; nothing is allocated yet. */
@@ -478,8 +484,10 @@ export class PoolEngine {
  * (asking for the adapter's largest buffer and binding limits).
  */
 export async function createPoolEngine(options: PoolEngineOptions = {}): Promise<PoolEngine> {
+  checkParallelism(options.parallelism);
   const device = await acquireDevice(options);
-  const engine = new PoolEngine(new GpuContext(device, options.label ?? 'pool', options.subgroups !== false), options.device === undefined);
+  const ctx = new GpuContext(device, options.label ?? 'pool', options.subgroups !== false, parallelismOf(device, options.parallelism));
+  const engine = new PoolEngine(ctx, options.device === undefined);
   // Node's webgpu package frees its instance when the GPU object is collected,
   // taking the device with it: the engine keeps the GPU it was given alive.
   keepAlive.set(engine, options.gpu ?? null);

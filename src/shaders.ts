@@ -10,8 +10,12 @@ import windowSmallTaps from '../shaders/window_small_taps.wgsl?raw';
 import windowSmallPick from '../shaders/window_small_pick.wgsl?raw';
 import windowForwardSmall from '../shaders/window_forward_small.wgsl?raw';
 import windowForwardSmallVec4 from '../shaders/window_forward_small_vec4.wgsl?raw';
+import windowSmallCells from '../shaders/window_small_cells.wgsl?raw';
 import windowForwardBlockVec4 from '../shaders/window_forward_block_vec4.wgsl?raw';
+import windowForwardRollingVec4 from '../shaders/window_forward_rolling_vec4.wgsl?raw';
+import windowSmallSpan from '../shaders/window_small_span.wgsl?raw';
 import windowForwardSmallRows from '../shaders/window_forward_small_rows.wgsl?raw';
+import windowForwardRollingRows from '../shaders/window_forward_rolling_rows.wgsl?raw';
 import windowBackward from '../shaders/window_backward.wgsl?raw';
 import windowBackwardVec4 from '../shaders/window_backward_vec4.wgsl?raw';
 import windowSmallBackward from '../shaders/window_small_backward.wgsl?raw';
@@ -40,8 +44,10 @@ export const shaderSources = {
   // Max and average over windows of at most 3 taps per dimension, every tap written out.
   windowForwardSmall: [common, windowParams, windowSmall, windowSmallTaps, windowSmallPick, windowForwardSmall].join('\n'),
   windowForwardSmallVec4: [common, windowParams, windowSmall, windowSmallTaps, windowSmallPick, windowForwardSmallVec4].join('\n'),
-  windowForwardBlockVec4: [common, windowParams, windowSmall, windowForwardBlockVec4].join('\n'),
-  windowForwardSmallRows: [common, windowParams, windowSmall, windowSmallPick, windowForwardSmallRows].join('\n'),
+  windowForwardBlockVec4: [common, windowParams, windowSmall, windowSmallCells, windowForwardBlockVec4].join('\n'),
+  windowForwardRollingVec4: [common, windowParams, windowSmall, windowSmallCells, windowForwardRollingVec4].join('\n'),
+  windowForwardSmallRows: [common, windowParams, windowSmall, windowSmallSpan, windowSmallPick, windowForwardSmallRows].join('\n'),
+  windowForwardRollingRows: [common, windowParams, windowSmall, windowSmallSpan, windowForwardRollingRows].join('\n'),
   windowBackward: [common, windowParams, windowLp, windowModes, windowBackward].join('\n'),
   windowBackwardVec4: [common, windowParams, windowBackwardVec4].join('\n'),
   windowBackwardSmall: [common, windowParams, windowSmall, windowSmallBackward, windowBackwardSmall].join('\n'),

@@ -3,6 +3,7 @@
 import { layoutInfo, sizeOf, type Dims, type Layout } from '../layout';
 import type { OverrideConstants } from '../pipelines';
 import type { ShaderName } from '../shaders';
+import { HARDWARE_PARALLELISM } from '../parallelism';
 import { to3 } from '../uniforms';
 import type { WindowMode, WindowSpec } from '../window-spec';
 
@@ -19,6 +20,8 @@ export interface WindowKernel {
   threads: number;
   /** Backward: whether the kernel reads the forward's input (binding 3; SoftPool, mixed, Lp, stochastic evaluation). */
   readsInput?: boolean;
+  /** The rolling kernels: output rows per thread (uniform `rows`). */
+  rows?: number;
 }
 
 /** Channels-last max and average with whole groups of 4 channels: one thread per 4 channels, vector loads. */
@@ -36,6 +39,39 @@ export function clipped(spec: WindowSpec): boolean {
 
 /** Region of input, per dimension, that the block kernel writes out (window_forward_block_vec4.wgsl). */
 const BLOCK_REGION = 5;
+
+/** The fewest output rows a thread of the rolling kernels makes (where the map has as many). */
+const ROLLING_MIN_ROWS = 8;
+
+/**
+ * Output rows per thread of the rolling kernels (window_forward_rolling_vec4.wgsl,
+ * window_forward_rolling_rows.wgsl): as many as keep `parallelism` threads for
+ * `columns` threads per row of outputs, at least ROLLING_MIN_ROWS.
+ */
+export function rollingRowsPerThread(outH: number, columns: number, parallelism: number): number {
+  const chunks = Math.ceil(parallelism / columns);
+  return Math.min(outH, Math.max(ROLLING_MIN_ROWS, Math.ceil(outH / chunks)));
+}
+
+/**
+ * The rolling kernels' shape, or null where they do not apply: 2-D windows
+ * without dilation along H that add at most 2 rows per output row (min(S_H, K_H)
+ * ≤ 2); for the channels-last kernel, 2 outputs along W where neighbouring windows share all
+ * but one column (stride 1 along W). With less to share, the second output's
+ * code costs a software adapter more than the loads it saves.
+ */
+function rollingRows(spec: WindowSpec): { B_W: number; S_H: number } | null {
+  if (spec.rank !== 2) return null;
+  const [, kh, kw] = to3(spec.kernel, 1);
+  const [, sh, sw] = to3(spec.stride, 1);
+  const [, dh, dw] = to3(spec.dilation, 1);
+  const ow = spec.outputSpatial[1];
+  if (dh !== 1 || Math.min(sh, kh) > 2) return null;
+  const span = (kw - 1) * dw + 1;
+  if (span > BLOCK_REGION) return null;
+  const B_W = sw === 1 && dw === 1 && kw > 1 && ow % 2 === 0 && sw + span <= BLOCK_REGION ? 2 : 1;
+  return { B_W, S_H: sh };
+}
 
 /**
  * Outputs per thread along H and W for the channels-last block kernel: 2 along a
@@ -72,7 +108,7 @@ function sharesRows(spec: WindowSpec): boolean {
  * with whole vec4s of input and output columns and 4 neighbouring windows'
  * columns within 4 vec4s; the scalar kernel otherwise.
  */
-function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel | null {
+function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec, parallelism: number): WindowKernel | null {
   if (spec.mode !== 'max' && spec.mode !== 'avg' && spec.mode !== 'stochastic') return null;
   if (spec.kernel.some((k) => k > SMALL_WINDOW)) return null;
   const [K_D, K_H, K_W] = to3(spec.kernel, 1);
@@ -82,6 +118,16 @@ function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel
   const scalar = { shader: 'windowForwardSmall' as const, constants: { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, threads: outputs };
   if (channelsLast) {
     if (dims.channels % 4 !== 0) return scalar;
+    const rolling = spec.mode === 'stochastic' ? null : rollingRows(spec);
+    if (rolling) {
+      const [, , S_W] = to3(spec.stride, 1);
+      const [, , D_W] = to3(spec.dilation, 1);
+      const [, oh, ow] = to3(spec.outputSpatial, 1);
+      const columns = (dims.batch * dims.channels * (ow / rolling.B_W)) / 4;
+      const rows = rollingRowsPerThread(oh, columns, parallelism);
+      const constants = { ...base, CHANNELS_LAST: 1, B_W: rolling.B_W, S_H: rolling.S_H, S_W, D_W };
+      return { shader: 'windowForwardRollingVec4', constants, threads: columns * Math.ceil(oh / rows), rows };
+    }
     const block = spec.mode === 'stochastic' ? null : outputBlock(spec);
     if (block) {
       const [, D_H, D_W] = to3(spec.dilation, 1);
@@ -99,14 +145,25 @@ function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel
   // The last column 4 windows reach, counted from the first window's vec4.
   const NV = Math.floor((3 * S_W + (K_W - 1) * D_W + A_W) / 4) + 1;
   if (inW % 4 !== 0 || outW % 4 !== 0 || NV > 4) return scalar;
+  const rolling = spec.mode === 'stochastic' ? null : rollingRows(spec);
+  if (rolling) {
+    const [, oh, ow] = to3(spec.outputSpatial, 1);
+    const columns = (dims.batch * dims.channels * ow) / 4;
+    const rows = rollingRowsPerThread(oh, columns, parallelism);
+    const constants = { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV, S_H: rolling.S_H };
+    return { shader: 'windowForwardRollingRows', constants, threads: columns * Math.ceil(oh / rows), rows };
+  }
   const B_H = spec.mode !== 'stochastic' && sharesRows(spec) ? 2 : 1;
   const S_H = to3(spec.stride, 1)[1];
   return { shader: 'windowForwardSmallRows', constants: { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV, B_H, S_H }, threads: outputs / (4 * B_H) };
 }
 
-/** The forward kernel of a window pooling call on a tensor of `layout` and `dims`. */
-export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel {
-  const small = smallWindow(layout, dims, spec);
+/**
+ * The forward kernel of a window pooling call on a tensor of `layout` and `dims`,
+ * on a device that wants `parallelism` threads in flight (src/parallelism.ts).
+ */
+export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec, parallelism = HARDWARE_PARALLELISM): WindowKernel {
+  const small = smallWindow(layout, dims, spec, parallelism);
   if (small) return small;
   const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0 };
   const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });

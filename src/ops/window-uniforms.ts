@@ -35,10 +35,14 @@ export const WINDOW_PARAMS: readonly UniformField[] = [
   ['lambda', 'f32'],
   ['seed', 'u32'],
   ['seed_key', 'u32'],
+  ['rows', 'u32'],
 ];
 
-/** Uniform values of a window call; `total` is the number of threads (outputs forward, inputs backward). */
-export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number, seed = 0): Record<string, number> {
+/**
+ * Uniform values of a window call; `total` is the number of threads (outputs
+ * forward, inputs backward), `rows` the output rows per thread of the rolling kernels.
+ */
+export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number, seed = 0, rows = 1): Record<string, number> {
   const [in_d, in_h, in_w] = to3(spec.inputSpatial, 1);
   const [out_d, out_h, out_w] = to3(spec.outputSpatial, 1);
   const [k_d, k_h, k_w] = to3(spec.kernel, 1);
@@ -63,5 +67,6 @@ export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number,
     lambda: spec.lambda,
     seed,
     seed_key: streamKey(seed, STOCHASTIC_STREAM),
+    rows,
   };
 }

@@ -29,11 +29,11 @@ export function windowForward(
   ctx.checkFits('output', shape);
   const output = ctx.empty(shape, x.layout, 'float32', `${spec.mode}Pool.output`);
   const indices = spec.mode === 'max' || spec.mode === 'stochastic' ? ctx.empty(shape, x.layout, 'int32', `${spec.mode}Pool.indices`) : null;
-  const kernel = windowForwardKernel(x.layout, x.dims, spec);
+  const kernel = windowForwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   ctx.run({
     shader: kernel.shader,
     constants: kernel.constants,
-    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, seed)),
+    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, seed, kernel.rows)),
     buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder()],
     threads: kernel.threads,
     label: `${spec.mode}Pool.forward`,

@@ -13,6 +13,25 @@ describe('engine on real WebGPU', () => {
     expect(info.vendor.length + (info.architecture ?? '').length).toBeGreaterThan(0);
   });
 
+  it('sizes its launches by the adapter (software here); a parallelism option overrides it, a bad one is refused', async () => {
+    const result = await evaluate(async () => {
+      const h = (window as any).harness;
+      const pool = h.pool;
+      const own = await pool.createPoolEngine({ device: h.engine.device, parallelism: 1 << 17 });
+      let refused = '';
+      try {
+        await pool.createPoolEngine({ device: h.engine.device, parallelism: 0 });
+      } catch (e) {
+        refused = `${(e as any).code} ${(e as any).param}`;
+      }
+      return { software: h.adapter.architecture, detected: h.engine.parallelism, own: own.parallelism, refused };
+    });
+    // SwiftShader (this machine's adapter) is a software one; a GPU gets the larger default.
+    expect(result.detected).toBe(result.software === 'swiftshader' ? 4096 : 1 << 17);
+    expect(result.own).toBe(1 << 17);
+    expect(result.refused).toBe('INVALID_OPTION parallelism');
+  });
+
   it('the error scope catches a GPU validation error (control: a valid op passes)', async () => {
     const result = await evaluate(async () => {
       const h = (window as any).harness;

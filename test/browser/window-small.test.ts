@@ -26,11 +26,12 @@ function kernelsOf(c: WindowCase): string[] {
 const isClipped = (c: WindowCase) => clipped(windowSpec(c.mode, c.shape.slice(2), c.options));
 
 describe('small-window kernels, GPU against CPU reference', () => {
-  for (const shader of ['windowForwardBlockVec4', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2', 'windowForwardSmall', 'windowBackwardSmallVec4', 'windowBackwardSmall']) {
-    const modes = shader.startsWith('windowForward') && !['windowForwardBlockVec4', 'windowForwardSmallRows/B_H=2'].includes(shader) ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
+  for (const shader of ['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardBlockVec4', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2', 'windowForwardSmall', 'windowBackwardSmallVec4', 'windowBackwardSmall']) {
+    const modes = shader.startsWith('windowForward') && !['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardBlockVec4', 'windowForwardSmallRows/B_H=2'].includes(shader) ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
     for (const mode of modes) {
-      // The two-row variant pairs rows along H, which a 1-D map has not.
-      for (const rank of shader.endsWith('/B_H=2') ? [2, 3] : [1, 2, 3]) {
+      // The rolling kernels take 2-D windows only, and the two-row variant the 3-D ones they leave.
+      const ranks = shader.startsWith('windowForwardRolling') ? [2] : shader.endsWith('/B_H=2') ? [3] : [1, 2, 3];
+      for (const rank of ranks) {
         // Half with bounds tests (padding or a ceil-mode overhang), half without.
         const seed = 11 + rank * 7 + mode.length + shader.length;
         const cases = [

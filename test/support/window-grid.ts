@@ -104,7 +104,7 @@ export function windowGrid(mode: WindowMode, rank: number, count: number, seed: 
 // row kernel needs both), and some that are not (the scalar kernel).
 const ROW_SIZES: Record<number, number[][]> = {
   1: [[16], [24], [12], [32], [13]],
-  2: [[5, 16], [7, 24], [6, 12], [3, 8], [5, 9]],
+  2: [[5, 16], [7, 24], [6, 12], [3, 8], [5, 9], [19, 6], [17, 8]],
   3: [[3, 4, 16], [4, 3, 8], [2, 5, 24], [3, 4, 7]],
 };
 
@@ -116,7 +116,7 @@ const ROW_SIZES: Record<number, number[][]> = {
 export function smallWindowGrid(mode: 'max' | 'avg' | 'stochastic', rank: number, count: number, seed: number, keep: (c: WindowCase) => boolean): WindowCase[] {
   const r = rng(seed);
   const cases: WindowCase[] = [];
-  for (let attempt = 0; cases.length < count && attempt < count * 1000; attempt++) {
+  for (let attempt = 0; cases.length < count && attempt < count * 5000; attempt++) {
     const channelsLast = r() < 0.5;
     const spatial = pick(r, ROW_SIZES[rank]);
     const shape = [1 + Math.floor(r() * 2), channelsLast ? pick(r, [4, 8, 4, 3]) : pick(r, [1, 2, 3]), ...spatial];
