@@ -15,10 +15,6 @@
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
-// Window rows an output row shares with the next (0 to 2), and those it adds (1 or 2).
-fn carried() -> u32 { return select(0u, K_H - S_H, S_H < K_H); }
-fn fresh() -> u32 { return min(S_H, K_H); }
-
 // The carried rows, top first: their spans (average) or the 4 windows' winners in them (max).
 struct Carry {
   spans: array<Span, 2>,

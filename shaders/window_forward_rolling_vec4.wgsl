@@ -17,10 +17,6 @@
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
-// Window rows an output row shares with the next (0 to 2), and those it adds (1 or 2).
-fn carried() -> u32 { return select(0u, K_H - S_H, S_H < K_H); }
-fn fresh() -> u32 { return min(S_H, K_H); }
-
 // The carried rows, top first: their cells (average) or, for max, each column
 // bw's winner in them (index c · 2 + bw).
 struct Carry {

@@ -46,6 +46,11 @@ fn take(best: ptr<function, Best>, v: vec4<f32>, s: vec4<u32>) {
 override S_D: u32 = 1u;
 override S_H: u32 = 1u;
 override S_W: u32 = 1u;
+// The rolling kernels (window_forward_rolling_*.wgsl), which walk down a column
+// of outputs: the window rows an output row shares with the next (0 to 2), and
+// those it adds (1 or 2).
+fn carried() -> u32 { return select(0u, K_H - S_H, S_H < K_H); }
+fn fresh() -> u32 { return min(S_H, K_H); }
 // Whether some window reaches into padding or past the input's end (ceil mode);
 // false drops every bounds test.
 override CLIPPED: bool = true;

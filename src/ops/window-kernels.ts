@@ -54,14 +54,15 @@ export function rollingRowsPerThread(outH: number, columns: number, parallelism:
 }
 
 /**
- * The rolling kernels' shape, or null where they do not apply: 2-D windows
- * without dilation along H that add at most 2 rows per output row (min(S_H, K_H)
- * ≤ 2); for the channels-last kernel, 2 outputs along W where neighbouring windows share all
- * but one column (stride 1 along W). With less to share, the second output's
- * code costs a software adapter more than the loads it saves.
+ * The rolling kernels' shape, or null where they do not apply: max and average
+ * over 2-D windows without dilation along H that add at most 2 rows per output
+ * row (min(S_H, K_H) ≤ 2). For the channels-last kernel, 2 outputs along W where
+ * neighbouring windows share all but one column (stride 1 along W): with less
+ * to share, the second output's code costs a software adapter more than the
+ * loads it saves.
  */
 function rollingRows(spec: WindowSpec): { B_W: number; S_H: number } | null {
-  if (spec.rank !== 2) return null;
+  if (spec.rank !== 2 || spec.mode === 'stochastic') return null;
   const [, kh, kw] = to3(spec.kernel, 1);
   const [, sh, sw] = to3(spec.stride, 1);
   const [, dh, dw] = to3(spec.dilation, 1);
@@ -73,6 +74,13 @@ function rollingRows(spec: WindowSpec): { B_W: number; S_H: number } | null {
   return { B_W, S_H: sh };
 }
 
+/** A rolling kernel's launch: `columns` threads per row of outputs, each making `rows` rows. */
+function rollingLaunch(shader: ShaderName, constants: OverrideConstants, spec: WindowSpec, columns: number, parallelism: number): WindowKernel {
+  const outH = spec.outputSpatial[0];
+  const rows = rollingRowsPerThread(outH, columns, parallelism);
+  return { shader, constants, threads: columns * Math.ceil(outH / rows), rows };
+}
+
 /**
  * Outputs per thread along H and W for the channels-last block kernel: 2 along a
  * dimension where neighbouring windows overlap (they share loads) and the
@@ -80,6 +88,7 @@ function rollingRows(spec: WindowSpec): { B_W: number; S_H: number } | null {
  * region of input exceeds what the kernel writes out.
  */
 export function outputBlock(spec: WindowSpec): { B_H: number; B_W: number } | null {
+  if (spec.mode === 'stochastic') return null;
   const [, kh, kw] = to3(spec.kernel, 1);
   const [, sh, sw] = to3(spec.stride, 1);
   const [, dh, dw] = to3(spec.dilation, 1);
@@ -103,10 +112,9 @@ function sharesRows(spec: WindowSpec): boolean {
 
 /**
  * The small-window kernel of a call, or null where none applies (max, average and
- * stochastic training with at most SMALL_WINDOW taps per dimension do): the vec4
- * kernel channels-last with whole vec4s of channels; the row kernel channels-first
- * with whole vec4s of input and output columns and 4 neighbouring windows'
- * columns within 4 vec4s; the scalar kernel otherwise.
+ * stochastic training with at most SMALL_WINDOW taps per dimension do): a
+ * channels-last kernel with whole vec4s of channels, a channels-first one with
+ * whole vec4s of input and output columns, the scalar kernel otherwise.
  */
 function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec, parallelism: number): WindowKernel | null {
   if (spec.mode !== 'max' && spec.mode !== 'avg' && spec.mode !== 'stochastic') return null;
@@ -114,48 +122,54 @@ function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec, parallelism: 
   const [K_D, K_H, K_W] = to3(spec.kernel, 1);
   const base = { MODE: MODE_CONSTANT[spec.mode], K_D, K_H, K_W, CLIPPED: clipped(spec) ? 1 : 0 };
   const channelsLast = layoutInfo(layout).channelsLast;
+  const small = channelsLast ? channelsLastSmall(dims, spec, base, parallelism) : channelsFirstSmall(dims, spec, base, parallelism);
+  if (small) return small;
   const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
-  const scalar = { shader: 'windowForwardSmall' as const, constants: { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, threads: outputs };
-  if (channelsLast) {
-    if (dims.channels % 4 !== 0) return scalar;
-    const rolling = spec.mode === 'stochastic' ? null : rollingRows(spec);
-    if (rolling) {
-      const [, , S_W] = to3(spec.stride, 1);
-      const [, , D_W] = to3(spec.dilation, 1);
-      const [, oh, ow] = to3(spec.outputSpatial, 1);
-      const columns = (dims.batch * dims.channels * (ow / rolling.B_W)) / 4;
-      const rows = rollingRowsPerThread(oh, columns, parallelism);
-      const constants = { ...base, CHANNELS_LAST: 1, B_W: rolling.B_W, S_H: rolling.S_H, S_W, D_W };
-      return { shader: 'windowForwardRollingVec4', constants, threads: columns * Math.ceil(oh / rows), rows };
-    }
-    const block = spec.mode === 'stochastic' ? null : outputBlock(spec);
-    if (block) {
-      const [, D_H, D_W] = to3(spec.dilation, 1);
-      const [, S_H, S_W] = to3(spec.stride, 1);
-      const constants = { ...base, CHANNELS_LAST: 1, ...block, S_H, S_W, D_H, D_W };
-      return { shader: 'windowForwardBlockVec4', constants, threads: outputs / (4 * block.B_H * block.B_W) };
-    }
-    return { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: outputs / 4 };
-  }
-  const inW = spec.inputSpatial[spec.rank - 1];
-  const outW = spec.outputSpatial[spec.rank - 1];
-  const S_W = spec.stride[spec.rank - 1];
-  const D_W = spec.dilation[spec.rank - 1];
-  const A_W = (4 - (spec.padBefore[spec.rank - 1] % 4)) % 4;
-  // The last column 4 windows reach, counted from the first window's vec4.
-  const NV = Math.floor((3 * S_W + (K_W - 1) * D_W + A_W) / 4) + 1;
-  if (inW % 4 !== 0 || outW % 4 !== 0 || NV > 4) return scalar;
-  const rolling = spec.mode === 'stochastic' ? null : rollingRows(spec);
+  return { shader: 'windowForwardSmall', constants: { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, threads: outputs };
+}
+
+/**
+ * Channels-last with whole vec4s of channels: the rolling kernel for the 2-D
+ * windows it takes, the block kernel where neighbouring windows overlap, else
+ * one window per thread.
+ */
+function channelsLastSmall(dims: Dims, spec: WindowSpec, base: OverrideConstants, parallelism: number): WindowKernel | null {
+  if (dims.channels % 4 !== 0) return null;
+  const [, S_H, S_W] = to3(spec.stride, 1);
+  const [, D_H, D_W] = to3(spec.dilation, 1);
+  const rolling = rollingRows(spec);
   if (rolling) {
-    const [, oh, ow] = to3(spec.outputSpatial, 1);
-    const columns = (dims.batch * dims.channels * ow) / 4;
-    const rows = rollingRowsPerThread(oh, columns, parallelism);
-    const constants = { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV, S_H: rolling.S_H };
-    return { shader: 'windowForwardRollingRows', constants, threads: columns * Math.ceil(oh / rows), rows };
+    const columns = (dims.batch * dims.channels * (spec.outputSpatial[1] / rolling.B_W)) / 4;
+    return rollingLaunch('windowForwardRollingVec4', { ...base, CHANNELS_LAST: 1, B_W: rolling.B_W, S_H, S_W, D_W }, spec, columns, parallelism);
+  }
+  const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
+  const block = outputBlock(spec);
+  if (block) {
+    const constants = { ...base, CHANNELS_LAST: 1, ...block, S_H, S_W, D_H, D_W };
+    return { shader: 'windowForwardBlockVec4', constants, threads: outputs / (4 * block.B_H * block.B_W) };
+  }
+  return { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: outputs / 4 };
+}
+
+/**
+ * Channels-first with whole vec4s of input and output columns, 4 neighbouring
+ * windows' columns within 4 vec4s: the rolling kernel for the 2-D windows it
+ * takes, else the row kernel (two rows per thread where they overlap).
+ */
+function channelsFirstSmall(dims: Dims, spec: WindowSpec, base: OverrideConstants, parallelism: number): WindowKernel | null {
+  const last = spec.rank - 1;
+  const [S_W, D_W] = [spec.stride[last], spec.dilation[last]];
+  const A_W = (4 - (spec.padBefore[last] % 4)) % 4;
+  // The last column 4 windows reach, counted from the first window's vec4.
+  const NV = Math.floor((3 * S_W + (to3(spec.kernel, 1)[2] - 1) * D_W + A_W) / 4) + 1;
+  if (spec.inputSpatial[last] % 4 !== 0 || spec.outputSpatial[last] % 4 !== 0 || NV > 4) return null;
+  const S_H = to3(spec.stride, 1)[1];
+  const span = { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV, S_H };
+  if (rollingRows(spec)) {
+    return rollingLaunch('windowForwardRollingRows', span, spec, (dims.batch * dims.channels * spec.outputSpatial[1]) / 4, parallelism);
   }
   const B_H = spec.mode !== 'stochastic' && sharesRows(spec) ? 2 : 1;
-  const S_H = to3(spec.stride, 1)[1];
-  return { shader: 'windowForwardSmallRows', constants: { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV, B_H, S_H }, threads: outputs / (4 * B_H) };
+  return { shader: 'windowForwardSmallRows', constants: { ...span, B_H }, threads: sizeOf({ ...dims, spatial: spec.outputSpatial }) / (4 * B_H) };
 }
 
 /**
