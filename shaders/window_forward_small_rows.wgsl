@@ -147,38 +147,45 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
   let quads = P.out_w / 4u;
+  // The thread makes up to P.rows steps of B_H rows, top to bottom.
+  let steps = P.out_h / B_H;
+  let chunks = (steps + P.rows - 1u) / P.rows;
   let ow4 = i % quads;
   let rest = i / quads;
-  let oh = (rest % (P.out_h / B_H)) * B_H;
-  let rest2 = rest / (P.out_h / B_H);
+  let chunk = rest % chunks;
+  let rest2 = rest / chunks;
   let od = rest2 % P.out_d;
   let nc = rest2 / P.out_d;
   let base4 = nc * (in_plane() / 4u);
   let d0 = i32(od * P.stride_d) - P.pad_d;
-  let h0 = i32(oh * P.stride_h) - P.pad_h;
   // Column of output 4·ow4's first tap.
   let w0 = i32(ow4 * 4u * S_W) - P.pad_w;
-  // Output vec4 of the thread's (first) row.
-  let o = ((nc * P.out_d + od) * P.out_h + oh) * quads + ow4;
-
-  var win = fresh_windows(d0, h0, w0);
-  if (B_H > 1u) {
-    var bottom = fresh_windows(d0, h0 + i32(S_H), w0);
-    fold_window_pairs(&win, &bottom, base4, d0, h0, w0);
-    write_windows(&win, o, d0, h0, w0);
-    write_windows(&bottom, o + quads, d0, h0 + i32(S_H), w0);
-    return;
+  let oh_begin = chunk * P.rows * B_H;
+  let oh_end = min(oh_begin + P.rows * B_H, P.out_h);
+  // Output vec4 of the thread's first row.
+  var o = ((nc * P.out_d + od) * P.out_h + oh_begin) * quads + ow4;
+  for (var oh = oh_begin; oh < oh_end; oh += B_H) {
+    let h0 = i32(oh * P.stride_h) - P.pad_h;
+    var win = fresh_windows(d0, h0, w0);
+    if (B_H > 1u) {
+      var bottom = fresh_windows(d0, h0 + i32(S_H), w0);
+      fold_window_pairs(&win, &bottom, base4, d0, h0, w0);
+      write_windows(&win, o, d0, h0, w0);
+      write_windows(&bottom, o + quads, d0, h0 + i32(S_H), w0);
+    } else {
+      fold_windows(&win, base4, d0, h0, w0);
+      if (MODE == 6u) {
+        // Each output's number, by its logical position (n, c, cell): 4 neighbouring cells.
+        let index = vec4<u32>(nc * out_plane() + (od * P.out_h + oh) * P.out_w + 4u * ow4) + vec4<u32>(0u, 1u, 2u, 3u);
+        // The pick, as in window_forward_small_vec4.wgsl.
+        win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
+        pick_window(&win);
+        y4[o] = win.best;
+        indices4[o] = win.best_s;
+      } else {
+        write_windows(&win, o, d0, h0, w0);
+      }
+    }
+    o += B_H * quads;
   }
-  fold_windows(&win, base4, d0, h0, w0);
-  if (MODE == 6u) {
-    // Each output's number, by its logical position (n, c, cell): 4 neighbouring cells.
-    let index = vec4<u32>(nc * out_plane() + (od * P.out_h + oh) * P.out_w + 4u * ow4) + vec4<u32>(0u, 1u, 2u, 3u);
-    // The pick, as in window_forward_small_vec4.wgsl.
-    win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
-    pick_window(&win);
-    y4[o] = win.best;
-    indices4[o] = win.best_s;
-    return;
-  }
-  write_windows(&win, o, d0, h0, w0);
 }

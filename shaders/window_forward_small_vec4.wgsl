@@ -43,34 +43,48 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
   let groups = P.channels / 4u;
+  let chunks = (P.out_h + P.rows - 1u) / P.rows;
   let c4 = i % groups;
   let rest = i / groups;
-  let out_s = rest % out_plane();
-  let n = rest / out_plane();
-  let start = window_start(out_s);
+  let ow = rest % P.out_w;
+  let rest2 = rest / P.out_w;
+  let chunk = rest2 % chunks;
+  let rest3 = rest2 / chunks;
+  let od = rest3 % P.out_d;
+  let n = rest3 / P.out_d;
   let base = n * in_plane() * groups + c4;
+  let oh_begin = chunk * P.rows;
+  let oh_end = min(oh_begin + P.rows, P.out_h);
+  let d0 = i32(od * P.stride_d) - P.pad_d;
+  let w0 = i32(ow * P.stride_w) - P.pad_w;
+  let first_dw = vec2<u32>(u32(first_tap(d0, P.dil_d)), u32(first_tap(w0, P.dil_w)));
 
-  // A fresh state whose index is the window's first real tap.
-  let first = vec3<u32>(vec3<i32>(first_tap(start.x, P.dil_d), first_tap(start.y, P.dil_h), first_tap(start.z, P.dil_w)));
-  var win: Window;
-  win.best = vec4<f32>(outside_value());
-  win.best_s = vec4<u32>((first.x * P.in_h + first.y) * P.in_w + first.z);
-  win.sum = vec4<f32>(0.0);
-  fold_window(&win, base, groups, start);
-  if (MODE == 1u) {
-    y4[i] = win.sum / avg_divisor(start);
-    return;
+  // The thread's outputs, top to bottom: output s at vec4 o.
+  var out_s = (od * P.out_h + oh_begin) * P.out_w + ow;
+  for (var oh = oh_begin; oh < oh_end; oh++) {
+    let o = (n * out_plane() + out_s) * groups + c4;
+    let start = vec3<i32>(d0, i32(oh * P.stride_h) - P.pad_h, w0);
+    // A fresh state whose index is the window's first real tap.
+    var win: Window;
+    win.best = vec4<f32>(outside_value());
+    win.best_s = vec4<u32>((first_dw.x * P.in_h + u32(first_tap(start.y, P.dil_h))) * P.in_w + first_dw.y);
+    win.sum = vec4<f32>(0.0);
+    fold_window(&win, base, groups, start);
+    if (MODE == 1u) {
+      y4[o] = win.sum / avg_divisor(start);
+    } else {
+      if (MODE == 6u) {
+        // Each channel's number, by its logical position (n, c, cell) as in every kernel.
+        let index = vec4<u32>((n * P.channels + 4u * c4) * out_plane() + out_s) + vec4<u32>(0u, 1u, 2u, 3u) * out_plane();
+        // The pick: the first tap whose running sum passes r · Σ weights. Where none
+        // does (rounding), the last positive weight stays; a window with no positive
+        // weight keeps its first tap, with weight 0.
+        win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
+        pick_window(&win);
+      }
+      y4[o] = win.best;
+      indices4[o] = win.best_s;
+    }
+    out_s += P.out_w;
   }
-  if (MODE == 6u) {
-    // Each channel's number, by its logical position (n, c, cell) as in every kernel.
-    let index = vec4<u32>((n * P.channels + 4u * c4) * out_plane() + out_s) + vec4<u32>(0u, 1u, 2u, 3u) * out_plane();
-    // The pick: the first tap whose running sum passes r · Σ weights. Where none
-    // does (rounding), the last positive weight stays; a window with no positive
-    // weight keeps its first tap, with weight 0.
-    win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
-    pick_window(&win);
-  }
-  y4[i] = win.best;
-  indices4[i] = win.best_s;
 }
-

@@ -40,17 +40,21 @@ export function clipped(spec: WindowSpec): boolean {
 /** Region of input, per dimension, that the block kernel writes out (window_forward_block_vec4.wgsl). */
 const BLOCK_REGION = 5;
 
-/** The fewest output rows a thread of the rolling kernels makes (where the map has as many). */
-const ROLLING_MIN_ROWS = 8;
+/**
+ * The fewest output rows a thread of the rolling kernels makes (where the map has
+ * as many): each thread loads the rows its first window shares once more.
+ */
+export const ROLLING_MIN_ROWS = 8;
 
 /**
- * Output rows per thread of the rolling kernels (window_forward_rolling_vec4.wgsl,
- * window_forward_rolling_rows.wgsl): as many as keep `parallelism` threads for
- * `columns` threads per row of outputs, at least ROLLING_MIN_ROWS.
+ * Output rows per thread of the kernels that walk down columns of outputs (the
+ * rolling kernels, and the small-window kernels of one window per output): as
+ * many as keep `parallelism` threads for `columns` threads per row of outputs,
+ * at least `minRows`.
  */
-export function rollingRowsPerThread(outH: number, columns: number, parallelism: number): number {
+export function rowsPerThread(outH: number, columns: number, parallelism: number, minRows = 1): number {
   const chunks = Math.ceil(parallelism / columns);
-  return Math.min(outH, Math.max(ROLLING_MIN_ROWS, Math.ceil(outH / chunks)));
+  return Math.min(outH, Math.max(minRows, Math.ceil(outH / chunks)));
 }
 
 /**
@@ -74,11 +78,16 @@ function rollingRows(spec: WindowSpec): { B_W: number; S_H: number } | null {
   return { B_W, S_H: sh };
 }
 
-/** A rolling kernel's launch: `columns` threads per row of outputs, each making `rows` rows. */
-function rollingLaunch(shader: ShaderName, constants: OverrideConstants, spec: WindowSpec, columns: number, parallelism: number): WindowKernel {
-  const outH = spec.outputSpatial[0];
-  const rows = rollingRowsPerThread(outH, columns, parallelism);
-  return { shader, constants, threads: columns * Math.ceil(outH / rows), rows };
+/**
+ * A launch of `columns` threads per row of outputs (each output position but its
+ * height, times batch and channels, over the outputs a thread makes per row),
+ * each making `rows` (at least `minRows`) steps of `rowStep` output rows top to
+ * bottom.
+ */
+function rowsLaunch(shader: ShaderName, constants: OverrideConstants, spec: WindowSpec, columns: number, parallelism: number, minRows: number, rowStep = 1): WindowKernel {
+  const steps = to3(spec.outputSpatial, 1)[1] / rowStep;
+  const rows = rowsPerThread(steps, columns, parallelism, minRows);
+  return { shader, constants, threads: columns * Math.ceil(steps / rows), rows };
 }
 
 /**
@@ -140,7 +149,7 @@ function channelsLastSmall(dims: Dims, spec: WindowSpec, base: OverrideConstants
   const rolling = rollingRows(spec);
   if (rolling) {
     const columns = (dims.batch * dims.channels * (spec.outputSpatial[1] / rolling.B_W)) / 4;
-    return rollingLaunch('windowForwardRollingVec4', { ...base, CHANNELS_LAST: 1, B_W: rolling.B_W, S_H, S_W, D_W }, spec, columns, parallelism);
+    return rowsLaunch('windowForwardRollingVec4', { ...base, CHANNELS_LAST: 1, B_W: rolling.B_W, S_H, S_W, D_W }, spec, columns, parallelism, ROLLING_MIN_ROWS);
   }
   const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
   const block = outputBlock(spec);
@@ -148,7 +157,8 @@ function channelsLastSmall(dims: Dims, spec: WindowSpec, base: OverrideConstants
     const constants = { ...base, CHANNELS_LAST: 1, ...block, S_H, S_W, D_H, D_W };
     return { shader: 'windowForwardBlockVec4', constants, threads: outputs / (4 * block.B_H * block.B_W) };
   }
-  return { shader: 'windowForwardSmallVec4', constants: { ...base, CHANNELS_LAST: 1 }, threads: outputs / 4 };
+  const [outD, , outW] = to3(spec.outputSpatial, 1);
+  return rowsLaunch('windowForwardSmallVec4', { ...base, CHANNELS_LAST: 1 }, spec, (dims.batch * dims.channels * outD * outW) / 4, parallelism, 1);
 }
 
 /**
@@ -166,10 +176,11 @@ function channelsFirstSmall(dims: Dims, spec: WindowSpec, base: OverrideConstant
   const S_H = to3(spec.stride, 1)[1];
   const span = { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV, S_H };
   if (rollingRows(spec)) {
-    return rollingLaunch('windowForwardRollingRows', span, spec, (dims.batch * dims.channels * spec.outputSpatial[1]) / 4, parallelism);
+    return rowsLaunch('windowForwardRollingRows', span, spec, (dims.batch * dims.channels * spec.outputSpatial[1]) / 4, parallelism, ROLLING_MIN_ROWS);
   }
   const B_H = spec.mode !== 'stochastic' && sharesRows(spec) ? 2 : 1;
-  return { shader: 'windowForwardSmallRows', constants: { ...span, B_H }, threads: sizeOf({ ...dims, spatial: spec.outputSpatial }) / (4 * B_H) };
+  const [outD, , outW] = to3(spec.outputSpatial, 1);
+  return rowsLaunch('windowForwardSmallRows', { ...span, B_H }, spec, (dims.batch * dims.channels * outD * outW) / 4, parallelism, 1, B_H);
 }
 
 /**

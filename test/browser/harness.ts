@@ -35,6 +35,13 @@ async function start() {
   if (!adapter) throw new Error('requestAdapter() returned null: no WebGPU adapter');
   const engine = await pool.createPoolEngine();
   const info = adapter.info ?? ({} as GPUAdapterInfo);
+  // Engines on the same device with a parallelism option of their own (cases that set one).
+  const engines = new Map<number, pool.PoolEngine>();
+  const engineWith = async (parallelism: number | undefined): Promise<pool.PoolEngine> => {
+    if (parallelism === undefined) return engine;
+    if (!engines.has(parallelism)) engines.set(parallelism, await pool.createPoolEngine({ device: engine.device, parallelism }));
+    return engines.get(parallelism)!;
+  };
   const harness = {
     pool,
     engine,
@@ -47,7 +54,7 @@ async function start() {
       await withErrorScope(engine.device, async () => {
         for (const c of cases) {
           try {
-            failures.push(...(await runWindowCase(engine, c)));
+            failures.push(...(await runWindowCase(await engineWith(c.parallelism), c)));
           } catch (e) {
             failures.push(`${c.name}: threw ${(e as Error).stack ?? e}`);
           }

@@ -10,13 +10,21 @@ import { smallWindowGrid, type WindowCase } from '../support/window-grid';
 
 const harness = useHarnessPage();
 
+/** The forward kernel the engine picks for a case, on a device that wants `parallelism` threads. */
+function forwardOf(c: WindowCase, parallelism?: number) {
+  const spatial = c.shape.slice(2);
+  const dims = { batch: c.shape[0], channels: c.shape[1], spatial };
+  const layout = layoutFor(spatial.length as SpatialRank, c.channelsLast);
+  return windowForwardKernel(layout, dims, windowSpec(c.mode, spatial, c.options), parallelism);
+}
+
 /** The forward and backward kernels the engine picks for a case. */
 function kernelsOf(c: WindowCase): string[] {
   const spatial = c.shape.slice(2);
   const dims = { batch: c.shape[0], channels: c.shape[1], spatial };
   const layout = layoutFor(spatial.length as SpatialRank, c.channelsLast);
   const spec = windowSpec(c.mode, spatial, c.options);
-  const forward = windowForwardKernel(layout, dims, spec);
+  const forward = forwardOf(c);
   // The row kernel's two-row variant (B_H = 2) is a kernel of its own here.
   const variant = forward.constants.B_H === 2 && forward.shader === 'windowForwardSmallRows' ? '/B_H=2' : '';
   return [forward.shader + variant, windowBackwardKernel(layout, dims, spec).shader];
@@ -46,6 +54,41 @@ describe('small-window kernels, GPU against CPU reference', () => {
           expect(report.ran).toBe(cases.length);
         });
       }
+    }
+  }
+
+  // The kernels that walk down columns of outputs, with the rows per thread that
+  // the engine's parallelism gives: from whole columns to the fewest rows, with
+  // a short last chunk where the rows do not divide the column.
+  const WALKERS = ['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2'];
+  const PARALLELISMS = [1, 8, 64, 512, 1 << 30];
+  /** Parallelism options that give a case each of its distinct rows per thread. */
+  const rowChoices = (c: WindowCase) => {
+    const byRows = new Map<number, number>();
+    for (const p of PARALLELISMS) {
+      const rows = forwardOf(c, p).rows!;
+      if (!byRows.has(rows)) byRows.set(rows, p);
+    }
+    return byRows;
+  };
+  /** Whether some choice leaves a short last chunk (rows that do not divide the output's height, in steps of B_H). */
+  const shortChunk = (c: WindowCase) => {
+    const steps = windowSpec(c.mode, c.shape.slice(2), c.options).outputSpatial.at(-2)! / Number(forwardOf(c).constants.B_H ?? 1);
+    return [...rowChoices(c).keys()].some((rows) => steps % rows !== 0);
+  };
+  for (const shader of WALKERS) {
+    const modes = ['windowForwardSmallVec4', 'windowForwardSmallRows'].includes(shader) ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
+    for (const mode of modes) {
+      const rank = shader.endsWith('/B_H=2') ? 3 : 2;
+      const cases = smallWindowGrid(mode, rank, 6, 97 + mode.length + shader.length, (c) => kernelsOf(c).includes(shader) && rowChoices(c).size > 1 && shortChunk(c));
+      const runs = cases.flatMap((c) => [...rowChoices(c)].map(([rows, parallelism]) => ({ ...c, parallelism, name: `${c.name} parallelism=${parallelism} (${rows} rows per thread)` })));
+      it(`${shader} ${mode}: ${cases.length} cases at every rows per thread they allow (${runs.length} runs)`, async () => {
+        expect(cases.length).toBe(6);
+        expect(runs.length).toBeGreaterThanOrEqual(12);
+        const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), runs);
+        expect(report.failures).toEqual([]);
+        expect(report.ran).toBe(runs.length);
+      });
     }
   }
 

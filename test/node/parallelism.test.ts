@@ -2,7 +2,7 @@
 // adapter check, the option's validation and the rolling kernels' rows per thread.
 import { describe, expect, it } from 'vitest';
 import { PoolError } from '../../src/errors';
-import { rollingRowsPerThread } from '../../src/ops/window-kernels';
+import { rowsPerThread } from '../../src/ops/window-kernels';
 import { checkParallelism, isSoftwareAdapter } from '../../src/parallelism';
 
 describe('parallelism', () => {
@@ -30,11 +30,11 @@ describe('parallelism', () => {
 
   it('gives each rolling thread as many output rows as keep the device busy, at least 8', () => {
     // ResNet stem, channels-last, 8 images: 3584 columns of threads over 56 output rows.
-    expect(rollingRowsPerThread(56, 3584, 4096)).toBe(28);
-    expect(rollingRowsPerThread(56, 3584, 1 << 17)).toBe(8);
-    expect(rollingRowsPerThread(56, 7168, 4096)).toBe(56);
+    expect(rowsPerThread(56, 3584, 4096)).toBe(28);
+    expect(rowsPerThread(56, 3584, 1 << 17)).toBe(8);
+    expect(rowsPerThread(56, 7168, 4096)).toBe(56);
     // Short maps: every row in one thread.
-    expect(rollingRowsPerThread(5, 10, 4096)).toBe(5);
-    expect(rollingRowsPerThread(17, 10, 4096)).toBe(8);
+    expect(rowsPerThread(5, 10, 4096)).toBe(5);
+    expect(rowsPerThread(17, 10, 4096)).toBe(8);
   });
 });

@@ -14,6 +14,8 @@ export interface WindowCase {
   options: Record<string, unknown>;
   data: DataKind;
   seed: number;
+  /** The engine's `parallelism` option where the case sets it (the kernels' rows per thread follow it). */
+  parallelism?: number;
 }
 
 const SIZES: Record<number, number[][]> = {
