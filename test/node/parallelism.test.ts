@@ -2,7 +2,7 @@
 // adapter check, the option's validation and the rolling kernels' rows per thread.
 import { describe, expect, it } from 'vitest';
 import { PoolError } from '../../src/errors';
-import { rowsPerThread } from '../../src/ops/window-kernels';
+import { ROLLING_MIN_ROWS, rowsPerThread } from '../../src/ops/window-kernels';
 import { checkParallelism, isSoftwareAdapter } from '../../src/parallelism';
 
 describe('parallelism', () => {
@@ -28,13 +28,17 @@ describe('parallelism', () => {
     expect(() => checkParallelism(64)).not.toThrow();
   });
 
-  it('gives each rolling thread as many output rows as keep the device busy, at least 8', () => {
+  it('gives each thread that walks a column as many output rows as keep the device busy, at least 8 for the rolling kernels', () => {
     // ResNet stem, channels-last, 8 images: 3584 columns of threads over 56 output rows.
+    expect(rowsPerThread(56, 3584, 4096, ROLLING_MIN_ROWS)).toBe(28);
+    expect(rowsPerThread(56, 3584, 1 << 17, ROLLING_MIN_ROWS)).toBe(8);
+    expect(rowsPerThread(56, 7168, 4096, ROLLING_MIN_ROWS)).toBe(56);
+    // Kernels without carried rows go down to one row per thread.
+    expect(rowsPerThread(56, 3584, 1 << 17)).toBe(2);
+    expect(rowsPerThread(28, 3584, 1 << 17)).toBe(1);
     expect(rowsPerThread(56, 3584, 4096)).toBe(28);
-    expect(rowsPerThread(56, 3584, 1 << 17)).toBe(8);
-    expect(rowsPerThread(56, 7168, 4096)).toBe(56);
     // Short maps: every row in one thread.
-    expect(rowsPerThread(5, 10, 4096)).toBe(5);
-    expect(rowsPerThread(17, 10, 4096)).toBe(8);
+    expect(rowsPerThread(5, 10, 4096, ROLLING_MIN_ROWS)).toBe(5);
+    expect(rowsPerThread(17, 10, 4096, ROLLING_MIN_ROWS)).toBe(8);
   });
 });
