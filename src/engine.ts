@@ -26,7 +26,8 @@ export interface PoolEngineOptions {
   subgroups?: boolean;
   /**
    * Threads the device should have in flight, which kernels that can make more
-   * outputs per thread size their launches to. Default: 4096 on software adapters
+   * outputs per thread size their launches to. Default: 256 per CPU core
+   * (navigator.hardwareConcurrency, else 8 cores) on software adapters
    * (SwiftShader, llvmpipe, WARP), 131072 on GPUs.
    */
   parallelism?: number;

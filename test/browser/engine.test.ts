@@ -1,6 +1,7 @@
 // The engine on a real WebGPU device in Chromium: adapter, tensors, error
 // scopes, typed errors before any GPU work, pipeline cache, folded dispatches.
 import { describe, expect, it } from 'vitest';
+import { HARDWARE_PARALLELISM, SOFTWARE_THREADS_PER_CORE } from '../../src/parallelism';
 import { useHarnessPage } from '../support/page';
 
 const harness = useHarnessPage();
@@ -24,10 +25,10 @@ describe('engine on real WebGPU', () => {
       } catch (e) {
         refused = `${(e as any).code} ${(e as any).param}`;
       }
-      return { software: h.adapter.architecture, detected: h.engine.parallelism, own: own.parallelism, refused };
+      return { software: h.adapter.architecture, detected: h.engine.parallelism, own: own.parallelism, refused, cores: navigator.hardwareConcurrency };
     });
-    // SwiftShader (this machine's adapter) is a software one; a GPU gets the larger default.
-    expect(result.detected).toBe(result.software === 'swiftshader' ? 4096 : 1 << 17);
+    // SwiftShader (this machine's adapter) is a software one, sized by the CPU's cores; a GPU gets the larger default.
+    expect(result.detected).toBe(result.software === 'swiftshader' ? SOFTWARE_THREADS_PER_CORE * result.cores : HARDWARE_PARALLELISM);
     expect(result.own).toBe(1 << 17);
     expect(result.refused).toBe('INVALID_OPTION parallelism');
   });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PoolError } from '../../src/errors';
 import { ROLLING_MIN_ROWS, rowsPerThread } from '../../src/ops/window-kernels';
-import { checkParallelism, isSoftwareAdapter } from '../../src/parallelism';
+import { checkParallelism, isSoftwareAdapter, softwareParallelism, SOFTWARE_THREADS_PER_CORE } from '../../src/parallelism';
 
 describe('parallelism', () => {
   it('recognises software adapters by the fallback flag or their architecture', () => {
@@ -12,6 +12,13 @@ describe('parallelism', () => {
     expect(isSoftwareAdapter({ vendor: 'unknown', isFallbackAdapter: true } as Partial<GPUAdapterInfo>)).toBe(true);
     expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', isFallbackAdapter: false } as Partial<GPUAdapterInfo>)).toBe(false);
     expect(isSoftwareAdapter(undefined)).toBe(false);
+  });
+
+  it('sizes a software adapter by the CPU cores, 8 where the platform does not say', () => {
+    expect(softwareParallelism(2)).toBe(2 * SOFTWARE_THREADS_PER_CORE);
+    expect(softwareParallelism(16)).toBe(16 * SOFTWARE_THREADS_PER_CORE);
+    expect(softwareParallelism(0)).toBe(8 * SOFTWARE_THREADS_PER_CORE);
+    expect(softwareParallelism(undefined)).toBe(8 * SOFTWARE_THREADS_PER_CORE);
   });
 
   it('refuses a parallelism option that is not a positive integer, naming it', () => {
