@@ -1,6 +1,7 @@
 // Forward max pooling, average pooling and stochastic pooling's training pick over
-// small windows (K_D, K_H, K_W ≤ 3), either layout: one thread per output element,
-// every tap written out. The scalar twin of window_forward_small_vec4.wgsl, for
+// small windows (K_D, K_H, K_W ≤ 3), either layout: one thread per column of
+// output elements, making up to P.rows of its rows top to bottom (a run of rows
+// amortizes the thread's index math), every tap written out. The scalar twin of window_forward_small_vec4.wgsl, for
 // the tensors the vec4 kernels do not take (channels-last with a channel count
 // that is not a multiple of 4, channels-first rows that are not whole vec4s).
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
@@ -46,25 +47,53 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
-  let at = coords_of(i, P.channels, out_plane());
-  let start = window_start(at.z);
-  let base = offset_of(at.x, at.y, 0u, P.channels, in_plane());
+  // The thread's column of outputs (n, c, od, ow) and its run of up to P.rows
+  // rows; neighbouring threads take neighbouring outputs in memory.
+  let chunks = (P.out_h + P.rows - 1u) / P.rows;
+  var c = 0u;
+  var along_w = i;
+  if (CHANNELS_LAST) {
+    c = i % P.channels;
+    along_w = i / P.channels;
+  }
+  let ow = along_w % P.out_w;
+  let rest = along_w / P.out_w;
+  let chunk = rest % chunks;
+  let rest2 = rest / chunks;
+  let od = rest2 % P.out_d;
+  var n = rest2 / P.out_d;
+  if (!CHANNELS_LAST) {
+    c = n % P.channels;
+    n = n / P.channels;
+  }
+  let base = offset_of(n, c, 0u, P.channels, in_plane());
   let step = select(1u, P.channels, CHANNELS_LAST);
+  let oh_begin = chunk * P.rows;
+  let oh_end = min(oh_begin + P.rows, P.out_h);
+  let d0 = i32(od * P.stride_d) - P.pad_d;
+  let w0 = i32(ow * P.stride_w) - P.pad_w;
+  let first_dw = vec2<u32>(u32(first_tap(d0, P.dil_d)), u32(first_tap(w0, P.dil_w)));
 
-  let first = vec3<u32>(vec3<i32>(first_tap(start.x, P.dil_d), first_tap(start.y, P.dil_h), first_tap(start.z, P.dil_w)));
-  var win: Window;
-  win.best = outside_value();
-  win.best_s = (first.x * P.in_h + first.y) * P.in_w + first.z;
-  win.sum = 0.0;
-  fold_window(&win, base, step, start);
-  if (MODE == 1u) {
-    y[i] = win.sum / avg_divisor(start);
-    return;
+  var out_s = (od * P.out_h + oh_begin) * P.out_w + ow;
+  for (var oh = oh_begin; oh < oh_end; oh++) {
+    let o = offset_of(n, c, out_s, P.channels, out_plane());
+    let start = vec3<i32>(d0, i32(oh * P.stride_h) - P.pad_h, w0);
+    // A fresh state whose index is the window's first real tap.
+    var win: Window;
+    win.best = outside_value();
+    win.best_s = (first_dw.x * P.in_h + u32(first_tap(start.y, P.dil_h))) * P.in_w + first_dw.y;
+    win.sum = 0.0;
+    fold_window(&win, base, step, start);
+    if (MODE == 1u) {
+      y[o] = win.sum / avg_divisor(start);
+    } else {
+      if (MODE == 6u) {
+        win.goal = unit24(pcg_hash(P.seed_key ^ ((n * P.channels + c) * out_plane() + out_s))) * win.sum;
+        pick_window(&win);
+      }
+      y[o] = win.best;
+      indices[o] = win.best_s;
+    }
+    out_s += P.out_w;
   }
-  if (MODE == 6u) {
-    win.goal = unit24(pcg_hash(P.seed_key ^ ((at.x * P.channels + at.y) * out_plane() + at.z))) * win.sum;
-    pick_window(&win);
-  }
-  y[i] = win.best;
-  indices[i] = win.best_s;
 }

@@ -1,7 +1,8 @@
 // Forward max pooling, average pooling and stochastic pooling's training pick over
 // small windows (K_D, K_H, K_W ≤ 3) for
 // channels-first tensors whose input and output rows are whole vec4s: one thread
-// makes 4 neighbouring outputs of a row. For each window row it loads the NV
+// makes 4 neighbouring outputs of a row, for up to P.rows rows (steps of B_H rows)
+// top to bottom. For each window row it loads the NV
 // vec4s that cover the 4 windows' columns once, and picks every tap out of them
 // at an index the override constants fix, so the input is read with vector loads
 // and no tap is loaded twice within a row. Same semantics as window_forward.wgsl

@@ -1,7 +1,7 @@
 // Forward max pooling, average pooling and stochastic pooling's training pick over
 // small windows (K_D, K_H, K_W ≤ 3) for channels-last tensors whose channel count
-// is a multiple of 4: one thread per output position and 4 channels, every tap
-// written out. Same semantics as window_forward_vec4.wgsl and window_forward.wgsl:
+// is a multiple of 4: one thread per column of output positions and 4 channels,
+// making up to P.rows of its rows top to bottom, every tap written out. Same semantics as window_forward_vec4.wgsl and window_forward.wgsl:
 // the first maximum wins ties, the last NaN wins, padding never wins; average
 // divides the in-order sum by PyTorch's divisor; the stochastic pick is the first
 // tap whose running sum of weights passes r · Σ weights.

@@ -133,8 +133,8 @@ function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec, parallelism: 
   const channelsLast = layoutInfo(layout).channelsLast;
   const small = channelsLast ? channelsLastSmall(dims, spec, base, parallelism) : channelsFirstSmall(dims, spec, base, parallelism);
   if (small) return small;
-  const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
-  return { shader: 'windowForwardSmall', constants: { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, threads: outputs };
+  const [outD, , outW] = to3(spec.outputSpatial, 1);
+  return rowsLaunch('windowForwardSmall', { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, spec, dims.batch * dims.channels * outD * outW, parallelism, 1);
 }
 
 /**

@@ -60,7 +60,7 @@ describe('small-window kernels, GPU against CPU reference', () => {
   // The kernels that walk down columns of outputs, with the rows per thread that
   // the engine's parallelism gives: from whole columns to the fewest rows, with
   // a short last chunk where the rows do not divide the column.
-  const WALKERS = ['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2'];
+  const WALKERS = ['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2', 'windowForwardSmall'];
   const PARALLELISMS = [1, 8, 64, 512, 1 << 30];
   /** Parallelism options that give a case each of its distinct rows per thread. */
   const rowChoices = (c: WindowCase) => {
@@ -77,7 +77,7 @@ describe('small-window kernels, GPU against CPU reference', () => {
     return [...rowChoices(c).keys()].some((rows) => steps % rows !== 0);
   };
   for (const shader of WALKERS) {
-    const modes = ['windowForwardSmallVec4', 'windowForwardSmallRows'].includes(shader) ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
+    const modes = ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmall'].includes(shader) ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
     for (const mode of modes) {
       const rank = shader.endsWith('/B_H=2') ? 3 : 2;
       const cases = smallWindowGrid(mode, rank, 6, 97 + mode.length + shader.length, (c) => kernelsOf(c).includes(shader) && rowChoices(c).size > 1 && shortChunk(c));
