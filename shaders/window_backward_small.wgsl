@@ -1,6 +1,7 @@
 // Backward max and average pooling over small windows (K ≤ 3 per dimension,
-// dilation 1), either layout: one thread per input element gathers from the
-// covering outputs (window_small_backward.wgsl).
+// dilation 1), either layout: each input element gathers from the covering
+// outputs (window_small_backward.wgsl); one thread per column of input elements
+// makes up to P.rows of its rows top to bottom.
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
 // window_small_backward.wgsl.
 
@@ -32,10 +33,34 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
-  let at = coords_of(i, P.channels, in_plane());
-  let s_in = at.z;
+  // The thread's column of inputs (n, c, d, w) and its run of up to P.rows rows,
+  // as in window_forward_small.wgsl.
+  let chunks = (P.in_h + P.rows - 1u) / P.rows;
+  var c = 0u;
+  var along_w = i;
+  if (CHANNELS_LAST) {
+    c = i % P.channels;
+    along_w = i / P.channels;
+  }
+  let w = along_w % P.in_w;
+  let rest = along_w / P.in_w;
+  let chunk = rest % chunks;
+  let rest2 = rest / chunks;
+  let d = rest2 % P.in_d;
+  var n = rest2 / P.in_d;
+  if (!CHANNELS_LAST) {
+    c = n % P.channels;
+    n = n / P.channels;
+  }
   let step = select(1u, P.channels, CHANNELS_LAST);
-  var acc = Acc(0.0, offset_of(at.x, at.y, 0u, P.channels, out_plane()), step, s_in);
-  gather_windows(&acc, s_in / (P.in_w * P.in_h), (s_in / P.in_w) % P.in_h, s_in % P.in_w);
-  grad_in[i] = acc.grad;
+  let out_base = offset_of(n, c, 0u, P.channels, out_plane());
+  let h_begin = chunk * P.rows;
+  let h_end = min(h_begin + P.rows, P.in_h);
+  var s_in = (d * P.in_h + h_begin) * P.in_w + w;
+  for (var h = h_begin; h < h_end; h++) {
+    var acc = Acc(0.0, out_base, step, s_in);
+    gather_windows(&acc, d, h, w);
+    grad_in[offset_of(n, c, s_in, P.channels, in_plane())] = acc.grad;
+    s_in += P.in_w;
+  }
 }

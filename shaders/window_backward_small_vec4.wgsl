@@ -1,7 +1,8 @@
 // Backward max and average pooling over small windows (K ≤ 3 per dimension,
 // dilation 1) for channels-last tensors whose channel count is a multiple of 4:
-// one thread per input position and 4 channels gathers from the covering
-// outputs (window_small_backward.wgsl), with vector loads.
+// each input position gathers for 4 channels from the covering outputs
+// (window_small_backward.wgsl), with vector loads; one thread per column of
+// input positions makes up to P.rows of its rows top to bottom.
 // Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
 // window_small_backward.wgsl.
 
@@ -33,11 +34,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
+  // The thread's column of input positions (n, d, w) for 4 channels and its run
+  // of up to P.rows rows.
   let groups = P.channels / 4u;
+  let chunks = (P.in_h + P.rows - 1u) / P.rows;
+  let c4 = i % groups;
   let rest = i / groups;
-  let s_in = rest % in_plane();
-  let n = rest / in_plane();
-  var acc = Acc(vec4<f32>(0.0), n * out_plane() * groups + i % groups, groups, s_in);
-  gather_windows(&acc, s_in / (P.in_w * P.in_h), (s_in / P.in_w) % P.in_h, s_in % P.in_w);
-  grad_in4[i] = acc.grad;
+  let w = rest % P.in_w;
+  let rest2 = rest / P.in_w;
+  let chunk = rest2 % chunks;
+  let rest3 = rest2 / chunks;
+  let d = rest3 % P.in_d;
+  let n = rest3 / P.in_d;
+  let h_begin = chunk * P.rows;
+  let h_end = min(h_begin + P.rows, P.in_h);
+  var s_in = (d * P.in_h + h_begin) * P.in_w + w;
+  for (var h = h_begin; h < h_end; h++) {
+    var acc = Acc(vec4<f32>(0.0), n * out_plane() * groups + c4, groups, s_in);
+    gather_windows(&acc, d, h, w);
+    grad_in4[(n * in_plane() + s_in) * groups + c4] = acc.grad;
+    s_in += P.in_w;
+  }
 }

@@ -4,7 +4,8 @@
 // that the two lists agree. seed_key (stochastic pooling) is the host's
 // pcg_hash(pcg_hash(seed) ^ STOCHASTIC_STREAM): output index i draws
 // unit24(pcg_hash(seed_key ^ i)), which is uniform01(seed, STOCHASTIC_STREAM, i) in src/random.ts.
-// rows: output rows per thread of the rolling kernels (window_forward_rolling_*.wgsl).
+// rows: rows per thread of the kernels that walk down columns of outputs (forward)
+// or inputs (backward): the small-window kernels.
 struct WindowParams {
   total: u32,
   batch: u32,

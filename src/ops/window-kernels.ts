@@ -16,11 +16,11 @@ export const SMALL_WINDOW = 3;
 export interface WindowKernel {
   shader: ShaderName;
   constants: OverrideConstants;
-  /** Threads to launch: outputs forward (a quarter where a thread makes 4), inputs backward. */
+  /** Threads to launch: outputs forward, inputs backward (fewer where a thread makes several). */
   threads: number;
   /** Backward: whether the kernel reads the forward's input (binding 3; SoftPool, mixed, Lp, stochastic evaluation). */
   readsInput?: boolean;
-  /** The rolling kernels: output rows per thread (uniform `rows`). */
+  /** The kernels that walk down columns: rows per thread (uniform `rows`). */
   rows?: number;
 }
 
@@ -79,13 +79,16 @@ function rollingRows(spec: WindowSpec): { B_W: number; S_H: number } | null {
 }
 
 /**
- * A launch of `columns` threads per row of outputs (each output position but its
- * height, times batch and channels, over the outputs a thread makes per row),
- * each making `rows` (at least `minRows`) steps of `rowStep` output rows top to
- * bottom.
+ * A launch of threads that walk down the columns of a map (outputs forward,
+ * inputs backward) of `spatial` size: one per column (each position but its
+ * height, times batch and channels) and `perThread` elements along W or the
+ * channels, each making `rows` (at least `minRows`) steps of `rowStep` rows top
+ * to bottom.
  */
-function rowsLaunch(shader: ShaderName, constants: OverrideConstants, spec: WindowSpec, columns: number, parallelism: number, minRows: number, rowStep = 1): WindowKernel {
-  const steps = to3(spec.outputSpatial, 1)[1] / rowStep;
+function rowsLaunch(shader: ShaderName, constants: OverrideConstants, dims: Dims, spatial: readonly number[], perThread: number, parallelism: number, minRows: number, rowStep = 1): WindowKernel {
+  const [depth, height, width] = to3(spatial, 1);
+  const columns = (dims.batch * dims.channels * depth * width) / perThread;
+  const steps = height / rowStep;
   const rows = rowsPerThread(steps, columns, parallelism, minRows);
   return { shader, constants, threads: columns * Math.ceil(steps / rows), rows };
 }
@@ -133,8 +136,7 @@ function smallWindow(layout: Layout, dims: Dims, spec: WindowSpec, parallelism: 
   const channelsLast = layoutInfo(layout).channelsLast;
   const small = channelsLast ? channelsLastSmall(dims, spec, base, parallelism) : channelsFirstSmall(dims, spec, base, parallelism);
   if (small) return small;
-  const [outD, , outW] = to3(spec.outputSpatial, 1);
-  return rowsLaunch('windowForwardSmall', { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, spec, dims.batch * dims.channels * outD * outW, parallelism, 1);
+  return rowsLaunch('windowForwardSmall', { ...base, CHANNELS_LAST: channelsLast ? 1 : 0 }, dims, spec.outputSpatial, 1, parallelism, 1);
 }
 
 /**
@@ -148,8 +150,8 @@ function channelsLastSmall(dims: Dims, spec: WindowSpec, base: OverrideConstants
   const [, D_H, D_W] = to3(spec.dilation, 1);
   const rolling = rollingRows(spec);
   if (rolling) {
-    const columns = (dims.batch * dims.channels * (spec.outputSpatial[1] / rolling.B_W)) / 4;
-    return rowsLaunch('windowForwardRollingVec4', { ...base, CHANNELS_LAST: 1, B_W: rolling.B_W, S_H, S_W, D_W }, spec, columns, parallelism, ROLLING_MIN_ROWS);
+    const constants = { ...base, CHANNELS_LAST: 1, B_W: rolling.B_W, S_H, S_W, D_W };
+    return rowsLaunch('windowForwardRollingVec4', constants, dims, spec.outputSpatial, 4 * rolling.B_W, parallelism, ROLLING_MIN_ROWS);
   }
   const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
   const block = outputBlock(spec);
@@ -157,8 +159,7 @@ function channelsLastSmall(dims: Dims, spec: WindowSpec, base: OverrideConstants
     const constants = { ...base, CHANNELS_LAST: 1, ...block, S_H, S_W, D_H, D_W };
     return { shader: 'windowForwardBlockVec4', constants, threads: outputs / (4 * block.B_H * block.B_W) };
   }
-  const [outD, , outW] = to3(spec.outputSpatial, 1);
-  return rowsLaunch('windowForwardSmallVec4', { ...base, CHANNELS_LAST: 1 }, spec, (dims.batch * dims.channels * outD * outW) / 4, parallelism, 1);
+  return rowsLaunch('windowForwardSmallVec4', { ...base, CHANNELS_LAST: 1 }, dims, spec.outputSpatial, 4, parallelism, 1);
 }
 
 /**
@@ -176,11 +177,10 @@ function channelsFirstSmall(dims: Dims, spec: WindowSpec, base: OverrideConstant
   const S_H = to3(spec.stride, 1)[1];
   const span = { ...base, CHANNELS_LAST: 0, S_W, D_W, A_W, NV, S_H };
   if (rollingRows(spec)) {
-    return rowsLaunch('windowForwardRollingRows', span, spec, (dims.batch * dims.channels * spec.outputSpatial[1]) / 4, parallelism, ROLLING_MIN_ROWS);
+    return rowsLaunch('windowForwardRollingRows', span, dims, spec.outputSpatial, 4, parallelism, ROLLING_MIN_ROWS);
   }
   const B_H = spec.mode !== 'stochastic' && sharesRows(spec) ? 2 : 1;
-  const [outD, , outW] = to3(spec.outputSpatial, 1);
-  return rowsLaunch('windowForwardSmallRows', { ...span, B_H }, spec, (dims.batch * dims.channels * outD * outW) / 4, parallelism, 1, B_H);
+  return rowsLaunch('windowForwardSmallRows', { ...span, B_H }, dims, spec.outputSpatial, 4, parallelism, 1, B_H);
 }
 
 /**
@@ -197,18 +197,22 @@ export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec
     : { shader: 'windowForward', constants, threads: outputs };
 }
 
-/** The backward kernel of a window pooling call (a gather, one thread per input element or per 4 channels). */
-export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel {
+/**
+ * The backward kernel of a window pooling call (a gather: each input element, or
+ * 4 channels of one, collects from the outputs whose windows cover it), on a
+ * device that wants `parallelism` threads in flight.
+ */
+export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpec, parallelism = HARDWARE_PARALLELISM): WindowKernel {
   const channelsLast = layoutInfo(layout).channelsLast;
   const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: channelsLast ? 1 : 0 };
   const inputs = sizeOf({ ...dims, spatial: spec.inputSpatial });
   const vec4 = usesVec4(layout, dims, spec.mode);
-  // Small windows without dilation: the covering outputs written out (window_small_backward.wgsl).
+  // Small windows without dilation: the covering outputs written out, threads walking down columns of inputs (window_small_backward.wgsl).
   if ((spec.mode === 'max' || spec.mode === 'avg') && spec.kernel.every((k) => k <= SMALL_WINDOW) && spec.dilation.every((d) => d === 1)) {
     const [K_D, K_H, K_W] = to3(spec.kernel, 1);
     const [S_D, S_H, S_W] = to3(spec.stride, 1);
     const small = { ...constants, K_D, K_H, K_W, S_D, S_H, S_W };
-    return vec4 ? { shader: 'windowBackwardSmallVec4', constants: small, threads: inputs / 4 } : { shader: 'windowBackwardSmall', constants: small, threads: inputs };
+    return rowsLaunch(vec4 ? 'windowBackwardSmallVec4' : 'windowBackwardSmall', small, dims, spec.inputSpatial, vec4 ? 4 : 1, parallelism, 1);
   }
   if (vec4) return { shader: 'windowBackwardVec4', constants, threads: inputs / 4 };
   return { shader: 'windowBackward', constants, threads: inputs, readsInput: true };

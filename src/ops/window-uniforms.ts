@@ -40,7 +40,8 @@ export const WINDOW_PARAMS: readonly UniformField[] = [
 
 /**
  * Uniform values of a window call; `total` is the number of threads (outputs
- * forward, inputs backward), `rows` the output rows per thread of the rolling kernels.
+ * forward, inputs backward), `rows` the rows per thread of the kernels that walk
+ * down columns (src/ops/window-kernels.ts).
  */
 export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number, seed = 0, rows = 1): Record<string, number> {
   const [in_d, in_h, in_w] = to3(spec.inputSpatial, 1);

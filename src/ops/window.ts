@@ -58,12 +58,12 @@ export function windowBackward(
   indices: PoolTensor<'int32'> | null,
 ): PoolTensor<'float32'> {
   const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${spec.mode}Pool.gradInput`);
-  const kernel = windowBackwardKernel(x.layout, x.dims, spec);
+  const kernel = windowBackwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   const saved = indices ? indices.buffer : ctx.placeholder();
   ctx.run({
     shader: kernel.shader,
     constants: kernel.constants,
-    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads)),
+    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, 0, kernel.rows)),
     buffers: kernel.readsInput
       ? [gradOutput.buffer, saved, spec.mode === 'max' || spec.mode === 'avg' ? ctx.placeholder() : x.buffer, gradInput.buffer]
       : [gradOutput.buffer, saved, gradInput.buffer],

@@ -57,31 +57,42 @@ describe('small-window kernels, GPU against CPU reference', () => {
     }
   }
 
-  // The kernels that walk down columns of outputs, with the rows per thread that
-  // the engine's parallelism gives: from whole columns to the fewest rows, with
-  // a short last chunk where the rows do not divide the column.
-  const WALKERS = ['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2', 'windowForwardSmall'];
+  // The kernels that walk down columns of outputs (forward) or inputs (backward),
+  // with the rows per thread that the engine's parallelism gives: from whole
+  // columns to the fewest rows, with a short last chunk where the rows do not
+  // divide the column.
+  const WALKERS = ['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2', 'windowForwardSmall', 'windowBackwardSmallVec4', 'windowBackwardSmall'];
   const PARALLELISMS = [1, 8, 64, 512, 1 << 30];
+  /** The walking kernel of a case that the test is about, at a parallelism. */
+  const walkerOf = (shader: string, c: WindowCase, parallelism?: number) => {
+    if (!shader.startsWith('windowBackward')) return forwardOf(c, parallelism);
+    const spatial = c.shape.slice(2);
+    const layout = layoutFor(spatial.length as SpatialRank, c.channelsLast);
+    return windowBackwardKernel(layout, { batch: c.shape[0], channels: c.shape[1], spatial }, windowSpec(c.mode, spatial, c.options), parallelism);
+  };
   /** Parallelism options that give a case each of its distinct rows per thread. */
-  const rowChoices = (c: WindowCase) => {
+  const rowChoices = (shader: string, c: WindowCase) => {
     const byRows = new Map<number, number>();
     for (const p of PARALLELISMS) {
-      const rows = forwardOf(c, p).rows!;
+      const rows = walkerOf(shader, c, p).rows!;
       if (!byRows.has(rows)) byRows.set(rows, p);
     }
     return byRows;
   };
-  /** Whether some choice leaves a short last chunk (rows that do not divide the output's height, in steps of B_H). */
-  const shortChunk = (c: WindowCase) => {
-    const steps = windowSpec(c.mode, c.shape.slice(2), c.options).outputSpatial.at(-2)! / Number(forwardOf(c).constants.B_H ?? 1);
-    return [...rowChoices(c).keys()].some((rows) => steps % rows !== 0);
+  /** Whether some choice leaves a short last chunk (rows that do not divide the map's height, in steps of B_H). */
+  const shortChunk = (shader: string, c: WindowCase) => {
+    const spec = windowSpec(c.mode, c.shape.slice(2), c.options);
+    const map = shader.startsWith('windowBackward') ? spec.inputSpatial : spec.outputSpatial;
+    const steps = map.at(-2)! / Number(walkerOf(shader, c).constants.B_H ?? 1);
+    return [...rowChoices(shader, c).keys()].some((rows) => steps % rows !== 0);
   };
   for (const shader of WALKERS) {
     const modes = ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmall'].includes(shader) ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
     for (const mode of modes) {
       const rank = shader.endsWith('/B_H=2') ? 3 : 2;
-      const cases = smallWindowGrid(mode, rank, 6, 97 + mode.length + shader.length, (c) => kernelsOf(c).includes(shader) && rowChoices(c).size > 1 && shortChunk(c));
-      const runs = cases.flatMap((c) => [...rowChoices(c)].map(([rows, parallelism]) => ({ ...c, parallelism, name: `${c.name} parallelism=${parallelism} (${rows} rows per thread)` })));
+      const keep = (c: WindowCase) => kernelsOf(c).includes(shader) && rowChoices(shader, c).size > 1 && shortChunk(shader, c);
+      const cases = smallWindowGrid(mode, rank, 6, 97 + mode.length + shader.length, keep);
+      const runs = cases.flatMap((c) => [...rowChoices(shader, c)].map(([rows, parallelism]) => ({ ...c, parallelism, name: `${c.name} parallelism=${parallelism} (${rows} rows per thread)` })));
       it(`${shader} ${mode}: ${cases.length} cases at every rows per thread they allow (${runs.length} runs)`, async () => {
         expect(cases.length).toBe(6);
         expect(runs.length).toBeGreaterThanOrEqual(12);
