@@ -35,32 +35,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (i >= P.total) { return; }
   // The thread's column of inputs (n, c, d, w) and its run of up to P.rows rows,
   // as in window_forward_small.wgsl.
-  let chunks = (P.in_h + P.rows - 1u) / P.rows;
-  var c = 0u;
-  var along_w = i;
-  if (CHANNELS_LAST) {
-    c = i % P.channels;
-    along_w = i / P.channels;
-  }
-  let w = along_w % P.in_w;
-  let rest = along_w / P.in_w;
-  let chunk = rest % chunks;
-  let rest2 = rest / chunks;
-  let d = rest2 % P.in_d;
-  var n = rest2 / P.in_d;
-  if (!CHANNELS_LAST) {
-    c = n % P.channels;
-    n = n / P.channels;
-  }
+  let col = column_of(i, P.channels, P.in_d, P.in_h, P.in_w, CHANNELS_LAST, 1u);
   let step = select(1u, P.channels, CHANNELS_LAST);
-  let out_base = offset_of(n, c, 0u, P.channels, out_plane());
-  let h_begin = chunk * P.rows;
-  let h_end = min(h_begin + P.rows, P.in_h);
-  var s_in = (d * P.in_h + h_begin) * P.in_w + w;
-  for (var h = h_begin; h < h_end; h++) {
+  let out_base = offset_of(col.n, col.c, 0u, P.channels, out_plane());
+  var s_in = (col.d * P.in_h + col.h_begin) * P.in_w + col.w;
+  for (var h = col.h_begin; h < col.h_end; h++) {
     var acc = Acc(0.0, out_base, step, s_in);
-    gather_windows(&acc, d, h, w);
-    grad_in[offset_of(n, c, s_in, P.channels, in_plane())] = acc.grad;
+    gather_windows(&acc, col.d, h, col.w);
+    grad_in[offset_of(col.n, col.c, s_in, P.channels, in_plane())] = acc.grad;
     s_in += P.in_w;
   }
 }

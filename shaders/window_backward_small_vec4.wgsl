@@ -37,22 +37,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // The thread's column of input positions (n, d, w) for 4 channels and its run
   // of up to P.rows rows.
   let groups = P.channels / 4u;
-  let chunks = (P.in_h + P.rows - 1u) / P.rows;
-  let c4 = i % groups;
-  let rest = i / groups;
-  let w = rest % P.in_w;
-  let rest2 = rest / P.in_w;
-  let chunk = rest2 % chunks;
-  let rest3 = rest2 / chunks;
-  let d = rest3 % P.in_d;
-  let n = rest3 / P.in_d;
-  let h_begin = chunk * P.rows;
-  let h_end = min(h_begin + P.rows, P.in_h);
-  var s_in = (d * P.in_h + h_begin) * P.in_w + w;
-  for (var h = h_begin; h < h_end; h++) {
-    var acc = Acc(vec4<f32>(0.0), n * out_plane() * groups + c4, groups, s_in);
-    gather_windows(&acc, d, h, w);
-    grad_in4[(n * in_plane() + s_in) * groups + c4] = acc.grad;
+  let col = column_of(i, groups, P.in_d, P.in_h, P.in_w, true, 1u);
+  var s_in = (col.d * P.in_h + col.h_begin) * P.in_w + col.w;
+  for (var h = col.h_begin; h < col.h_end; h++) {
+    var acc = Acc(vec4<f32>(0.0), col.n * out_plane() * groups + col.c, groups, s_in);
+    gather_windows(&acc, col.d, h, col.w);
+    grad_in4[(col.n * in_plane() + s_in) * groups + col.c] = acc.grad;
     s_in += P.in_w;
   }
 }

@@ -49,27 +49,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (i >= P.total) { return; }
   // The thread's column of outputs (n, c, od, ow) and its run of up to P.rows
   // rows; neighbouring threads take neighbouring outputs in memory.
-  let chunks = (P.out_h + P.rows - 1u) / P.rows;
-  var c = 0u;
-  var along_w = i;
-  if (CHANNELS_LAST) {
-    c = i % P.channels;
-    along_w = i / P.channels;
-  }
-  let ow = along_w % P.out_w;
-  let rest = along_w / P.out_w;
-  let chunk = rest % chunks;
-  let rest2 = rest / chunks;
-  let od = rest2 % P.out_d;
-  var n = rest2 / P.out_d;
-  if (!CHANNELS_LAST) {
-    c = n % P.channels;
-    n = n / P.channels;
-  }
+  let col = column_of(i, P.channels, P.out_d, P.out_h, P.out_w, CHANNELS_LAST, 1u);
+  let n = col.n;
+  let c = col.c;
+  let od = col.d;
+  let ow = col.w;
   let base = offset_of(n, c, 0u, P.channels, in_plane());
   let step = select(1u, P.channels, CHANNELS_LAST);
-  let oh_begin = chunk * P.rows;
-  let oh_end = min(oh_begin + P.rows, P.out_h);
+  let oh_begin = col.h_begin;
+  let oh_end = col.h_end;
   let d0 = i32(od * P.stride_d) - P.pad_d;
   let w0 = i32(ow * P.stride_w) - P.pad_w;
   let first_dw = vec2<u32>(u32(first_tap(d0, P.dil_d)), u32(first_tap(w0, P.dil_w)));

@@ -148,21 +148,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
   let quads = P.out_w / 4u;
-  // The thread makes up to P.rows steps of B_H rows, top to bottom.
-  let steps = P.out_h / B_H;
-  let chunks = (steps + P.rows - 1u) / P.rows;
-  let ow4 = i % quads;
-  let rest = i / quads;
-  let chunk = rest % chunks;
-  let rest2 = rest / chunks;
-  let od = rest2 % P.out_d;
-  let nc = rest2 / P.out_d;
+  // The thread makes up to P.rows steps of B_H rows, top to bottom; (n, c) as one index.
+  let col = column_of(i, 1u, P.out_d, P.out_h, quads, false, B_H);
+  let ow4 = col.w;
+  let od = col.d;
+  let nc = col.n;
   let base4 = nc * (in_plane() / 4u);
   let d0 = i32(od * P.stride_d) - P.pad_d;
   // Column of output 4·ow4's first tap.
   let w0 = i32(ow4 * 4u * S_W) - P.pad_w;
-  let oh_begin = chunk * P.rows * B_H;
-  let oh_end = min(oh_begin + P.rows * B_H, P.out_h);
+  let oh_begin = col.h_begin;
+  let oh_end = col.h_end;
   // Output vec4 of the thread's first row.
   var o = ((nc * P.out_d + od) * P.out_h + oh_begin) * quads + ow4;
   for (var oh = oh_begin; oh < oh_end; oh += B_H) {

@@ -115,3 +115,41 @@ fn divisor_span(o: i32, stride: u32, pad: i32, k: u32, size: u32, pad_after: i32
   if (P.count_include_pad != 0u) { return f32(end - start); }
   return f32(min(end, i32(size)) - max(start, 0));
 }
+
+// The column a thread of the kernels that walk down columns takes (rowsLaunch in
+// src/ops/window-kernels.ts): thread i over a map of depth × height × width
+// (width in the thread's own steps along W) with `units` channels, or groups of
+// 4, per position, and its run of up to P.rows steps of row_step rows, rows
+// [h_begin, h_end). Neighbouring threads take neighbouring elements in memory:
+// the units first where units_last (channels-last), else the steps along W.
+struct Column {
+  n: u32,
+  c: u32,
+  d: u32,
+  w: u32,
+  h_begin: u32,
+  h_end: u32,
+}
+
+fn column_of(i: u32, units: u32, depth: u32, height: u32, width: u32, units_last: bool, row_step: u32) -> Column {
+  let chunks = (height / row_step + P.rows - 1u) / P.rows;
+  var col: Column;
+  var along_w = i;
+  if (units_last) {
+    col.c = i % units;
+    along_w = i / units;
+  }
+  col.w = along_w % width;
+  let rest = along_w / width;
+  let chunk = rest % chunks;
+  let rest2 = rest / chunks;
+  col.d = rest2 % depth;
+  col.n = rest2 / depth;
+  if (!units_last) {
+    col.c = col.n % units;
+    col.n = col.n / units;
+  }
+  col.h_begin = chunk * P.rows * row_step;
+  col.h_end = min(col.h_begin + P.rows * row_step, height);
+  return col;
+}

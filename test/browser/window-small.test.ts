@@ -10,24 +10,21 @@ import { smallWindowGrid, type WindowCase } from '../support/window-grid';
 
 const harness = useHarnessPage();
 
-/** The forward kernel the engine picks for a case, on a device that wants `parallelism` threads. */
-function forwardOf(c: WindowCase, parallelism?: number) {
+/** The forward or backward kernel the engine picks for a case, on a device that wants `parallelism` threads. */
+function kernelOf(pass: 'forward' | 'backward', c: WindowCase, parallelism?: number) {
   const spatial = c.shape.slice(2);
   const dims = { batch: c.shape[0], channels: c.shape[1], spatial };
   const layout = layoutFor(spatial.length as SpatialRank, c.channelsLast);
-  return windowForwardKernel(layout, dims, windowSpec(c.mode, spatial, c.options), parallelism);
+  const pick = pass === 'forward' ? windowForwardKernel : windowBackwardKernel;
+  return pick(layout, dims, windowSpec(c.mode, spatial, c.options), parallelism);
 }
 
 /** The forward and backward kernels the engine picks for a case. */
 function kernelsOf(c: WindowCase): string[] {
-  const spatial = c.shape.slice(2);
-  const dims = { batch: c.shape[0], channels: c.shape[1], spatial };
-  const layout = layoutFor(spatial.length as SpatialRank, c.channelsLast);
-  const spec = windowSpec(c.mode, spatial, c.options);
-  const forward = forwardOf(c);
+  const forward = kernelOf('forward', c);
   // The row kernel's two-row variant (B_H = 2) is a kernel of its own here.
   const variant = forward.constants.B_H === 2 && forward.shader === 'windowForwardSmallRows' ? '/B_H=2' : '';
-  return [forward.shader + variant, windowBackwardKernel(layout, dims, spec).shader];
+  return [forward.shader + variant, kernelOf('backward', c).shader];
 }
 
 /** Whether a case's windows reach into padding or past the input (the kernels' bounds tests). */
@@ -64,12 +61,7 @@ describe('small-window kernels, GPU against CPU reference', () => {
   const WALKERS = ['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2', 'windowForwardSmall', 'windowBackwardSmallVec4', 'windowBackwardSmall'];
   const PARALLELISMS = [1, 8, 64, 512, 1 << 30];
   /** The walking kernel of a case that the test is about, at a parallelism. */
-  const walkerOf = (shader: string, c: WindowCase, parallelism?: number) => {
-    if (!shader.startsWith('windowBackward')) return forwardOf(c, parallelism);
-    const spatial = c.shape.slice(2);
-    const layout = layoutFor(spatial.length as SpatialRank, c.channelsLast);
-    return windowBackwardKernel(layout, { batch: c.shape[0], channels: c.shape[1], spatial }, windowSpec(c.mode, spatial, c.options), parallelism);
-  };
+  const walkerOf = (shader: string, c: WindowCase, parallelism?: number) => kernelOf(shader.startsWith('windowBackward') ? 'backward' : 'forward', c, parallelism);
   /** Parallelism options that give a case each of its distinct rows per thread. */
   const rowChoices = (shader: string, c: WindowCase) => {
     const byRows = new Map<number, number>();
