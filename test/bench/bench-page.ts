@@ -20,7 +20,11 @@ async function start() {
   (window as any).bench = {
     tf,
     engine,
-    run: (options: RunOptions) => runSuite(engine, tf, description, { ...options, log: (l: string) => console.log(`bench: ${l}`) }),
+    run: async (options: RunOptions & { parallelism?: number }) => {
+      // An engine of its own where the run sets the parallelism option.
+      const ours = options.parallelism === undefined ? engine : await createPoolEngine({ device, parallelism: options.parallelism });
+      return runSuite(ours, tf, description, { ...options, log: (l: string) => console.log(`bench: ${l}`) });
+    },
   };
 }
 

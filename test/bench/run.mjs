@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--json FILE] [--markdown FILE] [--node] [--filter TEXT]
+// npm run bench [-- --quick] [--json FILE] [--markdown FILE] [--node] [--filter TEXT] [--parallelism N]
 // npm run bench -- --from-json FILE --markdown FILE   (re-render a saved run)
 // Runs the suite in headless Chromium (default) or in Node through Dawn (--node)
 // and prints one table: ours, TF.js and the CPU reference on the same device.
@@ -11,7 +11,9 @@ const value = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const options = { quick: flag('--quick'), filter: value('--filter') };
+// --parallelism N: the engine's parallelism option (threads to keep in flight), to tune it on a device.
+const parallelism = value('--parallelism') === undefined ? undefined : Number(value('--parallelism'));
+const options = { quick: flag('--quick'), filter: value('--filter'), parallelism };
 const TF_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'];
 
 async function inBrowser() {
@@ -48,7 +50,7 @@ async function inNode() {
   try {
     const { createPoolEngine } = await server.ssrLoadModule('/src/index.ts');
     const { runSuite } = await server.ssrLoadModule('/test/bench/suite.ts');
-    const engine = await createPoolEngine({ device });
+    const engine = await createPoolEngine({ device, parallelism });
     let tf = null;
     let tfProblem = '';
     try {
@@ -101,9 +103,11 @@ function summary(report) {
   };
   const lines = [
     `device: ${report.adapter}`,
+    ...(report.parallelism ? [`engine parallelism: ${report.parallelism} threads in flight`] : []),
     `copy kernel (roofline, measured between configurations): median ${report.copyGBps.toFixed(2)} GB/s`,
-    `configurations with TF.js: ${ratios.length}; median TF.js/ours ${med(ratios.map((q) => q.x)).toFixed(2)}x; slowest ratio ${Math.min(...ratios.map((q) => q.x)).toFixed(2)}x`,
   ];
+  if (ratios.length) lines.push(`configurations with TF.js: ${ratios.length}; median TF.js/ours ${med(ratios.map((q) => q.x)).toFixed(2)}x; slowest ratio ${Math.min(...ratios.map((q) => q.x)).toFixed(2)}x`);
+  else lines.push('configurations with TF.js: none in this run');
   const heavy = ratios.filter((q) => q.r.op.startsWith('global') || q.r.pass === 'backward');
   if (heavy.length) lines.push(`global pooling and backward passes: slowest TF.js/ours ${Math.min(...heavy.map((q) => q.x)).toFixed(2)}x over ${heavy.length} configurations`);
   const slower = ratios.filter((q) => q.x < 1).map((q) => `${q.r.id} ${q.r.layout} ${q.r.pass} (${q.x.toFixed(2)}x)`);

@@ -56,6 +56,8 @@ export interface BenchRow {
 
 export interface BenchReport {
   adapter: string;
+  /** The engine's parallelism option in this run (threads it keeps in flight). */
+  parallelism: number;
   /** Median of the copy kernel's GB/s over the run (it is measured between configurations). */
   copyGBps: number;
   rows: BenchRow[];
@@ -444,5 +446,5 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
     }
     copyBefore = copyAfter;
   }
-  return { adapter, copyGBps: median(copies), rows, skipped };
+  return { adapter, parallelism: engine.parallelism, copyGBps: median(copies), rows, skipped };
 }
