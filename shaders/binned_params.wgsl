@@ -3,7 +3,8 @@
 // Ranks 1 and 2 run as rank 3 with leading sizes of 1. The field order is
 // declared once more in src/ops/binned-uniforms.ts; a test checks that the two
 // lists agree. chunk and chunks: the row-per-thread reductions' split of each row
-// into chunks of `chunk` elements (reduce_rows*.wgsl).
+// into chunks of `chunk` elements (reduce_rows*.wgsl). steps: the walking
+// backward's vec4s per thread (reduce_backward_vec4.wgsl).
 struct BinnedParams {
   total: u32,
   batch: u32,
@@ -22,6 +23,7 @@ struct BinnedParams {
   eps: f32,
   chunk: u32,
   chunks: u32,
+  steps: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: BinnedParams;

@@ -20,6 +20,7 @@ export const BINNED_PARAMS: readonly UniformField[] = [
   ['eps', 'f32'],
   ['chunk', 'u32'],
   ['chunks', 'u32'],
+  ['steps', 'u32'],
 ];
 
 /** The WGSL MODE constants of binned_params.wgsl. */
@@ -32,7 +33,7 @@ export const BINNED_MODE = { avg: 0, max: 1, gem: 2 } as const;
 export function binnedUniformValues(
   dims: Dims,
   total: number,
-  extra: { outputSpatial?: readonly number[]; numLevels?: number; features?: number; rowDivisor?: number; colDivisor?: number; p?: number; eps?: number; chunk?: number; chunks?: number } = {},
+  extra: { outputSpatial?: readonly number[]; numLevels?: number; features?: number; rowDivisor?: number; colDivisor?: number; p?: number; eps?: number; chunk?: number; chunks?: number; steps?: number } = {},
 ): Record<string, number> {
   const [in_d, in_h, in_w] = to3(dims.spatial);
   const [out_d, out_h, out_w] = to3(extra.outputSpatial ?? dims.spatial.map(() => 1));
@@ -50,5 +51,6 @@ export function binnedUniformValues(
     eps: extra.eps ?? 0,
     chunk: extra.chunk ?? 1,
     chunks: extra.chunks ?? 1,
+    steps: extra.steps ?? 1,
   };
 }

@@ -3,7 +3,7 @@
 // passes reduce by rows (reduce-rows.ts); GeM's backward statistics and the sum
 // of its dL/dp terms run one workgroup per row (reduce_forward.wgsl).
 import type { GpuContext } from '../engine';
-import { shapeOf } from '../layout';
+import { shapeOf, type Dims } from '../layout';
 import type { AdaptiveSpec, GemSpec } from '../binned-spec';
 import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
@@ -47,7 +47,21 @@ export function reduceForward(
   return { output, indices };
 }
 
-/** Backward of global avg / max pooling: one invocation per input element. */
+/**
+ * Steps per thread of the walking backward of global avg / max
+ * (reduce_backward_vec4.wgsl), 4 elements a step: as many as keep `parallelism`
+ * threads, at least 1; null where the layout has no whole vec4s to store
+ * (channels-last with channels not a multiple of 4, channels-first maps under 4
+ * elements), which run one invocation per element.
+ */
+export function reduceBackwardSteps(dims: Dims, channelsLast: boolean, parallelism: number): number | null {
+  const plane = dims.spatial.reduce((a, b) => a * b, 1);
+  if (channelsLast ? dims.channels % 4 !== 0 : plane < 4) return null;
+  const vec4s = Math.ceil((dims.batch * dims.channels * plane) / 4);
+  return Math.max(1, Math.ceil(vec4s / parallelism));
+}
+
+/** Backward of global avg / max pooling: walking threads of vector stores where the layout allows (reduceBackwardSteps), else one invocation per element. */
 export function reduceBackward(
   ctx: GpuContext,
   gradOutput: PoolTensor<'float32'>,
@@ -58,13 +72,15 @@ export function reduceBackward(
   const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
   // Vector stores: channels-last with whole vec4s of channels, channels-first with
   // maps of at least 4 elements (a vec4 then crosses at most one row's end).
-  if (channelsLast(x) ? x.dims.channels % 4 === 0 : planeOf(x) >= 4) {
+  const steps = reduceBackwardSteps(x.dims, channelsLast(x) === 1, ctx.parallelism);
+  if (steps !== null) {
+    const vec4s = Math.ceil(x.size / 4);
     ctx.run({
       shader: 'reduceBackwardVec4',
       constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x) },
-      uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, Math.ceil(x.size / 4))),
+      uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, vec4s, { steps })),
       buffers: [gradOutput.buffer, indices ? indices.buffer : gradOutput.buffer, gradInput.buffer],
-      threads: Math.ceil(x.size / 4),
+      threads: Math.ceil(vec4s / steps),
       label: `${opName(spec)}.backward`,
     });
     return gradInput;

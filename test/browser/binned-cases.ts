@@ -19,7 +19,7 @@ const fallbacks = new WeakMap<PoolEngine, Promise<PoolEngine>>();
 export function engineFor(engine: PoolEngine, subgroups: boolean): Promise<PoolEngine> {
   if (subgroups) return Promise.resolve(engine);
   let fallback = fallbacks.get(engine);
-  if (!fallback) fallbacks.set(engine, (fallback = createPoolEngine({ device: engine.device, subgroups: false, label: 'pool-fallback' })));
+  if (!fallback) fallbacks.set(engine, (fallback = createPoolEngine({ device: engine.device, subgroups: false, parallelism: engine.parallelism, label: 'pool-fallback' })));
   return fallback;
 }
 

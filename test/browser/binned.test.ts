@@ -4,7 +4,8 @@
 // GPU work.
 import { describe, expect, it } from 'vitest';
 import { useHarnessPage } from '../support/page';
-import { adaptiveGrid, gemGrid, globalGrid, largeReductionCases, pyramidGrid, smallMapGrid, stripGrid, type BinnedCase } from '../support/binned-grid';
+import { adaptiveGrid, gemGrid, globalGrid, largeReductionCases, pyramidGrid, smallMapGrid, stripGrid, walkingBackwardCases, type BinnedCase } from '../support/binned-grid';
+import { reduceBackwardSteps } from '../../src/ops/reduce';
 
 const harness = useHarnessPage();
 const evaluate = <T>(fn: () => Promise<T> | T): Promise<T> => harness().page.evaluate(fn);
@@ -44,6 +45,15 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
   const large = largeReductionCases();
   it(`global avg and max of 1×512×64×64, of maps of three passes and of 66,000 rows: ${large.length} cases, both layouts`, async () => {
     expectAllPass(await run(large), large.length);
+  });
+
+  const stepsOf = (c: BinnedCase) => reduceBackwardSteps({ batch: c.shape[0], channels: c.shape[1], spatial: c.shape.slice(2) }, c.channelsLast, c.parallelism!);
+  const walking = walkingBackwardCases(41, (c) => stepsOf(c) ?? 0);
+  it(`global avg and max backward walking 4 elements a step: ${walking.length} cases at every steps per thread they allow`, async () => {
+    // Every case takes the walking kernel, most at several steps per thread.
+    expect(walking.every((c) => stepsOf(c) !== null)).toBe(true);
+    expect(walking.filter((c) => stepsOf(c)! > 1).length).toBeGreaterThan(walking.length / 2);
+    expectAllPass(await run(walking), walking.length);
   });
 
   const adaptive = adaptiveGrid(47, 48);

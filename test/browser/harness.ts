@@ -70,7 +70,7 @@ async function start() {
       await withErrorScope(engine.device, async () => {
         for (const c of cases) {
           try {
-            failures.push(...(await runBinnedCase(engine, c)));
+            failures.push(...(await runBinnedCase(await engineWith(c.parallelism), c)));
           } catch (e) {
             failures.push(`${c.name}: threw ${(e as Error).stack ?? e}`);
           }

@@ -18,6 +18,8 @@ export interface BinnedCase {
   seed: number;
   /** GeM (whose backward statistics run as workgroup reductions): the subgroup variant (true) or the workgroup-memory one (false). */
   subgroups: boolean;
+  /** An engine with this parallelism option (threads in flight) where set; the walking kernels size their steps by it. */
+  parallelism?: number;
 }
 
 /** Ops with a workgroup reduction (GeM's backward statistics), and so two variants. */
@@ -29,7 +31,8 @@ export function describeCase(c: Omit<BinnedCase, 'name'>): string {
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(' ');
   const variant = REDUCTION_OPS.includes(c.op) ? (c.subgroups ? ' subgroups' : ' workgroup-memory') : '';
-  return `${c.op} x=[${c.shape.join(',')}] ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data}${variant}`;
+  const threads = c.parallelism === undefined ? '' : ` parallelism=${c.parallelism}`;
+  return `${c.op} x=[${c.shape.join(',')}] ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data}${variant}${threads}`;
 }
 
 function make(c: Omit<BinnedCase, 'name'>): BinnedCase {
@@ -181,6 +184,37 @@ export function smallMapGrid(seed: number): BinnedCase[] {
         const data = kinds[op][cases.length % kinds[op].length];
         const options = op === 'gem' ? pick(r, [{}, { p: 2.5, eps: 1e-6 }, { p: 1 }]) : {};
         cases.push(make({ op, shape, channelsLast, options, data, seed: seed * 100 + cases.length, subgroups: true }));
+      }
+    }
+  return cases;
+}
+
+/**
+ * Global avg / max whose backward walks 4 elements a step (whole vec4s of
+ * channels channels-last, maps of at least 4 channels-first), each at the
+ * parallelism options that give it distinct steps per thread: steps that wrap
+ * across channel groups, cells, rows and batch items, and a short last step.
+ */
+export function walkingBackwardCases(seed: number, stepsOf: (c: BinnedCase) => number): BinnedCase[] {
+  const shapes: [boolean, number[]][] = [
+    [false, [3, 5, 7, 9]],
+    [false, [2, 3, 5, 4]],
+    [false, [4, 3, 4]],
+    [false, [2, 2, 3, 3, 3]],
+    [true, [3, 12, 5, 7]],
+    [true, [2, 8, 3, 3, 3]],
+    [true, [5, 4, 6]],
+  ];
+  const cases: BinnedCase[] = [];
+  for (const op of ['globalAvg', 'globalMax'] as const)
+    for (const [channelsLast, shape] of shapes) {
+      const seen = new Set<number>();
+      for (const parallelism of [1, 2, 3, 5, 7, 16, 64, 1 << 30]) {
+        const c = make({ op, shape, channelsLast, options: {}, data: op === 'globalMax' ? 'ties' : 'normal', seed: seed * 100 + cases.length, subgroups: true, parallelism });
+        const steps = stepsOf(c);
+        if (seen.has(steps)) continue;
+        seen.add(steps);
+        cases.push(c);
       }
     }
   return cases;
