@@ -21,6 +21,9 @@ import windowBackwardVec4 from '../shaders/window_backward_vec4.wgsl?raw';
 import windowSmallBackward from '../shaders/window_small_backward.wgsl?raw';
 import windowBackwardSmall from '../shaders/window_backward_small.wgsl?raw';
 import windowBackwardSmallVec4 from '../shaders/window_backward_small_vec4.wgsl?raw';
+import windowTiledBackward from '../shaders/window_tiled_backward.wgsl?raw';
+import windowBackwardTiledVec4 from '../shaders/window_backward_tiled_vec4.wgsl?raw';
+import windowBackwardTiledRows from '../shaders/window_backward_tiled_rows.wgsl?raw';
 import binnedParams from '../shaders/binned_params.wgsl?raw';
 import reduceCommon from '../shaders/reduce_common.wgsl?raw';
 import gemStats from '../shaders/gem_stats.wgsl?raw';
@@ -52,6 +55,9 @@ export const shaderSources = {
   windowBackwardVec4: [common, windowParams, windowBackwardVec4].join('\n'),
   windowBackwardSmall: [common, windowParams, windowSmall, windowSmallBackward, windowBackwardSmall].join('\n'),
   windowBackwardSmallVec4: [common, windowParams, windowSmall, windowSmallBackward, windowBackwardSmallVec4].join('\n'),
+  // Windows that tile the input: each output scatters into its own window.
+  windowBackwardTiledVec4: [common, windowParams, windowSmall, windowTiledBackward, windowBackwardTiledVec4].join('\n'),
+  windowBackwardTiledRows: [common, windowParams, windowSmall, windowTiledBackward, windowBackwardTiledRows].join('\n'),
   // Whole-map reductions: the workgroup-memory variant, and the subgroup variant
   // for devices with the 'subgroups' feature (the directive must open the module).
   gemStats: [common, binnedParams, reduceCommon, reduceWorkgroup, gemStats].join('\n'),

@@ -198,11 +198,42 @@ export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec
 }
 
 /**
- * The backward kernel of a window pooling call (a gather: each input element, or
- * 4 channels of one, collects from the outputs whose windows cover it), on a
- * device that wants `parallelism` threads in flight.
+ * Whether max or average windows tile the input: stride = kernel ≤ SMALL_WINDOW,
+ * no padding or dilation, and input = output · kernel in every dimension, so
+ * that every input lies in exactly one window.
+ */
+export function tilesInput(spec: WindowSpec): boolean {
+  if (spec.mode !== 'max' && spec.mode !== 'avg') return false;
+  return spec.kernel.every(
+    (k, i) => k <= SMALL_WINDOW && spec.stride[i] === k && (k === 1 || spec.dilation[i] === 1) && spec.padBefore[i] === 0 && spec.padAfter[i] === 0 && spec.inputSpatial[i] === spec.outputSpatial[i] * k,
+  );
+}
+
+/**
+ * The backward kernel of windows that tile the input, where the layout gives
+ * whole vec4s (channels-last: channels; channels-first: output rows): each
+ * thread scatters its outputs into their windows, walking down a column of
+ * outputs. Null elsewhere.
+ */
+function tiledBackward(layout: Layout, dims: Dims, spec: WindowSpec, parallelism: number): WindowKernel | null {
+  if (!tilesInput(spec)) return null;
+  const [K_D, K_H, K_W] = to3(spec.kernel, 1);
+  const constants = { MODE: MODE_CONSTANT[spec.mode], K_D, K_H, K_W };
+  if (layoutInfo(layout).channelsLast) {
+    return dims.channels % 4 === 0 ? rowsLaunch('windowBackwardTiledVec4', constants, dims, spec.outputSpatial, 4, parallelism, 1) : null;
+  }
+  return spec.outputSpatial[spec.rank - 1] % 4 === 0 ? rowsLaunch('windowBackwardTiledRows', constants, dims, spec.outputSpatial, 4, parallelism, 1) : null;
+}
+
+/**
+ * The backward kernel of a window pooling call, on a device that wants
+ * `parallelism` threads in flight: a scatter where the windows tile the input
+ * (tiledBackward), else a gather, where each input element, or 4 channels of
+ * one, collects from the outputs whose windows cover it.
  */
 export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpec, parallelism = HARDWARE_PARALLELISM): WindowKernel {
+  const tiled = tiledBackward(layout, dims, spec, parallelism);
+  if (tiled) return tiled;
   const channelsLast = layoutInfo(layout).channelsLast;
   const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: channelsLast ? 1 : 0 };
   const inputs = sizeOf({ ...dims, spatial: spec.inputSpatial });

@@ -6,7 +6,7 @@ import { layoutFor, type SpatialRank } from '../../src/layout';
 import { clipped, windowBackwardKernel, windowForwardKernel } from '../../src/ops/window-kernels';
 import { windowSpec } from '../../src/window-spec';
 import { useHarnessPage } from '../support/page';
-import { smallWindowGrid, type WindowCase } from '../support/window-grid';
+import { smallWindowGrid, tiledWindowGrid, type WindowCase } from '../support/window-grid';
 
 const harness = useHarnessPage();
 
@@ -92,6 +92,24 @@ describe('small-window kernels, GPU against CPU reference', () => {
         expect(report.failures).toEqual([]);
         expect(report.ran).toBe(runs.length);
       });
+    }
+  }
+
+  // Windows that tile the input: the scatter kernels, at every rows per thread a case allows.
+  for (const shader of ['windowBackwardTiledVec4', 'windowBackwardTiledRows']) {
+    for (const mode of ['max', 'avg'] as const) {
+      for (const rank of [1, 2, 3]) {
+        const cases = tiledWindowGrid(mode, rank, 8, 131 + rank * 3 + mode.length + shader.length, shader.endsWith('Vec4'));
+        const runs = cases.flatMap((c) => [...rowChoices(shader, c)].map(([rows, parallelism]) => ({ ...c, parallelism, name: `${c.name} parallelism=${parallelism} (${rows} rows per thread)` })));
+        it(`${shader} ${mode} rank ${rank}: ${cases.length} cases at every rows per thread they allow (${runs.length} runs)`, async () => {
+          expect(cases.map((c) => kernelOf('backward', c).shader)).toEqual(cases.map(() => shader));
+          // Rank 1 has one row of outputs: nothing to walk.
+          if (rank > 1) expect(runs.length).toBeGreaterThan(cases.length);
+          const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), runs);
+          expect(report.failures).toEqual([]);
+          expect(report.ran).toBe(runs.length);
+        });
+      }
     }
   }
 

@@ -140,3 +140,31 @@ export function smallWindowGrid(mode: 'max' | 'avg' | 'stochastic', rank: number
   }
   return cases;
 }
+
+/**
+ * `count` max or average cases whose windows tile the input (stride = kernel ≤ 3,
+ * no padding, input = output · kernel), in one layout: channels-last with whole
+ * vec4s of channels, channels-first with output rows of whole vec4s (the tiled
+ * backward kernels' conditions); ceil mode, PyTorch's default stride, dilation
+ * where the kernel is 1, and the average's divisor options drawn too.
+ */
+export function tiledWindowGrid(mode: 'max' | 'avg', rank: number, count: number, seed: number, channelsLast: boolean): WindowCase[] {
+  const r = rng(seed);
+  const cases: WindowCase[] = [];
+  while (cases.length < count) {
+    const kernel = perDim(r, rank, 3);
+    const out = kernel.map((_, i) => (i === rank - 1 && !channelsLast ? pick(r, [4, 8, 12]) : 1 + Math.floor(r() * 5)));
+    const spatial = out.map((o, i) => o * kernel[i]);
+    const shape = [1 + Math.floor(r() * 2), channelsLast ? pick(r, [4, 8, 12]) : pick(r, [1, 2, 3]), ...spatial];
+    const options: Record<string, unknown> = { kernel, stride: r() < 0.3 ? undefined : kernel, padding: pick(r, [0, 'valid'] as const), ceilMode: r() < 0.5 };
+    if (mode === 'max' && r() < 0.3) options.dilation = kernel.map((k) => (k === 1 ? 1 + Math.floor(r() * 3) : 1));
+    if (mode === 'avg') {
+      if (r() < 0.5) options.countIncludePad = r() < 0.5;
+      if (r() < 0.3) options.divisorOverride = 1 + Math.floor(r() * 7);
+    }
+    const data = mode === 'max' ? pick(r, ['normal', 'ties', 'nan', 'neginf', 'special'] as const) : pick(r, ['normal', 'special'] as const);
+    const c = { mode, shape, channelsLast, options, data, seed: seed * 1000 + cases.length };
+    cases.push({ ...c, name: describe(c) });
+  }
+  return cases;
+}
