@@ -47,25 +47,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let lo = bin_start(cell, size, out);
   let hi = bin_end(cell, size, out);
   let plane = in_plane();
+  // Elements along W lie `step` apart in memory; a bin row is walked by offset.
+  let step = select(1u, P.channels, CHANNELS_LAST);
+  let base = offset_of(n, c, 0u, P.channels, plane);
 
-  // Max: PyTorch's `val > maxval || isnan(val)`: the first maximum wins ties, a
-  // NaN always takes over (so the last NaN is reported).
-  var best = f32_neg_inf();
-  var best_s = NO_INDEX;
+  // Max: PyTorch's `val > maxval || isnan(val)` from the bin's first element:
+  // the first maximum wins ties, a NaN always takes over (so the last NaN is
+  // reported). Selects, not branches: a software adapter runs both sides.
+  let first = flatten(lo, size);
+  var best = x[base + first * step];
+  var best_s = first;
   var sum = 0.0;
   for (var d = lo.x; d < hi.x; d++) {
     for (var h = lo.y; h < hi.y; h++) {
+      var s = flatten(vec3<u32>(d, h, lo.z), size);
+      var at = base + s * step;
       for (var w = lo.z; w < hi.z; w++) {
-        let s = flatten(vec3<u32>(d, h, w), size);
-        let v = x[offset_of(n, c, s, P.channels, plane)];
+        let v = x[at];
         if (MODE == MODE_MAX) {
-          if (is_nan(v) || (!is_nan(best) && (best_s == NO_INDEX || v > best))) {
-            best = v;
-            best_s = s;
-          }
+          let take = is_nan(v) | (!is_nan(best) & (v > best));
+          best = select(best, v, take);
+          best_s = select(best_s, s, take);
         } else {
           sum += v;
         }
+        s++;
+        at += step;
       }
     }
   }

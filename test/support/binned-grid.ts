@@ -108,7 +108,7 @@ export function adaptiveGrid(seed: number, count: number): BinnedCase[] {
       continue;
     }
     const shape = [1 + Math.floor(r() * 2), 1 + Math.floor(r() * 3), ...spatial];
-    const data = op === 'adaptiveMax' ? pick(r, ['normal', 'ties', 'nan'] as const) : 'normal';
+    const data = op === 'adaptiveMax' ? pick(r, ['normal', 'ties', 'nan', 'neginf', 'special'] as const) : 'normal';
     cases.push(make({ op, shape, channelsLast: cases.length % 4 >= 2, options, data, seed: seed * 100 + cases.length, subgroups: r() < 0.5 }));
   }
   return cases;
@@ -125,7 +125,7 @@ export function pyramidGrid(seed: number): BinnedCase[] {
       const options = { levels, mode };
       pyramidSpec(spatial, options);
       const shape = [1 + Math.floor(r() * 2), 1 + Math.floor(r() * 3), ...spatial];
-      const data = mode === 'avg' ? 'normal' : pick(r, ['normal', 'ties', 'nan'] as const);
+      const data = mode === 'avg' ? 'normal' : pick(r, ['normal', 'ties', 'nan', 'neginf', 'special'] as const);
       cases.push(make({ op: 'pyramid', shape, channelsLast: cases.length % 2 === 1, options, data, seed: seed * 100 + cases.length, subgroups: true }));
     }
   return cases;
