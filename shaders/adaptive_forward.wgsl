@@ -78,7 +78,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (MODE == MODE_MAX) {
     y[i] = best;
-    indices[i] = best_s;
+    if (INDICES) { indices[i] = best_s; }
   } else {
     let extent = hi - lo;
     y[i] = sum / f32(extent.x * extent.y * extent.z);

@@ -61,6 +61,9 @@ const MODE_AVG: u32 = 0u;
 const MODE_MAX: u32 = 1u;
 const MODE_GEM: u32 = 2u;
 override MODE: u32 = MODE_AVG;
+// Max-style forward kernels: false when the call asked for no indices (inference);
+// the index stores are skipped and the indices binding holds a placeholder.
+override INDICES: bool = true;
 
 // Max-style modes: the flat plane index of the winner, before any is found.
 const NO_INDEX: u32 = 0xffffffffu;

@@ -42,7 +42,7 @@ struct Partial4 {
 fn fold4(acc: ptr<function, Partial4>, q: u32, s: vec4<u32>, ok: vec4<bool>) {
   let v = x4[q];
   if (MODE == MODE_MAX) {
-    let index = select(s, partial_indices4[q], !FIRST);
+    let index = select(s, partial_indices4[q], !FIRST && INDICES);
     // fold_max per component: the first element, a greater one, or a NaN takes.
     let take = ok & ((v > (*acc).best) | is_nan4(v) | ((*acc).best_s == vec4<u32>(NO_INDEX)));
     (*acc).best = select((*acc).best, v, take);
@@ -62,7 +62,7 @@ fn finish(o: u32, acc: Partial4) {
       if (beats(best, c)) { best = c; }
     }
     y[o] = best.value;
-    indices[o] = best.index;
+    if (INDICES) { indices[o] = best.index; }
     return;
   }
   let total = acc.sum.x + acc.sum.y + acc.sum.z + acc.sum.w;

@@ -34,7 +34,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var at = (n * in_plane() + lo) * groups + i % groups;
   // Max: the chunk's first position, then a greater value or a NaN takes (PyTorch's order).
   var best = x4[at];
-  var best_s = select(vec4<u32>(lo), partial_indices4[at], !FIRST);
+  var best_s = select(vec4<u32>(lo), partial_indices4[at], !FIRST && INDICES);
   var sum = vec4<f32>(0.0);
   sum += term4(best);
   for (var s = lo + 1u; s < hi; s++) {
@@ -43,14 +43,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (MODE == MODE_MAX) {
       let take = (v > best) | is_nan4(v);
       best = select(best, v, take);
-      best_s = select(best_s, select(vec4<u32>(s), partial_indices4[at], !FIRST), take);
+      best_s = select(best_s, select(vec4<u32>(s), partial_indices4[at], !FIRST && INDICES), take);
     } else {
       sum += term4(v);
     }
   }
   if (MODE == MODE_MAX) {
     y4[i] = best;
-    indices4[i] = best_s;
+    if (INDICES) { indices4[i] = best_s; }
     return;
   }
   if (!LAST) {

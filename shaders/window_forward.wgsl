@@ -38,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let s = stochastic_pick(n, c, start, r);
     let v = x[offset_of(n, c, s, P.channels, in_plane())];
     y[i] = select(0.0, v, v >= MIN_NORMAL); // a zero-sum window outputs 0
-    indices[i] = s;
+    if (INDICES) { indices[i] = s; }
     return;
   }
   if (MODE == 5u) {
@@ -86,7 +86,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (MODE == 0u) {
     y[i] = best;
-    indices[i] = best_s;
+    if (INDICES) { indices[i] = best_s; }
   } else {
     y[i] = sum / avg_divisor(start);
   }

@@ -127,7 +127,7 @@ fn write_slot(b: ptr<function, Block>, k: u32, row0: u32, groups: u32, c4: u32, 
       y4[o] = (*b).sum[k] / avg_divisor(start + vec3<i32>(0, i32(bh * S_H), i32(bw * S_W)));
     } else {
       y4[o] = (*b).best[k];
-      indices4[o] = (*b).best_s[k];
+      if (INDICES) { indices4[o] = (*b).best_s[k]; }
     }
   }
 }

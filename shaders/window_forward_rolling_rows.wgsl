@@ -112,7 +112,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       y4[o] = sum / divisor;
     } else {
       y4[o] = acc.v;
-      indices4[o] = acc.s;
+      if (INDICES) { indices4[o] = acc.s; }
     }
     // The next windows start S_H rows down: they carry these ones' last rows.
     if (carried() > 1u) {

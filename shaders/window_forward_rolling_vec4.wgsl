@@ -54,7 +54,7 @@ fn make_output(carry: ptr<function, Carry>, new0: ptr<function, Cells>, new1: pt
     y4[o] = sum / avg_divisor(vec3<i32>(0, top, w0 + i32(bw * S_W)));
   } else {
     y4[o] = acc.v;
-    indices4[o] = acc.s;
+    if (INDICES) { indices4[o] = acc.s; }
   }
   // The next window starts S_H rows down: it carries this one's last rows.
   if (MODE == 0u) {

@@ -80,7 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         pick_window(&win);
       }
       y[o] = win.best;
-      indices[o] = win.best_s;
+      if (INDICES) { indices[o] = win.best_s; }
     }
     out_s += P.out_w;
   }

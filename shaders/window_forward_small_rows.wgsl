@@ -138,7 +138,7 @@ fn write_windows(win: ptr<function, Window4>, o: u32, d0: i32, h0: i32, w0: i32)
     y4[o] = (*win).sum / divisor;
   } else {
     y4[o] = (*win).best;
-    indices4[o] = (*win).best_s;
+    if (INDICES) { indices4[o] = (*win).best_s; }
   }
 }
 
@@ -178,7 +178,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
         pick_window(&win);
         y4[o] = win.best;
-        indices4[o] = win.best_s;
+        if (INDICES) { indices4[o] = win.best_s; }
       } else {
         write_windows(&win, o, d0, h0, w0);
       }

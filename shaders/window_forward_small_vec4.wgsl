@@ -79,7 +79,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         pick_window(&win);
       }
       y4[o] = win.best;
-      indices4[o] = win.best_s;
+      if (INDICES) { indices4[o] = win.best_s; }
     }
     out_s += P.out_w;
   }

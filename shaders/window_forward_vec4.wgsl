@@ -51,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (MODE == 0u) {
     y4[i] = best;
-    indices4[i] = best_s;
+    if (INDICES) { indices4[i] = best_s; }
   } else {
     y4[i] = sum / avg_divisor(start);
   }

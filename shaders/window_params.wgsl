@@ -43,6 +43,9 @@ struct WindowParams {
 // 0: max, 1: average, 2: power-average (lp), 3: SoftPool, 4: mixed,
 // 5: stochastic pooling's evaluation rule, 6: stochastic pooling's training pick.
 override MODE: u32 = 0u;
+// Max-style forward kernels: false when the call asked for no indices (inference);
+// the index stores are skipped and the indices binding holds a placeholder.
+override INDICES: bool = true;
 
 @group(0) @binding(0) var<uniform> P: WindowParams;
 

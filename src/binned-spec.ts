@@ -17,6 +17,14 @@ export type BinnedMode = 'avg' | 'max';
  */
 export interface AdaptivePoolOptions {
   outputSize: number | readonly (number | null)[];
+  /** Max only: write the winners' indices (default true); false for inference. */
+  indices?: boolean;
+}
+
+/** Global max pooling options. */
+export interface GlobalMaxPoolOptions {
+  /** Write the winners' indices (default true); false for inference: `indices: null`. */
+  indices?: boolean;
 }
 
 /** Spatial pyramid pooling options. Defaults: levels [1, 2, 4], mode 'max'. */
@@ -24,6 +32,8 @@ export interface SpatialPyramidPoolOptions {
   /** Pyramid levels: level l pools each channel into l × l bins. Positive integers, at least one. */
   levels?: readonly number[];
   mode?: BinnedMode;
+  /** Mode 'max' only: write the winners' indices (default true); false for inference. */
+  indices?: boolean;
 }
 
 /** GeM (generalized-mean) pooling options. Defaults: p = 3, eps = 1e-6. */
@@ -42,6 +52,8 @@ export interface AdaptiveSpec {
   outputSpatial: number[];
   /** Every output size is 1: the call runs as a whole-map reduction. */
   global: boolean;
+  /** Max: whether the call writes indices (`indices: false` skips them). */
+  indices: boolean;
 }
 
 export interface PyramidSpec {
@@ -50,6 +62,8 @@ export interface PyramidSpec {
   inputSpatial: number[];
   /** Σ l²: output features per channel; the output is [N, C · cells]. */
   cells: number;
+  /** Max: whether the call writes indices. */
+  indices: boolean;
 }
 
 export interface GemSpec {
@@ -119,11 +133,22 @@ function positive(name: string, value: unknown, fallback: number, code: 'INVALID
   return value;
 }
 
-/** Whole-map pooling: one value per (n, c). Spatial rank 1–3. */
-export function globalSpec(mode: BinnedMode, inputSpatial: readonly number[]): AdaptiveSpec {
+/** The `indices` option of max-style calls: true unless false is given; only max takes it. */
+function indicesFlag(mode: BinnedMode, value: unknown): boolean {
+  if (value === undefined) return mode === 'max';
+  if (typeof value !== 'boolean') throw new PoolError('INVALID_OPTION', 'indices', value, 'must be true or false');
+  if (mode !== 'max' && value) throw new PoolError('INVALID_OPTION', 'indices', value, "is an option of mode 'max' only");
+  return mode === 'max' && value;
+}
+
+/** Whole-map pooling: one value per (n, c). Spatial rank 1–3. Options: max's `indices`. */
+export function globalSpec(mode: BinnedMode, inputSpatial: readonly number[], options?: unknown): AdaptiveSpec {
   checkMode(mode);
-  checkRank(`global ${mode} pooling`, inputSpatial, [1, 2, 3]);
-  return { mode, rank: inputSpatial.length, inputSpatial: [...inputSpatial], outputSpatial: inputSpatial.map(() => 1), global: true };
+  const what = `global ${mode} pooling`;
+  checkRank(what, inputSpatial, [1, 2, 3]);
+  const o = checkOptions(what, options, mode === 'max' ? ['indices'] : [], false);
+  const indices = indicesFlag(mode, o.indices);
+  return { mode, rank: inputSpatial.length, inputSpatial: [...inputSpatial], outputSpatial: inputSpatial.map(() => 1), global: true, indices };
 }
 
 /** Validates an adaptive pooling call and resolves its output size. Spatial rank 1–3. */
@@ -131,7 +156,7 @@ export function adaptiveSpec(mode: BinnedMode, inputSpatial: readonly number[], 
   checkMode(mode);
   const what = `adaptive ${mode} pooling`;
   checkRank(what, inputSpatial, [1, 2, 3]);
-  const o = checkOptions(what, options, ['outputSize'], true);
+  const o = checkOptions(what, options, mode === 'max' ? ['outputSize', 'indices'] : ['outputSize'], true);
   const rank = inputSpatial.length;
   const given = o.outputSize;
   const list = typeof given === 'number' ? new Array(rank).fill(given) : given;
@@ -149,7 +174,7 @@ export function adaptiveSpec(mode: BinnedMode, inputSpatial: readonly number[], 
     }
     return v;
   });
-  return { mode, rank, inputSpatial: [...inputSpatial], outputSpatial, global: outputSpatial.every((n) => n === 1) };
+  return { mode, rank, inputSpatial: [...inputSpatial], outputSpatial, global: outputSpatial.every((n) => n === 1), indices: indicesFlag(mode, o.indices) };
 }
 
 /**
@@ -166,7 +191,7 @@ export function evenBinKernel(spec: AdaptiveSpec): number[] | null {
 export function pyramidSpec(inputSpatial: readonly number[], options: unknown): PyramidSpec {
   const what = 'spatial pyramid pooling';
   checkRank(what, inputSpatial, [2]);
-  const o = checkOptions(what, options, ['levels', 'mode'], false);
+  const o = checkOptions(what, options, ['levels', 'mode', 'indices'], false);
   const mode = o.mode === undefined ? 'max' : checkMode(o.mode);
   const levels = o.levels === undefined ? [...DEFAULT_LEVELS] : o.levels;
   if (!Array.isArray(levels) || levels.length === 0) {
@@ -180,7 +205,7 @@ export function pyramidSpec(inputSpatial: readonly number[], options: unknown): 
     }
   }
   const list = levels as number[];
-  return { mode, levels: [...list], inputSpatial: [...inputSpatial], cells: list.reduce((a, l) => a + l * l, 0) };
+  return { mode, levels: [...list], inputSpatial: [...inputSpatial], cells: list.reduce((a, l) => a + l * l, 0), indices: indicesFlag(mode, o.indices) };
 }
 
 /** Strip pooling and its expand-and-add step take spatial rank 2 and no options. */

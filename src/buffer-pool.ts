@@ -33,6 +33,16 @@ export class BufferPool {
     return true;
   }
 
+  /** Takes `buffer` out of the pool if it is there (an abandoned batch destroys what it created). */
+  remove(buffer: GPUBuffer): void {
+    const list = this.#free.get(buffer.size);
+    const at = list ? list.indexOf(buffer) : -1;
+    if (at < 0) return;
+    list!.splice(at, 1);
+    this.#buffers--;
+    this.#bytes -= buffer.size;
+  }
+
   stats(): { buffers: number; bytes: number } {
     return { buffers: this.#buffers, bytes: this.#bytes };
   }

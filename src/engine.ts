@@ -3,6 +3,9 @@ import { checkTensorData, dimsOf, type Layout } from './layout';
 import { getPipeline, type OverrideConstants } from './pipelines';
 import type { ShaderName } from './shaders';
 import { PoolTensor, type DType, type TensorOwner } from './tensor';
+import { BindGroupCache } from './bind-groups';
+import { finishRecording, Recording } from './recording';
+import { storageBindings } from './shader-bindings';
 import { BufferPool } from './buffer-pool';
 import { BufferUsage, MapMode } from './gpu-constants';
 import { HARDWARE_PARALLELISM } from './parallelism';
@@ -36,25 +39,39 @@ export interface PoolEngineOptions {
 const MAX_WORKGROUPS_PER_DIM = 65535;
 const WORKGROUP_SIZE = 64;
 
+/**
+ * What a kernel binding is given: a tensor (its view), a whole engine buffer
+ * (scratch), or null for a binding the call does not use, which the engine fills
+ * with a placeholder of the binding's access.
+ */
+export type BufferRef = PoolTensor<DType> | GPUBuffer | null;
+
 /** One kernel launch, as the ops describe it. */
 export interface Dispatch {
   shader: ShaderName;
   constants: OverrideConstants;
   uniforms: ArrayBuffer;
-  /** Storage buffers for bindings 1, 2, … in order. */
-  buffers: GPUBuffer[];
+  /** Storage bindings 1, 2, … in order (as the kernel's WGSL declares them). */
+  buffers: BufferRef[];
   /** Number of threads; one per element written. */
   threads: number;
   /** Workgroups to launch instead of one 64-wide group per 64 threads (kernels with their own workgroup size). */
   workgroups?: number;
-  /** Buffers to clear to zero before the kernel runs (in the same command buffer). */
-  clear?: GPUBuffer[];
+  /** Tensors or buffers to fill with zeros before the kernel runs (in the same pass). */
+  clear?: (PoolTensor<DType> | GPUBuffer)[];
   label: string;
+}
+
+const roundUp16 = (n: number) => Math.ceil(n / 16) * 16;
+
+function isTensor(ref: BufferRef): ref is PoolTensor<DType> {
+  return ref instanceof PoolTensor;
 }
 
 /**
  * The GPU half of the library: owns a device, its tensors and its pipelines.
- * Ops encode and submit without waiting; only `tensor.read()` waits.
+ * Ops record their dispatches; a recording is encoded and submitted when the op
+ * (or the batch) ends. Only `tensor.read()` waits.
  */
 export class GpuContext implements TensorOwner {
   readonly device: GPUDevice;
@@ -69,8 +86,13 @@ export class GpuContext implements TensorOwner {
   /** Released tensor buffers and used uniform buffers, kept for reuse. */
   #storagePool = new BufferPool(256 << 20);
   #uniformPool = new BufferPool(1 << 20);
-  #placeholder: GPUBuffer | null = null;
-  #secondPlaceholder: GPUBuffer | null = null;
+  /** Buffers bound where a kernel declares a binding the call does not use, one per access and binding. */
+  #placeholders = new Map<string, GPUBuffer>();
+  #bindGroups = new BindGroupCache();
+  /** The recording ops add to: a batch's, an encode's, or null (each op records and submits alone). */
+  #recording: Recording | null = null;
+  /** Buffers used in commands the caller submits (encode): never pooled again, as their commands may not have run. */
+  #encoded = new WeakSet<GPUBuffer>();
   #destroyed = false;
   #lostInfo: GPUDeviceLostInfo | null = null;
 
@@ -93,10 +115,11 @@ export class GpuContext implements TensorOwner {
   }
 
   /**
-   * Buffers and bytes in use now (tensors, placeholders), and those released and
-   * kept for reuse (`pooledBuffers`, `pooledBytes`; freed by `destroy()`).
+   * Buffers and bytes in use now (tensors and scratch; wrapped buffers are the
+   * caller's and not counted), and those released and kept for reuse
+   * (`pooledBuffers`, `pooledBytes`; freed by `destroy()`).
    */
-  stats(): { buffers: number; bytes: number; pooledBuffers: number; pooledBytes: number } {
+  stats(): PoolStats {
     let bytes = 0;
     for (const size of this.#live.values()) bytes += size;
     const a = this.#storagePool.stats();
@@ -133,7 +156,7 @@ export class GpuContext implements TensorOwner {
 
   createBuffer(byteLength: number, label: string, data?: ArrayBufferView): GPUBuffer {
     // Whole vec4s (within maxTensorBytes, which checkFits enforces).
-    const size = Math.max(16, Math.ceil(byteLength / 16) * 16);
+    const size = Math.max(16, roundUp16(byteLength));
     const reused = data === undefined ? this.#storagePool.take(size) : undefined;
     if (reused) {
       reused.label = `${this.label}.${label}`;
@@ -151,6 +174,7 @@ export class GpuContext implements TensorOwner {
       buffer.unmap();
     }
     this.#live.set(buffer, size);
+    this.#recording?.fresh.add(buffer);
     return buffer;
   }
 
@@ -158,23 +182,29 @@ export class GpuContext implements TensorOwner {
     const size = this.#live.get(buffer);
     if (size === undefined) return;
     this.#live.delete(buffer);
+    // Commands the caller submits later may still use it: leave it to the garbage collector.
+    if (this.#encoded.has(buffer) || this.#recording?.encoder) {
+      this.#encoded.add(buffer);
+      return;
+    }
     if (this.#destroyed || !this.#storagePool.give(buffer, size)) buffer.destroy();
   }
 
-  /** A 16-byte buffer (room for one vec4) bound where a kernel declares a binding its mode does not use. */
-  placeholder(): GPUBuffer {
-    if (!this.#placeholder) this.#placeholder = this.createBuffer(16, 'placeholder');
-    return this.#placeholder;
+  /** A placeholder for an unused binding: 16 bytes (room for one vec4), one per access and binding number, so writable ones never alias. */
+  #placeholder(binding: number, writable: boolean): GPUBuffer {
+    const key = writable ? `w${binding}` : 'r';
+    let buffer = this.#placeholders.get(key);
+    if (!buffer) {
+      buffer = this.device.createBuffer({ label: `${this.label}.placeholder.${key}`, size: 16, usage: BufferUsage.STORAGE });
+      this.#placeholders.set(key, buffer);
+    }
+    return buffer;
   }
 
-  /** Another placeholder, for a kernel with two unused writable bindings (writable bindings may not alias). */
-  secondPlaceholder(): GPUBuffer {
-    if (!this.#secondPlaceholder) this.#secondPlaceholder = this.createBuffer(4, 'placeholder2');
-    return this.#secondPlaceholder;
-  }
-
-  makeTensor<D extends DType>(buffer: GPUBuffer, shape: readonly number[], layout: Layout, dtype: D): PoolTensor<D> {
-    return new PoolTensor(this, buffer, shape, layout, dimsOf(shape, layout), dtype);
+  makeTensor<D extends DType>(buffer: GPUBuffer, shape: readonly number[], layout: Layout, dtype: D, view?: { offset: number; wrapped: boolean; label: string }): PoolTensor<D> {
+    const tensor = new PoolTensor(this, buffer, shape, layout, dimsOf(shape, layout), dtype, view);
+    if (!view?.wrapped) this.#recording?.tensors.push(tensor);
+    return tensor;
   }
 
   /** A new tensor of `shape` in `layout`, uninitialized (every op writes all of its output). */
@@ -182,6 +212,11 @@ export class GpuContext implements TensorOwner {
     this.checkFits('output', shape);
     const size = shape.reduce((a, b) => a * b, 1);
     return this.makeTensor(this.createBuffer(size * 4, label), shape, layout, dtype);
+  }
+
+  /** `out` where the caller gave one (checked by the op's facade), else a new tensor. */
+  output<D extends DType>(out: PoolTensor<D> | undefined, shape: readonly number[], layout: Layout, dtype: D, label: string): PoolTensor<D> {
+    return out ?? this.empty(shape, layout, dtype, label);
   }
 
   upload(data: Float32Array | Int32Array, shape: readonly number[], layout: unknown): PoolTensor<DType> {
@@ -199,41 +234,149 @@ export class GpuContext implements TensorOwner {
     if (t.owner !== this) throw new PoolError('FOREIGN_TENSOR', param, `${t.dtype}[${t.shape.join(', ')}]`, 'belongs to another engine; upload it to this one');
     if (t.destroyed) throw new PoolError('DESTROYED_TENSOR', param, `${t.dtype}[${t.shape.join(', ')}]`, 'was destroyed and cannot be used again');
     if (t.dtype !== dtype) throw new PoolError('INVALID_OPTION', param, t.dtype, `must be a tensor of dtype ${dtype}`);
+    if (t.wrapped) {
+      const bad = this.badBuffers.get(t.buffer);
+      if (bad) throw new PoolError(bad.code, param, t.label || `${t.dtype}[${t.shape.join(', ')}]`, bad.rule);
+    }
     return t as PoolTensor<D>;
   }
 
-  /** Encodes and submits one kernel launch; does not wait. */
+  /** Wrapped buffers a check found unusable (src/wrap.ts): another device's, or destroyed. */
+  readonly badBuffers = new WeakMap<GPUBuffer, { code: 'FOREIGN_BUFFER' | 'INVALID_BUFFER'; rule: string }>();
+
+  /** Whether a batch or an encode is recording. */
+  get recording(): boolean {
+    return this.#recording !== null;
+  }
+
+  /**
+   * Runs `fn` with every op it issues recorded into one recording, then encodes it
+   * into `encoder` (the caller submits) or into one submission of the engine's.
+   * If `fn` throws, nothing is encoded and what it made is released.
+   */
+  record<T>(encoder: GPUCommandEncoder | null, fn: () => T): T {
+    this.checkAlive();
+    if (typeof fn !== 'function') throw new PoolError('INVALID_OPTION', 'fn', fn, 'must be a function that issues ops');
+    if (this.#recording) {
+      if (encoder && encoder !== this.#recording.encoder) {
+        throw new PoolError('IN_BATCH', 'encoder', encoder.label ?? 'encoder', 'cannot be recorded into inside another batch or encode; nest calls without an encoder, or end the outer one first');
+      }
+      return fn(); // Nested: joins the outer recording.
+    }
+    const rec = new Recording(encoder);
+    this.#recording = rec;
+    let result: T;
+    try {
+      result = fn();
+      if (result && typeof (result as { then?: unknown }).then === 'function') {
+        throw new PoolError('INVALID_OPTION', 'fn', 'an async function', 'must be synchronous: ops are recorded until it returns (await reads after the batch)');
+      }
+    } catch (e) {
+      this.#recording = null;
+      this.#abandon(rec);
+      throw e;
+    }
+    this.#recording = null;
+    this.#finish(rec);
+    return result;
+  }
+
+  #finish(rec: Recording): void {
+    finishRecording(this.device, rec, this.#uniformPool, this.#bindGroups, this.label);
+    if (rec.encoder) for (const step of rec.steps) for (const v of step.views) this.#encoded.add(v.buffer);
+  }
+
+  /** Releases what an abandoned recording made: its tensors, then every buffer it created. */
+  #abandon(rec: Recording): void {
+    for (const t of rec.tensors) t.destroy();
+    for (const buffer of rec.fresh) {
+      this.#live.delete(buffer);
+      this.#storagePool.remove(buffer);
+      buffer.destroy();
+    }
+  }
+
+  /** Records one kernel launch (and submits it at once outside a batch); does not wait. */
   run(d: Dispatch): void {
-    const device = this.device;
-    const pipeline = getPipeline(device, d.shader, d.constants);
-    const uniform =
-      this.#uniformPool.take(d.uniforms.byteLength) ??
-      device.createBuffer({
-        label: `${this.label}.uniforms`,
-        size: d.uniforms.byteLength,
-        usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-      });
-    device.queue.writeBuffer(uniform, 0, d.uniforms);
-    const bindGroup = device.createBindGroup({
-      label: `${this.label}.${d.label}.bindGroup`,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [uniform, ...d.buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    const rec = this.#recording ?? new Recording(null);
+    for (const target of d.clear ?? []) this.#zero(rec, target);
+    const pipeline = getPipeline(this.device, d.shader, d.constants);
+    const decls = storageBindings(d.shader);
+    if (decls.length !== d.buffers.length) throw new Error(`${d.shader} declares ${decls.length} storage bindings, the op gave ${d.buffers.length}`);
+    const written = new Set<GPUBuffer>();
+    decls.forEach((decl, i) => {
+      const ref = d.buffers[i];
+      if (decl.writable && ref) written.add(this.#viewOf(ref).buffer);
+    });
+    const after: (() => void)[] = [];
+    const views = decls.map((decl, i) => {
+      const ref = d.buffers[i];
+      if (ref === null) return { buffer: this.#placeholder(decl.binding, decl.writable), offset: 0, size: 16 };
+      const view = this.#viewOf(ref);
+      const bytes = isTensor(ref) ? ref.byteLength : view.size;
+      // WebGPU forbids a buffer read and written in one dispatch, even in disjoint ranges: read a copy.
+      const sharesWritten = !decl.writable && written.has(view.buffer);
+      const partialVec4 = decl.vec4 && view.size % 16 !== 0;
+      if (!sharesWritten && !partialVec4) return view;
+      // A read-only vec4 binding may read past a view into its own buffer (the kernels mask those lanes).
+      if (!sharesWritten && !decl.writable && view.offset + roundUp16(view.size) <= view.buffer.size) return { ...view, size: roundUp16(view.size) };
+      const scratch = this.createBuffer(bytes, `${d.label}.staged`);
+      this.#copy(rec, view, { buffer: scratch, offset: 0, size: scratch.size }, bytes, d.label);
+      if (decl.writable) after.push(() => this.#copy(rec, { buffer: scratch, offset: 0, size: scratch.size }, view, bytes, d.label));
+      after.push(() => this.releaseBuffer(scratch));
+      return { buffer: scratch, offset: 0, size: scratch.size };
     });
     const groups = d.workgroups ?? Math.ceil(d.threads / WORKGROUP_SIZE);
     const x = Math.min(groups, MAX_WORKGROUPS_PER_DIM);
-    const y = Math.ceil(groups / x);
-    const encoder = device.createCommandEncoder({ label: `${this.label}.${d.label}.encoder` });
-    for (const buffer of d.clear ?? []) encoder.clearBuffer(buffer);
-    const pass = encoder.beginComputePass({ label: `${this.label}.${d.label}.pass` });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-    if (!this.#uniformPool.give(uniform, d.uniforms.byteLength)) uniform.destroy();
+    rec.steps.push({ pipeline, views, uniforms: d.uniforms, groups: [x, Math.ceil(groups / x)], label: d.label });
+    for (const f of after) f();
+    if (!this.#recording) this.#finish(rec);
   }
 
-  async readBuffer(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
+  #viewOf(ref: Exclude<BufferRef, null>): GPUBufferBinding & { offset: number; size: number } {
+    return isTensor(ref) ? ref.view : { buffer: ref, offset: 0, size: ref.size };
+  }
+
+  /** Records a copy of `bytes` (a multiple of 4) between two views, as a kernel: it needs only STORAGE usage. */
+  #copy(rec: Recording, from: GPUBufferBinding, to: GPUBufferBinding, bytes: number, label: string): void {
+    const words = bytes / 4;
+    this.#words(rec, false, { ...from, size: Math.max(4, bytes) }, { ...to, size: Math.max(4, bytes) }, words, `${label}.copy`);
+  }
+
+  #zero(rec: Recording, target: PoolTensor<DType> | GPUBuffer): void {
+    const view = this.#viewOf(target);
+    const bytes = isTensor(target) ? target.byteLength : view.size;
+    const from = { buffer: this.#placeholder(1, false), offset: 0, size: 16 };
+    this.#words(rec, true, from, { ...view, size: bytes }, bytes / 4, 'clear');
+  }
+
+  #words(rec: Recording, zero: boolean, from: GPUBufferBinding, to: GPUBufferBinding, words: number, label: string): void {
+    const uniforms = new Uint32Array([words, 0, 0, 0]).buffer;
+    const groups = Math.ceil(words / WORKGROUP_SIZE);
+    const x = Math.min(groups, MAX_WORKGROUPS_PER_DIM);
+    const pipeline = getPipeline(this.device, 'copyWords', { ZERO: zero ? 1 : 0 });
+    rec.steps.push({ pipeline, views: [from, to], uniforms, groups: [x, Math.ceil(groups / x)], label });
+  }
+
+  /** Copies a view back to the CPU (tensor.read()). */
+  checkReadable(): void {
+    if (this.#recording) {
+      throw new PoolError('IN_BATCH', 'read', 'inside batch/encode', 'would wait for work that is not submitted yet; read after the batch returns (after your own submit, for encode)');
+    }
+  }
+
+  async readView(view: GPUBufferBinding & { offset: number }, byteLength: number): Promise<ArrayBuffer> {
+    this.checkReadable();
+    let source = view;
+    let scratch: GPUBuffer | null = null;
+    if (!(view.buffer.usage & BufferUsage.COPY_SRC)) {
+      // A wrapped buffer without COPY_SRC: copy it by a kernel into one that has it.
+      scratch = this.createBuffer(byteLength, 'readback.staged');
+      const rec = new Recording(null);
+      this.#copy(rec, view, { buffer: scratch, offset: 0, size: scratch.size }, byteLength, 'read');
+      this.#finish(rec);
+      source = { buffer: scratch, offset: 0 };
+    }
     const staging = this.device.createBuffer({
       label: `${this.label}.readback`,
       size: Math.max(4, byteLength),
@@ -241,8 +384,9 @@ export class GpuContext implements TensorOwner {
     });
     try {
       const encoder = this.device.createCommandEncoder({ label: `${this.label}.readback.encoder` });
-      encoder.copyBufferToBuffer(buffer, 0, staging, 0, Math.max(4, byteLength));
+      encoder.copyBufferToBuffer(source.buffer, source.offset, staging, 0, Math.max(4, byteLength));
       this.device.queue.submit([encoder.finish()]);
+      if (scratch) this.releaseBuffer(scratch);
       try {
         await staging.mapAsync(MapMode.READ);
       } catch (e) {
@@ -263,10 +407,21 @@ export class GpuContext implements TensorOwner {
     this.#live.clear();
     this.#storagePool.clear();
     this.#uniformPool.clear();
-    this.#placeholder = null;
-    this.#secondPlaceholder = null;
+    for (const buffer of this.#placeholders.values()) buffer.destroy();
+    this.#placeholders.clear();
+    this.#bindGroups.clear();
     this.#destroyed = true;
   }
+}
+
+/** What `engine.stats()` returns. */
+export interface PoolStats {
+  /** Engine buffers in use: tensors and scratch (not wrapped buffers, not placeholders). */
+  buffers: number;
+  bytes: number;
+  /** Released buffers kept for reuse (storage and uniforms); `destroy()` frees them. */
+  pooledBuffers: number;
+  pooledBytes: number;
 }
 
 /** Gets a device: the one given, or one requested with the adapter's largest buffer limits. */

@@ -23,7 +23,12 @@ export type PoolErrorCode =
   | 'DESTROYED_ENGINE'
   | 'DEVICE_LOST'
   | 'TOO_LARGE'
-  | 'NO_WEBGPU';
+  | 'NO_WEBGPU'
+  | 'INVALID_BUFFER'
+  | 'FOREIGN_BUFFER'
+  | 'OVERLAP'
+  | 'NO_INDICES'
+  | 'IN_BATCH';
 
 /**
  * The one error class of the library. Its message names the parameter, the

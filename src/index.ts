@@ -1,6 +1,8 @@
-export { createPoolEngine, PoolEngine, type MaxPoolResult } from './pool-engine';
+export { createPoolEngine, PoolEngine, type MaxPoolResult, type MaxPoolOutput, type MaxPoolOut, type MaxResults, type Out } from './pool-engine';
 export type { SpatialPyramidPoolResult, StripPoolResult, GemPoolGradients } from './pool-engine';
-export type { PoolEngineOptions } from './engine';
+export type { PoolEngineOptions, PoolStats } from './engine';
+export type { WrapOptions } from './wrap';
+export type { PrepareCall } from './prepare';
 export { PoolTensor, type DType, type HostArray } from './tensor';
 export { PoolError, type PoolErrorCode } from './errors';
 export { dimsOf, shapeOf, relayout, layoutFor, layoutInfo, type Layout, type Dims, type SpatialRank } from './layout';
@@ -30,6 +32,7 @@ export {
   binEnd,
   binsCovering,
   type AdaptivePoolOptions,
+  type GlobalMaxPoolOptions,
   type SpatialPyramidPoolOptions,
   type GemPoolOptions,
   type AdaptiveSpec,

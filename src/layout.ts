@@ -78,16 +78,22 @@ export function shapeOf(dims: Dims, layout: Layout): number[] {
 
 /** Validates host data against a shape and layout; returns the resolved layout. Shared by uploads and the CPU reference. */
 export function checkTensorData(data: unknown, shape: readonly number[], layout: unknown): Layout {
-  const resolved = resolveLayout(shape, layout);
-  for (const n of shape) {
-    if (!Number.isInteger(n) || n < 1) throw new PoolError('INVALID_SHAPE', 'shape', shape, 'must hold positive integers');
-  }
+  const resolved = checkTensorShape(shape, layout);
   if (!(data instanceof Float32Array) && !(data instanceof Int32Array)) {
     throw new PoolError('DATA_LENGTH', 'data', data, 'must be a Float32Array (or an Int32Array of indices)');
   }
   const size = shape.reduce((a, b) => a * b, 1);
   if (data.length !== size) {
     throw new PoolError('DATA_LENGTH', 'data.length', data.length, `must equal the product of shape [${shape.join(', ')}] = ${size}`);
+  }
+  return resolved;
+}
+
+/** Validates a shape of positive integers against a layout; returns the resolved layout. */
+export function checkTensorShape(shape: readonly number[], layout: unknown): Layout {
+  const resolved = resolveLayout(shape, layout);
+  for (const n of shape) {
+    if (!Number.isInteger(n) || n < 1) throw new PoolError('INVALID_SHAPE', 'shape', shape, 'must hold positive integers');
   }
   return resolved;
 }

@@ -42,6 +42,26 @@ export function getPipeline(device: GPUDevice, shader: ShaderName, constants: Ov
   return pipeline;
 }
 
+/**
+ * Compiles a pipeline without blocking (createComputePipelineAsync) and caches it,
+ * unless the cache has it; resolves to whether it compiled one.
+ */
+export async function preparePipeline(device: GPUDevice, shader: ShaderName, constants: OverrideConstants): Promise<boolean> {
+  let cache = caches.get(device);
+  if (!cache) caches.set(device, (cache = new Map()));
+  const key = pipelineKey(shader, constants);
+  if (cache.has(key)) return false;
+  const pipeline = await device.createComputePipelineAsync({
+    label: `pool.${key}`,
+    layout: 'auto',
+    compute: { module: getModule(device, shader), entryPoint: 'main', constants },
+  });
+  // A synchronous call may have made it meanwhile; keep the first.
+  if (cache.has(key)) return false;
+  cache.set(key, pipeline);
+  return true;
+}
+
 function getModule(device: GPUDevice, shader: ShaderName): GPUShaderModule {
   let map = modules.get(device);
   if (!map) modules.set(device, (map = new Map()));

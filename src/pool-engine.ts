@@ -1,7 +1,10 @@
-import { acquireDevice, GpuContext, type PoolEngineOptions } from './engine';
+import { acquireDevice, GpuContext, type PoolEngineOptions, type PoolStats } from './engine';
 import type { Layout } from './layout';
-import { checkLikeOutput, specFor, windowBackward, windowForward } from './ops/window';
-import type { PoolTensor } from './tensor';
+import { checkLikeOutput, specFor, windowBackward, windowForward, windowResults } from './ops/window';
+import type { DType, PoolTensor } from './tensor';
+import { checkOut, type ResultSpec } from './outputs';
+import { verifyWrapped, wrapBuffer, type WrapOptions } from './wrap';
+import { prepareCalls, type PrepareCall } from './prepare';
 import type { AvgPoolOptions, LpPoolOptions, MaxPoolOptions, MixedPoolOptions, SoftPoolOptions, StochasticPoolOptions, WindowMode } from './window-spec';
 import { PoolError } from './errors';
 import {
@@ -14,6 +17,7 @@ import {
   type AdaptivePoolOptions,
   type AdaptiveSpec,
   type GemPoolOptions,
+  type GlobalMaxPoolOptions,
   type SpatialPyramidPoolOptions,
 } from './binned-spec';
 import { checkShape } from './ops/binned-common';
@@ -24,6 +28,7 @@ import { fractionalBackward, fractionalForward, fractionalShape } from './ops/fr
 import { gemBackward, gemForward, reduceBackward, reducedShape, reduceForward } from './ops/reduce';
 import { adaptiveBackward, adaptiveForward, adaptiveShape, pyramidBackward, pyramidForward, pyramidShape } from './ops/adaptive';
 import { stripExpand, stripReduce, stripShapes } from './ops/strip';
+import { shapeOf } from './layout';
 import { checkParallelism, parallelismOf } from './parallelism';
 
 /** Max pooling's results: the pooled values and, for each, its winner's flat index in its spatial plane. */
@@ -31,6 +36,27 @@ export interface MaxPoolResult {
   output: PoolTensor<'float32'>;
   indices: PoolTensor<'int32'>;
 }
+
+/** A max-style call's results under `indices: false` (inference): no index tensor. */
+export interface MaxPoolOutput {
+  output: PoolTensor<'float32'>;
+  indices: null;
+}
+
+/** Tensors to write a max-style call's results into (`out`); either may be left out. */
+export interface MaxPoolOut {
+  output?: PoolTensor<'float32'>;
+  indices?: PoolTensor<'int32'>;
+}
+
+/** The `out` of a call with one result: the tensor to write it into. */
+export type Out = PoolTensor<'float32'>;
+
+/**
+ * A max-style call's results for options of type O: `indices: null` where O says
+ * `indices: false` (a literal), else the indices tensor.
+ */
+export type MaxResults<O> = [O] extends [never] ? MaxPoolResult : [O] extends [{ indices: false }] ? MaxPoolOutput : MaxPoolResult;
 
 /** Spatial pyramid pooling's results: [N, C · Σ l²] features ('NC'), and in mode 'max' the winners' plane indices. */
 export interface SpatialPyramidPoolResult {
@@ -52,7 +78,10 @@ export interface GemPoolGradients {
 
 /**
  * The pooling engine: one per device. Every op takes and returns GPU tensors and
- * returns at once; `tensor.read()` is the only call that waits.
+ * returns at once; `tensor.read()` is the only call that waits. Every op takes an
+ * optional last argument `out`: the tensor to write its result into (an object of
+ * tensors for ops with several results), for example a view of your own buffer
+ * from `wrap`.
  */
 export class PoolEngine {
   readonly #ctx: GpuContext;
@@ -74,8 +103,8 @@ export class PoolEngine {
     return this.#ctx.lost;
   }
 
-  /** GPU buffers and bytes the engine holds now. */
-  stats(): { buffers: number; bytes: number } {
+  /** GPU buffers and bytes the engine holds now, and those it keeps for reuse. */
+  stats(): PoolStats {
     return this.#ctx.stats();
   }
 
@@ -90,69 +119,121 @@ export class PoolEngine {
     return this.#ctx.upload(data, shape, layout) as PoolTensor<'float32'> | PoolTensor<'int32'>;
   }
 
-  /** Max pooling with PyTorch's semantics (first maximum wins ties, NaN propagates, padding never wins). */
-  maxPool(input: PoolTensor<'float32'>, options: MaxPoolOptions): MaxPoolResult {
+  /**
+   * A view of your GPUBuffer as a tensor, with no copy: ops read it in place, and
+   * write into it when it is their `out`. The buffer needs STORAGE usage and room
+   * for `offset + 4 · size` bytes; `offset` is a multiple of the device's
+   * minStorageBufferOffsetAlignment. The engine never destroys the buffer;
+   * `tensor.destroy()` only forgets it.
+   */
+  wrap(buffer: GPUBuffer, shape: readonly number[], options?: WrapOptions<'float32'>): PoolTensor<'float32'>;
+  wrap(buffer: GPUBuffer, shape: readonly number[], options: WrapOptions<'int32'> & { dtype: 'int32' }): PoolTensor<'int32'>;
+  wrap(buffer: GPUBuffer, shape: readonly number[], options?: WrapOptions): PoolTensor<'float32'> | PoolTensor<'int32'> {
+    return wrapBuffer(this.#ctx, buffer, shape, options) as PoolTensor<'float32'> | PoolTensor<'int32'>;
+  }
+
+  /**
+   * Resolves once the device has checked a wrapped tensor's buffer; rejects with
+   * FOREIGN_BUFFER (another device's buffer) or INVALID_BUFFER (destroyed), the
+   * error any call with it raises from then on.
+   */
+  verify(tensor: PoolTensor<DType>): Promise<void> {
+    return verifyWrapped(this.#ctx, this.#ctx.own(tensor, 'tensor', tensor?.dtype));
+  }
+
+  /**
+   * Runs `fn` (synchronous) with every op it issues recorded into one command
+   * encoder and one compute pass, their uniforms in one buffer, and submits it all
+   * once when `fn` returns; returns `fn`'s result. If `fn` throws, nothing is
+   * submitted, the tensors it made are released, and the error propagates.
+   * `read()` inside raises IN_BATCH: read after the batch.
+   */
+  batch<T>(fn: () => T): T {
+    return this.#ctx.record(null, fn);
+  }
+
+  /**
+   * Like `batch`, but records into your command encoder (which must have no open
+   * pass) and submits nothing: you submit. Destroy the tensors it used only after
+   * your submit, and read results after it.
+   */
+  encode<T>(encoder: GPUCommandEncoder, fn: () => T): T {
+    if (!encoder || typeof (encoder as GPUCommandEncoder).beginComputePass !== 'function') {
+      throw new PoolError('INVALID_OPTION', 'encoder', encoder, 'must be a GPUCommandEncoder of the engine\'s device');
+    }
+    return this.#ctx.record(encoder, fn);
+  }
+
+  /**
+   * Compiles, ahead and without blocking, every pipeline the given calls will use
+   * (createComputePipelineAsync), so that their first real call compiles nothing.
+   * A call is an op name (any engine op, forward or backward), the input's shape
+   * and layout, and the op's options. Resolves to the number of pipelines compiled.
+   */
+  prepare(calls: readonly PrepareCall[]): Promise<number> {
+    this.#ctx.checkAlive();
+    return prepareCalls(this.#ctx, calls, (ctx) => new PoolEngine(ctx, false) as unknown as Record<string, (...args: unknown[]) => any>);
+  }
+
+  /** Max pooling with PyTorch's semantics (first maximum wins ties, NaN propagates, padding never wins). `indices: false` writes none. */
+  maxPool<O extends MaxPoolOptions>(input: PoolTensor<'float32'>, options: O, out?: MaxPoolOut): MaxResults<O>;
+  maxPool(input: PoolTensor<'float32'>, options: MaxPoolOptions, out?: MaxPoolOut): MaxPoolResult | MaxPoolOutput {
     const { x, spec } = specFor(this.#ctx, 'max', input, options);
-    const { output, indices } = windowForward(this.#ctx, x, spec);
-    return { output, indices: indices as PoolTensor<'int32'> };
+    const o = checkOut(this.#ctx, out, windowResults(x, spec), [x]);
+    return windowForward(this.#ctx, x, spec, 0, o as MaxPoolOut) as MaxPoolResult | MaxPoolOutput;
   }
 
   /** Gradient of max pooling with respect to its input: each winner collects its windows' gradients. */
-  maxPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
-    indices: PoolTensor<'int32'>,
-    options: MaxPoolOptions,
-  ): PoolTensor<'float32'> {
+  maxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxPoolOptions, out?: Out): PoolTensor<'float32'> {
     const { x, spec } = specFor(this.#ctx, 'max', input, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
-    const idx = this.#ctx.own(indices, 'indices', 'int32');
+    const idx = this.#indices(indices);
     checkLikeOutput(g, 'gradOutput', x, spec);
     checkLikeOutput(idx, 'indices', x, spec);
-    return windowBackward(this.#ctx, g, x, spec, idx);
+    return windowBackward(this.#ctx, g, x, spec, idx, this.#gradOut(out, x, [g, idx]));
   }
 
   /** Average pooling with PyTorch's divisor rules (countIncludePad, ceil mode, divisorOverride). */
-  avgPool(input: PoolTensor<'float32'>, options: AvgPoolOptions): PoolTensor<'float32'> {
-    return this.#windowOutput('avg', input, options);
+  avgPool(input: PoolTensor<'float32'>, options: AvgPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowOutput('avg', input, options, out);
   }
 
   /** Gradient of average pooling with respect to its input. */
-  avgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: AvgPoolOptions): PoolTensor<'float32'> {
-    return this.#windowGradient('avg', gradOutput, input, options);
+  avgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: AvgPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowGradient('avg', gradOutput, input, options, out);
   }
 
   /** Power-average pooling: (Σ xᵖ)^(1/p) over each window, as PyTorch's LPPool computes it. */
-  lpPool(input: PoolTensor<'float32'>, options: LpPoolOptions): PoolTensor<'float32'> {
-    return this.#windowOutput('lp', input, options);
+  lpPool(input: PoolTensor<'float32'>, options: LpPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowOutput('lp', input, options, out);
   }
 
   /** Gradient of power-average pooling with respect to its input. */
-  lpPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: LpPoolOptions): PoolTensor<'float32'> {
-    return this.#windowGradient('lp', gradOutput, input, options);
+  lpPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: LpPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowGradient('lp', gradOutput, input, options, out);
   }
 
   /**
    * SoftPool (Stergiou et al. 2021): Σ e^{x_i}·x_i / Σ e^{x_i} over each window,
    * computed with the window maximum subtracted so inputs like 1e4 stay finite.
    */
-  softPool(input: PoolTensor<'float32'>, options: SoftPoolOptions): PoolTensor<'float32'> {
-    return this.#windowOutput('soft', input, options);
+  softPool(input: PoolTensor<'float32'>, options: SoftPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowOutput('soft', input, options, out);
   }
 
   /** Gradient of SoftPool with respect to its input. */
-  softPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: SoftPoolOptions): PoolTensor<'float32'> {
-    return this.#windowGradient('soft', gradOutput, input, options);
+  softPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: SoftPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowGradient('soft', gradOutput, input, options, out);
   }
 
   /** Mixed pooling (Yu et al. 2014): λ·max + (1 − λ)·average over the same window (`lambda`, default 0.5). */
-  mixedPool(input: PoolTensor<'float32'>, options: MixedPoolOptions): PoolTensor<'float32'> {
-    return this.#windowOutput('mixed', input, options);
+  mixedPool(input: PoolTensor<'float32'>, options: MixedPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowOutput('mixed', input, options, out);
   }
 
   /** Gradient of mixed pooling: λ to each window's max (first maximum), (1 − λ)/count to every element. */
-  mixedPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: MixedPoolOptions): PoolTensor<'float32'> {
-    return this.#windowGradient('mixed', gradOutput, input, options);
+  mixedPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: MixedPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowGradient('mixed', gradOutput, input, options, out);
   }
 
   /**
@@ -160,8 +241,8 @@ export class PoolEngine {
    * a = max(x, 0), the window average weighted by the training-time probabilities
    * p_i = a_i / Σ a; 0 where the window's weights sum to 0.
    */
-  stochasticPoolEval(input: PoolTensor<'float32'>, options: StochasticPoolOptions): PoolTensor<'float32'> {
-    return this.#windowOutput('stochasticEval', input, options);
+  stochasticPoolEval(input: PoolTensor<'float32'>, options: StochasticPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowOutput('stochasticEval', input, options, out);
   }
 
   /**
@@ -172,26 +253,26 @@ export class PoolEngine {
    * each output's logical position: the same on every device and layout and in the
    * CPU reference. Without a seed the engine advances its own, so calls differ.
    */
-  stochasticPool(input: PoolTensor<'float32'>, options: StochasticPoolOptions): MaxPoolResult {
+  stochasticPool(input: PoolTensor<'float32'>, options: StochasticPoolOptions, out?: MaxPoolOut): MaxPoolResult {
     const { x, spec } = specFor(this.#ctx, 'stochastic', input, options);
-    const { output, indices } = windowForward(this.#ctx, x, spec, spec.seed ?? this.#nextSeed());
-    return { output, indices: indices as PoolTensor<'int32'> };
+    const o = checkOut(this.#ctx, out, windowResults(x, spec), [x]);
+    return windowForward(this.#ctx, x, spec, spec.seed ?? this.#nextSeed(), o as MaxPoolOut) as MaxPoolResult;
   }
 
   /** Gradient of stochastic pooling in training: each output's gradient goes to its picked element. */
-  stochasticPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: StochasticPoolOptions): PoolTensor<'float32'> {
+  stochasticPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: StochasticPoolOptions, out?: Out): PoolTensor<'float32'> {
     const { x, spec } = specFor(this.#ctx, 'stochastic', input, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
-    const idx = this.#ctx.own(indices, 'indices', 'int32');
+    const idx = this.#indices(indices);
     checkLikeOutput(g, 'gradOutput', x, spec);
     checkLikeOutput(idx, 'indices', x, spec);
     // The picks are stored like max pooling's winners: its gather by indices applies.
-    return windowBackward(this.#ctx, g, x, { ...spec, mode: 'max' }, idx);
+    return windowBackward(this.#ctx, g, x, { ...spec, mode: 'max' }, idx, this.#gradOut(out, x, [g, idx]));
   }
 
   /** Gradient of stochastic pooling's evaluation rule with respect to its input. */
-  stochasticPoolEvalBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: StochasticPoolOptions): PoolTensor<'float32'> {
-    return this.#windowGradient('stochasticEval', gradOutput, input, options);
+  stochasticPoolEvalBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: StochasticPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#windowGradient('stochasticEval', gradOutput, input, options, out);
   }
 
   /**
@@ -200,24 +281,27 @@ export class PoolEngine {
    * elsewhere. Where two values name one index, which one stays is unspecified
    * (max pooling's indices never do that with different values).
    */
-  maxUnpool(values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions): PoolTensor<'float32'> {
+  maxUnpool(values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions, out?: Out): PoolTensor<'float32'> {
     const { v, idx, spec } = this.#unpoolCall(values, indices, options);
-    this.#ctx.checkFits('output', unpoolShape(v, spec));
-    return unpoolForward(this.#ctx, v, idx, spec);
+    const shape = unpoolShape(v, spec);
+    const o = checkOut(this.#ctx, out, { output: result(shape, v.layout) }, [v, idx]);
+    if (!o.output) this.#ctx.checkFits('output', shape);
+    return unpoolForward(this.#ctx, v, idx, spec, o.output as Out | undefined);
   }
 
   /** Gradient of max unpooling with respect to the values: the output gradient at each index. */
-  maxUnpoolBackward(gradOutput: PoolTensor<'float32'>, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions): PoolTensor<'float32'> {
+  maxUnpoolBackward(gradOutput: PoolTensor<'float32'>, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions, out?: Out): PoolTensor<'float32'> {
     const { v, idx, spec } = this.#unpoolCall(values, indices, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     checkShape(g, 'gradOutput', unpoolShape(v, spec), v.layout, 'the unpooled shape');
-    return unpoolBackward(this.#ctx, g, v, idx, spec);
+    const o = checkOut(this.#ctx, out, { output: result(v.shape, v.layout) }, [g, v, idx]);
+    return unpoolBackward(this.#ctx, g, v, idx, spec, o.output as Out | undefined);
   }
 
   #unpoolCall(values: unknown, indices: unknown, options: unknown) {
     this.#ctx.checkAlive();
     const v = this.#ctx.own(values, 'values', 'float32');
-    const idx = this.#ctx.own(indices, 'indices', 'int32');
+    const idx = this.#indices(indices);
     checkShape(idx, 'indices', v.shape, v.layout, "the values' shape");
     return { v, idx, spec: unpoolSpec(v.dims.spatial, options) };
   }
@@ -228,25 +312,28 @@ export class PoolEngine {
    * drawn from `seed`, or from the engine's own counter so successive calls
    * differ. Returns the samples used, which the backward needs.
    */
-  fractionalMaxPool(input: PoolTensor<'float32'>, options: FractionalMaxPoolOptions): MaxPoolResult & { samples: Float32Array } {
+  fractionalMaxPool(input: PoolTensor<'float32'>, options: FractionalMaxPoolOptions, out?: MaxPoolOut): MaxPoolResult & { samples: Float32Array } {
     const { x, spec, samples } = this.#fractionalCall(input, options, true);
-    this.#ctx.checkFits('output', fractionalShape(x, spec));
+    const shape = fractionalShape(x, spec);
+    const o = checkOut(this.#ctx, out, { output: result(shape, x.layout), indices: result(shape, x.layout, 'int32') }, [x]);
+    if (!o.output || !o.indices) this.#ctx.checkFits('output', shape);
     const s = this.#ctx.upload(samples, [samples.length, 1, 1], 'NCW') as PoolTensor<'float32'>;
-    const { output, indices } = fractionalForward(this.#ctx, x, spec, s);
+    const { output, indices } = fractionalForward(this.#ctx, x, spec, s, o as MaxPoolOut);
     s.destroy();
     return { output, indices, samples };
   }
 
   /** Gradient of fractional max pooling; `options.samples` must be the ones the forward returned. */
-  fractionalMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: FractionalMaxPoolOptions): PoolTensor<'float32'> {
+  fractionalMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: FractionalMaxPoolOptions, out?: Out): PoolTensor<'float32'> {
     const { x, spec, samples } = this.#fractionalCall(input, options, false);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
-    const idx = this.#ctx.own(indices, 'indices', 'int32');
+    const idx = this.#indices(indices);
     const shape = fractionalShape(x, spec);
     checkShape(g, 'gradOutput', shape, x.layout, "the forward output's shape");
     checkShape(idx, 'indices', shape, x.layout, "the forward output's shape");
+    const o = this.#gradOut(out, x, [g, idx]);
     const s = this.#ctx.upload(samples, [samples.length, 1, 1], 'NCW') as PoolTensor<'float32'>;
-    const gradInput = fractionalBackward(this.#ctx, g, x, spec, s, idx);
+    const gradInput = fractionalBackward(this.#ctx, g, x, spec, s, idx, o);
     s.destroy();
     return gradInput;
   }
@@ -271,18 +358,32 @@ export class PoolEngine {
     return this.#seedCounter;
   }
 
+  /** Checks a backward's indices: a live int32 tensor, never the null of an `indices: false` forward. */
+  #indices(indices: unknown): PoolTensor<'int32'> {
+    if (indices === null) {
+      throw new PoolError('NO_INDICES', 'indices', null, 'came from a forward call with indices: false; run the forward with indices to take its gradient');
+    }
+    return this.#ctx.own(indices, 'indices', 'int32');
+  }
+
+  /** Checks the `out` of a gradient with respect to `x` (its shape and layout). */
+  #gradOut(out: unknown, x: PoolTensor<'float32'>, inputs: PoolTensor<DType>[]): Out | undefined {
+    return checkOut(this.#ctx, out, { output: result(x.shape, x.layout) }, [x, ...inputs]).output as Out | undefined;
+  }
+
   /** A window mode's forward output (every mode but max, which also returns indices). */
-  #windowOutput(mode: WindowMode, input: PoolTensor<'float32'>, options: unknown): PoolTensor<'float32'> {
+  #windowOutput(mode: WindowMode, input: PoolTensor<'float32'>, options: unknown, out: unknown): PoolTensor<'float32'> {
     const { x, spec } = specFor(this.#ctx, mode, input, options);
-    return windowForward(this.#ctx, x, spec).output;
+    const o = checkOut(this.#ctx, out, { output: windowResults(x, spec).output }, [x]);
+    return windowForward(this.#ctx, x, spec, 0, o as MaxPoolOut).output;
   }
 
   /** A window mode's gradient with respect to its input (every mode but max, which reads its indices). */
-  #windowGradient(mode: WindowMode, gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: unknown): PoolTensor<'float32'> {
+  #windowGradient(mode: WindowMode, gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: unknown, out: unknown): PoolTensor<'float32'> {
     const { x, spec } = specFor(this.#ctx, mode, input, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     checkLikeOutput(g, 'gradOutput', x, spec);
-    return windowBackward(this.#ctx, g, x, spec, null);
+    return windowBackward(this.#ctx, g, x, spec, null, this.#gradOut(out, x, [g]));
   }
 
   /** Whether the workgroup reductions (GeM's backward statistics) use subgroup operations on this device. */
@@ -304,75 +405,80 @@ export class PoolEngine {
     return { x, spec: spec(x.dims.spatial) };
   }
 
-  #adaptiveRun(x: PoolTensor<'float32'>, spec: AdaptiveSpec) {
-    return spec.global ? reduceForward(this.#ctx, x, spec) : adaptiveForward(this.#ctx, x, spec);
+  #adaptiveRun(x: PoolTensor<'float32'>, spec: AdaptiveSpec, out: unknown) {
+    const shape = spec.global ? reducedShape(x) : adaptiveShape(x, spec);
+    const o = checkOut(this.#ctx, out, { output: result(shape, x.layout), indices: spec.indices ? result(shape, x.layout, 'int32') : null }, [x]) as MaxPoolOut;
+    return spec.global ? reduceForward(this.#ctx, x, spec, o) : adaptiveForward(this.#ctx, x, spec, o);
   }
 
-  #adaptiveBackward(gradOutput: unknown, x: PoolTensor<'float32'>, spec: AdaptiveSpec, indices: unknown): PoolTensor<'float32'> {
+  /** An average call's single result: `out` is one tensor. */
+  #adaptiveAvgRun(x: PoolTensor<'float32'>, spec: AdaptiveSpec, out: unknown) {
+    const shape = spec.global ? reducedShape(x) : adaptiveShape(x, spec);
+    const o = checkOut(this.#ctx, out, { output: result(shape, x.layout) }, [x]) as MaxPoolOut;
+    return spec.global ? reduceForward(this.#ctx, x, spec, o) : adaptiveForward(this.#ctx, x, spec, o);
+  }
+
+  #adaptiveBackward(gradOutput: unknown, x: PoolTensor<'float32'>, spec: AdaptiveSpec, indices: unknown, out: unknown): PoolTensor<'float32'> {
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     const shape = spec.global ? reducedShape(x) : adaptiveShape(x, spec);
     checkShape(g, 'gradOutput', shape, x.layout, 'the forward output shape');
     let idx: PoolTensor<'int32'> | null = null;
     if (spec.mode === 'max') {
-      idx = this.#ctx.own(indices, 'indices', 'int32');
+      idx = this.#indices(indices);
       checkShape(idx, 'indices', shape, x.layout, 'the forward output shape');
     }
-    return spec.global ? reduceBackward(this.#ctx, g, x, spec, idx) : adaptiveBackward(this.#ctx, g, x, spec, idx);
+    const o = this.#gradOut(out, x, idx ? [g, idx] : [g]);
+    return spec.global ? reduceBackward(this.#ctx, g, x, spec, idx, o) : adaptiveBackward(this.#ctx, g, x, spec, idx, o);
   }
 
   /** Global average pooling: one mean per (n, c), output [N, C, 1, …], as a parallel reduction. */
-  globalAvgPool(input: PoolTensor<'float32'>): PoolTensor<'float32'> {
+  globalAvgPool(input: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
     const { x, spec } = this.#adaptive(input, (s) => globalSpec('avg', s));
-    return reduceForward(this.#ctx, x, spec).output;
+    return this.#adaptiveAvgRun(x, spec, out).output;
   }
 
   /** Gradient of global average pooling with respect to its input. */
-  globalAvgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>): PoolTensor<'float32'> {
+  globalAvgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
     const { x, spec } = this.#adaptive(input, (s) => globalSpec('avg', s));
-    return this.#adaptiveBackward(gradOutput, x, spec, null);
+    return this.#adaptiveBackward(gradOutput, x, spec, null, out);
   }
 
-  /** Global max pooling: one maximum per (n, c) and its flat plane index (first maximum wins, NaN propagates). */
-  globalMaxPool(input: PoolTensor<'float32'>): MaxPoolResult {
-    const { x, spec } = this.#adaptive(input, (s) => globalSpec('max', s));
-    const { output, indices } = reduceForward(this.#ctx, x, spec);
-    return { output, indices: indices! };
+  /** Global max pooling: one maximum per (n, c) and its flat plane index (first maximum wins, NaN propagates). `indices: false` writes none. */
+  globalMaxPool<O extends GlobalMaxPoolOptions = {}>(input: PoolTensor<'float32'>, options?: O, out?: MaxPoolOut): MaxResults<O>;
+  globalMaxPool(input: PoolTensor<'float32'>, options?: GlobalMaxPoolOptions, out?: MaxPoolOut): MaxPoolResult | MaxPoolOutput {
+    const { x, spec } = this.#adaptive(input, (s) => globalSpec('max', s, options));
+    return this.#adaptiveRun(x, spec, out) as MaxPoolResult | MaxPoolOutput;
   }
 
   /** Gradient of global max pooling: each winner gets its row's gradient. */
-  globalMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>): PoolTensor<'float32'> {
+  globalMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, out?: Out): PoolTensor<'float32'> {
     const { x, spec } = this.#adaptive(input, (s) => globalSpec('max', s));
-    return this.#adaptiveBackward(gradOutput, x, spec, indices);
+    return this.#adaptiveBackward(gradOutput, x, spec, indices, out);
   }
 
   /** Adaptive average pooling with PyTorch's bins; a 1 × … × 1 output runs as the global reduction. */
-  adaptiveAvgPool(input: PoolTensor<'float32'>, options: AdaptivePoolOptions): PoolTensor<'float32'> {
+  adaptiveAvgPool(input: PoolTensor<'float32'>, options: AdaptivePoolOptions, out?: Out): PoolTensor<'float32'> {
     const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('avg', s, options));
-    return this.#adaptiveRun(x, spec).output;
+    return this.#adaptiveAvgRun(x, spec, out).output;
   }
 
   /** Gradient of adaptive average pooling with respect to its input. */
-  adaptiveAvgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: AdaptivePoolOptions): PoolTensor<'float32'> {
+  adaptiveAvgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: AdaptivePoolOptions, out?: Out): PoolTensor<'float32'> {
     const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('avg', s, options));
-    return this.#adaptiveBackward(gradOutput, x, spec, null);
+    return this.#adaptiveBackward(gradOutput, x, spec, null, out);
   }
 
-  /** Adaptive max pooling with PyTorch's bins and indices; a 1 × … × 1 output runs as the global reduction. */
-  adaptiveMaxPool(input: PoolTensor<'float32'>, options: AdaptivePoolOptions): MaxPoolResult {
+  /** Adaptive max pooling with PyTorch's bins and indices; a 1 × … × 1 output runs as the global reduction. `indices: false` writes none. */
+  adaptiveMaxPool<O extends AdaptivePoolOptions>(input: PoolTensor<'float32'>, options: O, out?: MaxPoolOut): MaxResults<O>;
+  adaptiveMaxPool(input: PoolTensor<'float32'>, options: AdaptivePoolOptions, out?: MaxPoolOut): MaxPoolResult | MaxPoolOutput {
     const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('max', s, options));
-    const { output, indices } = this.#adaptiveRun(x, spec);
-    return { output, indices: indices! };
+    return this.#adaptiveRun(x, spec, out) as MaxPoolResult | MaxPoolOutput;
   }
 
   /** Gradient of adaptive max pooling: each winner collects the gradients of the bins it won. */
-  adaptiveMaxPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
-    indices: PoolTensor<'int32'>,
-    options: AdaptivePoolOptions,
-  ): PoolTensor<'float32'> {
+  adaptiveMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: AdaptivePoolOptions, out?: Out): PoolTensor<'float32'> {
     const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('max', s, options));
-    return this.#adaptiveBackward(gradOutput, x, spec, indices);
+    return this.#adaptiveBackward(gradOutput, x, spec, indices, out);
   }
 
   // ------------------------------------------------------------ spatial pyramid
@@ -380,13 +486,15 @@ export class PoolEngine {
   /**
    * Spatial pyramid pooling (rank 2, either layout) in one launch: for each level l,
    * adaptive pooling to l × l, flattened in (C, l, l) order and concatenated, so the
-   * output is [N, C · Σ l²] in layout 'NC'. Mode 'max' also returns indices.
+   * output is [N, C · Σ l²] in layout 'NC'. Mode 'max' also returns indices (unless `indices: false`).
    */
-  spatialPyramidPool(input: PoolTensor<'float32'>, options?: SpatialPyramidPoolOptions): SpatialPyramidPoolResult {
+  spatialPyramidPool(input: PoolTensor<'float32'>, options?: SpatialPyramidPoolOptions, out?: MaxPoolOut): SpatialPyramidPoolResult {
     this.#ctx.checkAlive();
     const x = this.#ctx.own(input, 'input', 'float32');
     const spec = pyramidSpec(x.dims.spatial, options);
-    return pyramidForward(this.#ctx, x, spec);
+    const shape = pyramidShape(x, spec);
+    const o = checkOut(this.#ctx, out, { output: result(shape, 'NC'), indices: spec.indices ? result(shape, 'NC', 'int32') : null }, [x]);
+    return pyramidForward(this.#ctx, x, spec, o as MaxPoolOut);
   }
 
   /** Gradient of spatial pyramid pooling; `indices` is the forward's in mode 'max' and null in mode 'avg'. */
@@ -395,6 +503,7 @@ export class PoolEngine {
     input: PoolTensor<'float32'>,
     indices: PoolTensor<'int32'> | null,
     options?: SpatialPyramidPoolOptions,
+    out?: Out,
   ): PoolTensor<'float32'> {
     this.#ctx.checkAlive();
     const x = this.#ctx.own(input, 'input', 'float32');
@@ -404,27 +513,27 @@ export class PoolEngine {
     checkShape(g, 'gradOutput', shape, 'NC', 'the forward output shape');
     let idx: PoolTensor<'int32'> | null = null;
     if (spec.mode === 'max') {
-      if (indices === null || indices === undefined) {
-        throw new PoolError('INVALID_OPTION', 'indices', indices, "must be the forward's indices in mode 'max'");
-      }
-      idx = this.#ctx.own(indices, 'indices', 'int32');
+      if (indices === undefined) throw new PoolError('INVALID_OPTION', 'indices', indices, "must be the forward's indices in mode 'max'");
+      idx = this.#indices(indices);
       checkShape(idx, 'indices', shape, 'NC', 'the forward output shape');
     }
-    return pyramidBackward(this.#ctx, g, x, spec, idx);
+    return pyramidBackward(this.#ctx, g, x, spec, idx, this.#gradOut(out, x, idx ? [g, idx] : [g]));
   }
 
   // ------------------------------------------------------------ strip pooling
 
   /** Strip pooling (rank 2, either layout): rows [N, C, H, 1] average over W, cols [N, C, 1, W] average over H. */
-  stripPool(input: PoolTensor<'float32'>): StripPoolResult {
+  stripPool(input: PoolTensor<'float32'>, out?: { rows?: PoolTensor<'float32'>; cols?: PoolTensor<'float32'> }): StripPoolResult {
     this.#ctx.checkAlive();
     const x = this.#ctx.own(input, 'input', 'float32');
     const { height, width } = stripSpec(x.dims.spatial);
-    return stripReduce(this.#ctx, x, width, height, 'stripPool.forward');
+    const shapes = stripShapes(x.dims, x.layout);
+    const o = checkOut(this.#ctx, out, { rows: result(shapes.rows, x.layout), cols: result(shapes.cols, x.layout) }, [x]);
+    return stripReduce(this.#ctx, x, width, height, 'stripPool.forward', o as StripOut);
   }
 
   /** Gradient of strip pooling with respect to its input, from the gradients of both strips. */
-  stripPoolBackward(gradRows: PoolTensor<'float32'>, gradCols: PoolTensor<'float32'>, input: PoolTensor<'float32'>): PoolTensor<'float32'> {
+  stripPoolBackward(gradRows: PoolTensor<'float32'>, gradCols: PoolTensor<'float32'>, input: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
     this.#ctx.checkAlive();
     const x = this.#ctx.own(input, 'input', 'float32');
     const { height, width } = stripSpec(x.dims.spatial);
@@ -433,43 +542,49 @@ export class PoolEngine {
     const shapes = stripShapes(x.dims, x.layout);
     checkShape(gr, 'gradRows', shapes.rows, x.layout, 'the row strip shape');
     checkShape(gc, 'gradCols', shapes.cols, x.layout, 'the column strip shape');
-    return stripExpand(this.#ctx, gr, gc, x.dims, width, height, 'stripPool.backward');
+    return stripExpand(this.#ctx, gr, gc, x.dims, width, height, 'stripPool.backward', this.#gradOut(out, x, [gr, gc]));
   }
 
   /** Strip pooling's expand-and-add step: out[n, c, h, w] = rows[n, c, h] + cols[n, c, w], in the strips' layout. */
-  stripPoolExpand(rows: PoolTensor<'float32'>, cols: PoolTensor<'float32'>): PoolTensor<'float32'> {
+  stripPoolExpand(rows: PoolTensor<'float32'>, cols: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
     this.#ctx.checkAlive();
     const r = this.#ctx.own(rows, 'rows', 'float32');
     const c = this.#ctx.own(cols, 'cols', 'float32');
     const dims = stripExpandDims(r, c);
-    return stripExpand(this.#ctx, r, c, dims, 1, 1, 'stripPoolExpand.forward');
+    const o = checkOut(this.#ctx, out, { output: result(shapeOf(dims, r.layout), r.layout) }, [r, c]);
+    return stripExpand(this.#ctx, r, c, dims, 1, 1, 'stripPoolExpand.forward', o.output as Out | undefined);
   }
 
   /** Gradient of the expand-and-add step: rows sum their row of the gradient, cols their column. */
-  stripPoolExpandBackward(gradOutput: PoolTensor<'float32'>): StripPoolResult {
+  stripPoolExpandBackward(gradOutput: PoolTensor<'float32'>, out?: { rows?: PoolTensor<'float32'>; cols?: PoolTensor<'float32'> }): StripPoolResult {
     this.#ctx.checkAlive();
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     stripSpec(g.dims.spatial);
-    return stripReduce(this.#ctx, g, 1, 1, 'stripPoolExpand.backward');
+    const shapes = stripShapes(g.dims, g.layout);
+    const o = checkOut(this.#ctx, out, { rows: result(shapes.rows, g.layout), cols: result(shapes.cols, g.layout) }, [g]);
+    return stripReduce(this.#ctx, g, 1, 1, 'stripPoolExpand.backward', o as StripOut);
   }
 
   // ------------------------------------------------------------ GeM
 
   /** GeM pooling (global, rank 2, either layout): (mean(max(x, eps)ᵖ))^(1/p) per (n, c), output [N, C, 1, 1]. */
-  gemPool(input: PoolTensor<'float32'>, options?: GemPoolOptions): PoolTensor<'float32'> {
+  gemPool(input: PoolTensor<'float32'>, options?: GemPoolOptions, out?: Out): PoolTensor<'float32'> {
     this.#ctx.checkAlive();
     const x = this.#ctx.own(input, 'input', 'float32');
-    return gemForward(this.#ctx, x, gemSpec(x.dims.spatial, options));
+    const spec = gemSpec(x.dims.spatial, options);
+    const o = checkOut(this.#ctx, out, { output: result(reducedShape(x), x.layout) }, [x]);
+    return gemForward(this.#ctx, x, spec, o.output as Out | undefined);
   }
 
   /** Gradients of GeM pooling with respect to the input and to p (one p shared by every channel). */
-  gemPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options?: GemPoolOptions): GemPoolGradients {
+  gemPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options?: GemPoolOptions, out?: { gradInput?: PoolTensor<'float32'>; gradP?: PoolTensor<'float32'> }): GemPoolGradients {
     this.#ctx.checkAlive();
     const x = this.#ctx.own(input, 'input', 'float32');
     const spec = gemSpec(x.dims.spatial, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     checkShape(g, 'gradOutput', reducedShape(x), x.layout, 'the forward output shape');
-    return gemBackward(this.#ctx, g, x, spec);
+    const o = checkOut(this.#ctx, out, { gradInput: result(x.shape, x.layout), gradP: result([1, 1], 'NC') }, [x, g]);
+    return gemBackward(this.#ctx, g, x, spec, o as { gradInput?: Out; gradP?: Out });
   }
 
   /** Releases every buffer the engine holds, and the device if the engine requested it. */
@@ -477,6 +592,13 @@ export class PoolEngine {
     this.#ctx.destroy();
     if (this.#ownsDevice) this.#ctx.device.destroy();
   }
+}
+
+type StripOut = { rows?: PoolTensor<'float32'>; cols?: PoolTensor<'float32'> };
+
+/** A result's shape, layout and dtype (float32 unless given). */
+function result(shape: readonly number[], layout: Layout, dtype: DType = 'float32'): ResultSpec {
+  return { shape, layout, dtype };
 }
 
 /**

@@ -39,6 +39,8 @@ import stripReduce from '../shaders/strip_reduce.wgsl?raw';
 import stripExpand from '../shaders/strip_expand.wgsl?raw';
 import unpool from '../shaders/unpool.wgsl?raw';
 import fractional from '../shaders/fractional.wgsl?raw';
+import copyWords from '../shaders/copy_words.wgsl?raw';
+import probe from '../shaders/probe.wgsl?raw';
 
 /** Shader modules as the host builds them: the shared files first, then the kernel. */
 export const shaderSources = {
@@ -73,6 +75,9 @@ export const shaderSources = {
   stripExpand: [common, binnedParams, stripExpand].join('\n'),
   unpool: [common, unpool].join('\n'),
   fractional: [common, fractional].join('\n'),
+  // Staging and clearing of views (engine.ts), and the check of a wrapped buffer (wrap.ts).
+  copyWords: [common, copyWords].join('\n'),
+  probe,
 } as const;
 
 export type ShaderName = keyof typeof shaderSources;

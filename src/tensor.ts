@@ -4,16 +4,31 @@ import { PoolError } from './errors';
 export type DType = 'float32' | 'int32';
 export type HostArray<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
 
+/** The bytes of a buffer that a tensor occupies. */
+export interface BufferView {
+  buffer: GPUBuffer;
+  /** Byte offset of the first element. */
+  offset: number;
+  /**
+   * Bytes the tensor may bind: its own elements for a wrapped view; the whole
+   * buffer (its elements rounded up to whole vec4s) for a tensor the engine made.
+   */
+  size: number;
+}
+
 /** What a tensor needs from the engine that owns it. */
 export interface TensorOwner {
-  readBuffer(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer>;
+  readView(view: BufferView, byteLength: number): Promise<ArrayBuffer>;
   releaseBuffer(buffer: GPUBuffer): void;
   checkAlive(): void;
+  /** Throws IN_BATCH while a batch or encode records (its work is not submitted yet). */
+  checkReadable(): void;
 }
 
 /**
- * A tensor on the GPU: a storage buffer with a shape written in its layout's
- * order (NCHW: [N, C, H, W]; NHWC: [N, H, W, C]). Indices tensors are int32.
+ * A tensor on the GPU: a storage buffer (or a view into one, `engine.wrap`) with a
+ * shape written in its layout's order (NCHW: [N, C, H, W]; NHWC: [N, H, W, C]).
+ * Indices tensors are int32.
  */
 export class PoolTensor<D extends DType = 'float32'> {
   readonly shape: readonly number[];
@@ -21,12 +36,25 @@ export class PoolTensor<D extends DType = 'float32'> {
   readonly dims: Dims;
   readonly dtype: D;
   readonly size: number;
+  /** Byte offset of the first element in `buffer`: 0 unless the tensor is a wrapped view. */
+  readonly byteOffset: number;
+  /** Whether the tensor views a caller's buffer (`engine.wrap`), which the engine never frees. */
+  readonly wrapped: boolean;
+  readonly label: string;
   /** @internal */
   readonly owner: TensorOwner;
   #buffer: GPUBuffer | null;
 
-  /** @internal Tensors are made by the engine (`engine.tensor`) and by ops. */
-  constructor(owner: TensorOwner, buffer: GPUBuffer, shape: readonly number[], layout: Layout, dims: Dims, dtype: D) {
+  /** @internal Tensors are made by the engine (`engine.tensor`, `engine.wrap`) and by ops. */
+  constructor(
+    owner: TensorOwner,
+    buffer: GPUBuffer,
+    shape: readonly number[],
+    layout: Layout,
+    dims: Dims,
+    dtype: D,
+    view: { offset: number; wrapped: boolean; label: string } = { offset: 0, wrapped: false, label: '' },
+  ) {
     this.owner = owner;
     this.#buffer = buffer;
     this.shape = Object.freeze([...shape]);
@@ -34,18 +62,26 @@ export class PoolTensor<D extends DType = 'float32'> {
     this.dims = dims;
     this.dtype = dtype;
     this.size = shape.reduce((a, b) => a * b, 1);
+    this.byteOffset = view.offset;
+    this.wrapped = view.wrapped;
+    this.label = view.label;
   }
 
   get destroyed(): boolean {
     return this.#buffer === null;
   }
 
+  /** Bytes of the tensor's elements (4 per element). */
+  get byteLength(): number {
+    return this.size * 4;
+  }
+
   /**
-   * The storage buffer (usage STORAGE | COPY_SRC | COPY_DST, data in the layout's
-   * memory order), for binding in your own kernels on the engine's device: read a
-   * tensor, or write a tensor made by `engine.tensor` that an op then takes. The
-   * tensor owns it: free it with `tensor.destroy()`, never `buffer.destroy()`.
-   * Throws DESTROYED_TENSOR once the tensor is destroyed.
+   * The storage buffer (data in the layout's memory order, from `byteOffset`), for
+   * binding in your own kernels on the engine's device. A tensor the engine made
+   * owns its buffer (usage STORAGE | COPY_SRC | COPY_DST): free it with
+   * `tensor.destroy()`, never `buffer.destroy()`. A wrapped tensor's buffer is the
+   * caller's. Throws DESTROYED_TENSOR once the tensor is destroyed.
    */
   get buffer(): GPUBuffer {
     if (this.#buffer === null) {
@@ -54,17 +90,32 @@ export class PoolTensor<D extends DType = 'float32'> {
     return this.#buffer;
   }
 
-  /** Copies the tensor back to the CPU. The only call that waits on the GPU. */
-  async read(): Promise<HostArray<D>> {
-    this.owner.checkAlive();
-    const bytes = await this.owner.readBuffer(this.buffer, this.size * 4);
-    return (this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes)) as HostArray<D>;
+  /** @internal The bytes a kernel may bind (see BufferView). */
+  get view(): BufferView {
+    const buffer = this.buffer;
+    return { buffer, offset: this.byteOffset, size: this.wrapped ? this.byteLength : buffer.size };
   }
 
-  /** Frees the GPU memory now; using the tensor afterwards raises DESTROYED_TENSOR. */
+  /**
+   * Copies the tensor back to the CPU. The only call that waits on the GPU; not
+   * allowed inside `engine.batch` or `engine.encode` (their work is not submitted yet).
+   */
+  read(): Promise<HostArray<D>> {
+    // Checked before the promise: a read inside a batch throws at once instead of waiting forever.
+    this.owner.checkAlive();
+    this.owner.checkReadable();
+    return this.owner.readView(this.view, this.byteLength).then(
+      (bytes) => (this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes)) as HostArray<D>,
+    );
+  }
+
+  /**
+   * Frees the GPU memory now (a wrapped tensor only forgets the caller's buffer);
+   * using the tensor afterwards raises DESTROYED_TENSOR.
+   */
   destroy(): void {
     if (this.#buffer === null) return;
-    this.owner.releaseBuffer(this.#buffer);
+    if (!this.wrapped) this.owner.releaseBuffer(this.#buffer);
     this.#buffer = null;
   }
 }

@@ -17,6 +17,8 @@ export interface MaxPoolOptions {
   padding?: Padding;
   dilation?: number | readonly number[];
   ceilMode?: boolean;
+  /** Write the winners' indices (default true); false for inference: no index bytes, `indices: null`. */
+  indices?: boolean;
 }
 
 /**
@@ -68,7 +70,7 @@ export interface StochasticPoolOptions {
 export type WindowMode = 'max' | 'avg' | 'lp' | 'soft' | 'mixed' | 'stochasticEval' | 'stochastic';
 
 const WINDOW_OPTIONS: Record<WindowMode, string[]> = {
-  max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode'],
+  max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'indices'],
   avg: ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'],
   lp: ['p', 'kernel', 'stride', 'ceilMode'],
   soft: ['kernel', 'stride'],
@@ -100,6 +102,8 @@ export interface WindowSpec {
   lambda: number;
   /** stochastic (training): the seed given, or null for the engine's counter. */
   seed: number | null;
+  /** max and stochastic training: whether the call writes indices (`indices: false` skips them). */
+  indices: boolean;
   inputSpatial: number[];
   outputSpatial: number[];
 }
@@ -288,6 +292,7 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     p,
     lambda,
     seed,
+    indices: (mode === 'max' || mode === 'stochastic') && (o.indices === undefined || checkFlag('indices', o.indices)),
     inputSpatial: [...inputSpatial],
     outputSpatial,
   };

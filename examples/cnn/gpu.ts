@@ -182,7 +182,7 @@ export class CnnGpu {
         shape: [n, conv1, ph, ph],
         run: () => {
           const pooled = engine.maxPool(a1, POOL1);
-          keep(pooled.indices);
+          if (pooled.indices) keep(pooled.indices);
           p1 = keep(pooled.output);
         },
       },

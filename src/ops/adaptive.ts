@@ -9,7 +9,7 @@ import { windowBackward, windowForward } from './window';
 import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
-import { channelsLast } from './binned-common';
+import { channelsLast, indicesConstant, type BinnedOut } from './binned-common';
 
 function opName(spec: AdaptiveSpec): string {
   return spec.mode === 'avg' ? 'adaptiveAvgPool' : 'adaptiveMaxPool';
@@ -22,7 +22,8 @@ export function adaptiveShape(x: PoolTensor<'float32'>, spec: AdaptiveSpec): num
 /** Window pooling with kernel = stride = k where the bins tile the input evenly (evenBinKernel). */
 function asWindow(spec: AdaptiveSpec) {
   const kernel = evenBinKernel(spec);
-  return kernel ? windowSpec(spec.mode, spec.inputSpatial, { kernel }) : null;
+  if (!kernel) return null;
+  return windowSpec(spec.mode, spec.inputSpatial, spec.mode === 'max' ? { kernel, indices: spec.indices } : { kernel });
 }
 
 /**
@@ -33,18 +34,19 @@ export function adaptiveForward(
   ctx: GpuContext,
   x: PoolTensor<'float32'>,
   spec: AdaptiveSpec,
+  out: BinnedOut = {},
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
   const window = asWindow(spec);
-  if (window) return windowForward(ctx, x, window);
+  if (window) return windowForward(ctx, x, window, 0, out);
   const shape = adaptiveShape(x, spec);
   const total = sizeOf({ ...x.dims, spatial: spec.outputSpatial });
-  const output = ctx.empty(shape, x.layout, 'float32', `${opName(spec)}.output`);
-  const indices = spec.mode === 'max' ? ctx.empty(shape, x.layout, 'int32', `${opName(spec)}.indices`) : null;
+  const output = ctx.output(out.output, shape, x.layout, 'float32', `${opName(spec)}.output`);
+  const indices = spec.indices ? ctx.output(out.indices, shape, x.layout, 'int32', `${opName(spec)}.indices`) : null;
   ctx.run({
     shader: 'adaptiveForward',
-    constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 0 },
+    constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 0, ...indicesConstant(spec) },
     uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, total, { outputSpatial: spec.outputSpatial })),
-    buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder(), x.buffer],
+    buffers: [x, output, indices, null],
     threads: total,
     label: `${opName(spec)}.forward`,
   });
@@ -58,15 +60,16 @@ export function adaptiveBackward(
   x: PoolTensor<'float32'>,
   spec: AdaptiveSpec,
   indices: PoolTensor<'int32'> | null,
+  out?: PoolTensor<'float32'>,
 ): PoolTensor<'float32'> {
   const window = asWindow(spec);
-  if (window) return windowBackward(ctx, gradOutput, x, window, indices);
-  const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
+  if (window) return windowBackward(ctx, gradOutput, x, window, indices, out);
+  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
   ctx.run({
     shader: 'adaptiveBackward',
     constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 0 },
     uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, x.size, { outputSpatial: spec.outputSpatial })),
-    buffers: [gradOutput.buffer, indices ? indices.buffer : ctx.placeholder(), ctx.placeholder(), gradInput.buffer],
+    buffers: [gradOutput, indices, null, gradInput],
     threads: x.size,
     label: `${opName(spec)}.backward`,
   });
@@ -97,17 +100,18 @@ export function pyramidForward(
   ctx: GpuContext,
   x: PoolTensor<'float32'>,
   spec: PyramidSpec,
+  out: BinnedOut = {},
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
   const shape = pyramidShape(x, spec);
   const total = shape[0] * shape[1];
-  const output = ctx.empty(shape, 'NC', 'float32', 'spatialPyramidPool.output');
-  const indices = spec.mode === 'max' ? ctx.empty(shape, 'NC', 'int32', 'spatialPyramidPool.indices') : null;
+  const output = ctx.output(out.output, shape, 'NC', 'float32', 'spatialPyramidPool.output');
+  const indices = spec.indices ? ctx.output(out.indices, shape, 'NC', 'int32', 'spatialPyramidPool.indices') : null;
   withLevels(ctx, spec, (levels) =>
     ctx.run({
       shader: 'adaptiveForward',
-      constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 1 },
+      constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 1, ...indicesConstant(spec) },
       uniforms: packUniforms(BINNED_PARAMS, pyramidValues(x, spec, total)),
-      buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder(), levels],
+      buffers: [x, output, indices, levels],
       threads: total,
       label: 'spatialPyramidPool.forward',
     }),
@@ -122,14 +126,15 @@ export function pyramidBackward(
   x: PoolTensor<'float32'>,
   spec: PyramidSpec,
   indices: PoolTensor<'int32'> | null,
+  out?: PoolTensor<'float32'>,
 ): PoolTensor<'float32'> {
-  const gradInput = ctx.empty(x.shape, x.layout, 'float32', 'spatialPyramidPool.gradInput');
+  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', 'spatialPyramidPool.gradInput');
   withLevels(ctx, spec, (levels) =>
     ctx.run({
       shader: 'adaptiveBackward',
       constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 1 },
       uniforms: packUniforms(BINNED_PARAMS, pyramidValues(x, spec, x.size)),
-      buffers: [gradOutput.buffer, indices ? indices.buffer : ctx.placeholder(), levels, gradInput.buffer],
+      buffers: [gradOutput, indices, levels, gradInput],
       threads: x.size,
       label: 'spatialPyramidPool.backward',
     }),

@@ -2,12 +2,17 @@ import { PoolError } from '../errors';
 import { layoutInfo } from '../layout';
 import type { PoolTensor } from '../tensor';
 
-/**
- * Binding rule of the binned kernels: a buffer may not be read and written in
- * one dispatch, nor bound to two writable bindings, so unused writable bindings
- * get the engine's placeholders (one each) and unused read-only bindings get a
- * buffer the dispatch only reads.
- */
+
+/** The `out` of a forward call with values and, for max, indices. */
+export interface BinnedOut {
+  output?: PoolTensor<'float32'>;
+  indices?: PoolTensor<'int32'>;
+}
+
+/** The INDICES override where a max call writes none (absent otherwise, so pipelines keep their keys). */
+export function indicesConstant(spec: { mode: string; indices: boolean }): { INDICES?: number } {
+  return spec.mode === 'max' && !spec.indices ? { INDICES: 0 } : {};
+}
 
 /** CHANNELS_LAST override of a tensor's layout. */
 export function channelsLast(x: PoolTensor<'float32'>): number {

@@ -2,6 +2,7 @@
 import type { GpuContext } from '../engine';
 import { layoutInfo, shapeOf } from '../layout';
 import type { PoolTensor } from '../tensor';
+import type { BinnedOut } from './binned-common';
 import { packUniforms, to3, type UniformField } from '../uniforms';
 import { sampleSlot, type FractionalSpec } from '../fractional-spec';
 
@@ -56,28 +57,28 @@ function uniforms(x: PoolTensor<'float32'>, spec: FractionalSpec, total: number)
 
 const constants = (mode: number, x: PoolTensor<'float32'>) => ({ MODE: mode, CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0 });
 
-export function fractionalForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: FractionalSpec, samples: PoolTensor<'float32'>) {
+export function fractionalForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: FractionalSpec, samples: PoolTensor<'float32'>, out: BinnedOut = {}) {
   const shape = fractionalShape(x, spec);
-  const output = ctx.empty(shape, x.layout, 'float32', 'fractionalMaxPool.output');
-  const indices = ctx.empty(shape, x.layout, 'int32', 'fractionalMaxPool.indices');
+  const output = ctx.output(out.output, shape, x.layout, 'float32', 'fractionalMaxPool.output');
+  const indices = ctx.output(out.indices, shape, x.layout, 'int32', 'fractionalMaxPool.indices');
   ctx.run({
     shader: 'fractional',
     constants: constants(0, x),
     uniforms: uniforms(x, spec, output.size),
-    buffers: [x.buffer, samples.buffer, ctx.placeholder(), output.buffer, indices.buffer],
+    buffers: [x, samples, null, output, indices],
     threads: output.size,
     label: 'fractionalMaxPool.forward',
   });
   return { output, indices };
 }
 
-export function fractionalBackward(ctx: GpuContext, gradOutput: PoolTensor<'float32'>, x: PoolTensor<'float32'>, spec: FractionalSpec, samples: PoolTensor<'float32'>, indices: PoolTensor<'int32'>) {
-  const gradInput = ctx.empty(x.shape, x.layout, 'float32', 'fractionalMaxPool.gradInput');
+export function fractionalBackward(ctx: GpuContext, gradOutput: PoolTensor<'float32'>, x: PoolTensor<'float32'>, spec: FractionalSpec, samples: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, out?: PoolTensor<'float32'>) {
+  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', 'fractionalMaxPool.gradInput');
   ctx.run({
     shader: 'fractional',
     constants: constants(1, x),
     uniforms: uniforms(x, spec, x.size),
-    buffers: [gradOutput.buffer, samples.buffer, indices.buffer, gradInput.buffer, ctx.secondPlaceholder()],
+    buffers: [gradOutput, samples, indices, gradInput, null],
     threads: x.size,
     label: 'fractionalMaxPool.backward',
   });

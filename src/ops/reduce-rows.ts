@@ -9,7 +9,7 @@ import type { Dims } from '../layout';
 import { layoutInfo } from '../layout';
 import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
-import { BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
+import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
 
 /** Rows of at most this many elements are reduced in one pass. */
 export const ROWS_MAX_PLANE = 256;
@@ -54,8 +54,8 @@ export function reduceRows(
   ctx: GpuContext,
   src: RowSource,
   mode: number,
-  output: GPUBuffer,
-  indices: GPUBuffer | null,
+  output: PoolTensor<'float32'>,
+  indices: PoolTensor<'int32'> | null,
   extra: { p?: number; eps?: number; divisor?: number },
   label: string,
 ): void {
@@ -66,27 +66,26 @@ export function reduceRows(
   // results keep the input's layout ([N, chunks, C] or [N, C, chunks]).
   const vec4 = channelsLast === 1 && channels % 4 === 0;
   const passes = rowPasses(plane);
-  let values = src.buffer;
-  let partialIndices: GPUBuffer | null = null;
+  let values: RowSource['buffer'] | PoolTensor<'float32'> = 'layout' in src ? src : src.buffer;
+  let partialIndices: GPUBuffer | PoolTensor<'int32'> | null = null;
   passes.forEach((pass, k) => {
     const first = k === 0;
     const last = k === passes.length - 1;
     const outputs = batch * channels * pass.chunks;
-    const outValues = last ? output : ctx.createBuffer(outputs * 4, `${label}.partial`);
-    const outIndices = indices ? (last ? indices : ctx.createBuffer(outputs * 4, `${label}.partialIndices`)) : null;
+    const outValues: GPUBuffer | PoolTensor<'float32'> = last ? output : ctx.createBuffer(outputs * 4, `${label}.partial`);
+    const outIndices: GPUBuffer | PoolTensor<'int32'> | null = indices ? (last ? indices : ctx.createBuffer(outputs * 4, `${label}.partialIndices`)) : null;
     const threads = vec4 ? outputs / 4 : outputs;
     const uniforms = { p: extra.p, eps: extra.eps, rowDivisor: extra.divisor ?? plane, chunk: pass.chunk, chunks: pass.chunks };
     ctx.run({
       shader: vec4 ? 'reduceRowsVec4' : 'reduceRows',
-      constants: { MODE: mode, CHANNELS_LAST: channelsLast, FIRST: first ? 1 : 0, LAST: last ? 1 : 0 },
+      constants: { MODE: mode, CHANNELS_LAST: channelsLast, FIRST: first ? 1 : 0, LAST: last ? 1 : 0, ...(mode === BINNED_MODE.max && !indices ? { INDICES: 0 } : {}) },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues({ batch, channels, spatial: [pass.plane] }, threads, uniforms)),
-      // Unused bindings: the placeholder (writable), the source (read-only).
-      buffers: [values, outValues, outIndices ?? ctx.placeholder(), partialIndices ?? src.buffer],
+      buffers: [values, outValues, outIndices, partialIndices],
       threads,
       label: `${label}.pass${k}`,
     });
-    if (!first) ctx.releaseBuffer(values);
-    if (partialIndices) ctx.releaseBuffer(partialIndices);
+    if (!first) ctx.releaseBuffer(values as GPUBuffer);
+    if (partialIndices) ctx.releaseBuffer(partialIndices as GPUBuffer);
     values = outValues;
     partialIndices = outIndices;
   });

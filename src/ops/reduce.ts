@@ -8,7 +8,7 @@ import type { AdaptiveSpec, GemSpec } from '../binned-spec';
 import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
-import { channelsLast } from './binned-common';
+import { channelsLast, type BinnedOut } from './binned-common';
 import { reduceRows } from './reduce-rows';
 
 /**
@@ -39,11 +39,12 @@ export function reduceForward(
   ctx: GpuContext,
   x: PoolTensor<'float32'>,
   spec: AdaptiveSpec,
+  out: BinnedOut = {},
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
   const shape = reducedShape(x);
-  const output = ctx.empty(shape, x.layout, 'float32', `${opName(spec)}.output`);
-  const indices = spec.mode === 'max' ? ctx.empty(shape, x.layout, 'int32', 'globalMaxPool.indices') : null;
-  reduceRows(ctx, x, BINNED_MODE[spec.mode], output.buffer, indices ? indices.buffer : null, {}, `${opName(spec)}.forward`);
+  const output = ctx.output(out.output, shape, x.layout, 'float32', `${opName(spec)}.output`);
+  const indices = spec.indices ? ctx.output(out.indices, shape, x.layout, 'int32', 'globalMaxPool.indices') : null;
+  reduceRows(ctx, x, BINNED_MODE[spec.mode], output, indices, {}, `${opName(spec)}.forward`);
   return { output, indices };
 }
 
@@ -68,8 +69,9 @@ export function reduceBackward(
   x: PoolTensor<'float32'>,
   spec: AdaptiveSpec,
   indices: PoolTensor<'int32'> | null,
+  out?: PoolTensor<'float32'>,
 ): PoolTensor<'float32'> {
-  const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
+  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
   // Vector stores: channels-last with whole vec4s of channels, channels-first with
   // maps of at least 4 elements (a vec4 then crosses at most one row's end).
   const steps = reduceBackwardSteps(x.dims, channelsLast(x) === 1, ctx.parallelism);
@@ -79,7 +81,7 @@ export function reduceBackward(
       shader: 'reduceBackwardVec4',
       constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x) },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, vec4s, { steps })),
-      buffers: [gradOutput.buffer, indices ? indices.buffer : gradOutput.buffer, gradInput.buffer],
+      buffers: [gradOutput, indices, gradInput],
       threads: Math.ceil(vec4s / steps),
       label: `${opName(spec)}.backward`,
     });
@@ -89,7 +91,7 @@ export function reduceBackward(
     shader: 'reduceBackward',
     constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x) },
     uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, x.size)),
-    buffers: [gradOutput.buffer, ctx.placeholder(), indices ? indices.buffer : ctx.placeholder(), ctx.placeholder(), gradInput.buffer],
+    buffers: [gradOutput, null, indices, null, gradInput],
     threads: x.size,
     label: `${opName(spec)}.backward`,
   });
@@ -97,9 +99,9 @@ export function reduceBackward(
 }
 
 /** GeM forward: (mean(clamp(x, eps)^p))^(1/p) per (n, c), by rows (reduce-rows.ts). */
-export function gemForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: GemSpec): PoolTensor<'float32'> {
-  const output = ctx.empty(reducedShape(x), x.layout, 'float32', 'gemPool.output');
-  reduceRows(ctx, x, BINNED_MODE.gem, output.buffer, null, { p: spec.p, eps: spec.eps }, 'gemPool.forward');
+export function gemForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: GemSpec, out?: PoolTensor<'float32'>): PoolTensor<'float32'> {
+  const output = ctx.output(out, reducedShape(x), x.layout, 'float32', 'gemPool.output');
+  reduceRows(ctx, x, BINNED_MODE.gem, output, null, { p: spec.p, eps: spec.eps }, 'gemPool.forward');
   return output;
 }
 
@@ -114,11 +116,12 @@ export function gemBackward(
   gradOutput: PoolTensor<'float32'>,
   x: PoolTensor<'float32'>,
   spec: GemSpec,
+  out: { gradInput?: PoolTensor<'float32'>; gradP?: PoolTensor<'float32'> } = {},
 ): { gradInput: PoolTensor<'float32'>; gradP: PoolTensor<'float32'> } {
   const rows = x.dims.batch * x.dims.channels;
   const extra = { p: spec.p, eps: spec.eps };
-  const gradInput = ctx.empty(x.shape, x.layout, 'float32', 'gemPool.gradInput');
-  const gradP = ctx.empty([1, 1], 'NC', 'float32', 'gemPool.gradP');
+  const gradInput = ctx.output(out.gradInput, x.shape, x.layout, 'float32', 'gemPool.gradInput');
+  const gradP = ctx.output(out.gradP, [1, 1], 'NC', 'float32', 'gemPool.gradP');
   const rowMean = ctx.createBuffer(rows * 4, 'gemPool.rowMean');
   const terms = ctx.createBuffer(rows * 4, 'gemPool.gradPTerms');
   try {
@@ -126,7 +129,7 @@ export function gemBackward(
       shader: ctx.subgroups ? 'gemStatsSubgroups' : 'gemStats',
       constants: { CHANNELS_LAST: channelsLast(x), REDUCE_SIZE: reduceSize(planeOf(x)) },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, rows, extra)),
-      buffers: [x.buffer, rowMean, gradOutput.buffer, terms],
+      buffers: [x, rowMean, gradOutput, terms],
       threads: rows * reduceSize(planeOf(x)),
       workgroups: rows,
       label: 'gemPool.backwardStats',
@@ -135,14 +138,14 @@ export function gemBackward(
       shader: 'reduceBackward',
       constants: { MODE: BINNED_MODE.gem, CHANNELS_LAST: channelsLast(x) },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, x.size, extra)),
-      buffers: [gradOutput.buffer, x.buffer, ctx.placeholder(), rowMean, gradInput.buffer],
+      buffers: [gradOutput, x, null, rowMean, gradInput],
       threads: x.size,
       label: 'gemPool.backward',
     });
     // The sum of the rows' terms: one channels-first row of length N·C, by rows
     // (an average with divisor 1).
     const termDims = { batch: 1, channels: 1, spatial: [rows] };
-    reduceRows(ctx, { buffer: terms, dims: termDims, channelsLast: false }, BINNED_MODE.avg, gradP.buffer, null, { divisor: 1 }, 'gemPool.gradP');
+    reduceRows(ctx, { buffer: terms, dims: termDims, channelsLast: false }, BINNED_MODE.avg, gradP, null, { divisor: 1 }, 'gemPool.gradP');
   } finally {
     ctx.releaseBuffer(rowMean);
     ctx.releaseBuffer(terms);

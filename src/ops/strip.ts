@@ -22,18 +22,19 @@ export function stripReduce(
   rowDivisor: number,
   colDivisor: number,
   label: string,
+  out: { rows?: PoolTensor<'float32'>; cols?: PoolTensor<'float32'> } = {},
 ): { rows: PoolTensor<'float32'>; cols: PoolTensor<'float32'> } {
   const shapes = stripShapes(x.dims, x.layout);
   const [height, width] = x.dims.spatial;
   const planes = x.dims.batch * x.dims.channels;
-  const rows = ctx.empty(shapes.rows, x.layout, 'float32', `${label}.rows`);
-  const cols = ctx.empty(shapes.cols, x.layout, 'float32', `${label}.cols`);
+  const rows = ctx.output(out.rows, shapes.rows, x.layout, 'float32', `${label}.rows`);
+  const cols = ctx.output(out.cols, shapes.cols, x.layout, 'float32', `${label}.cols`);
   const total = planes * (height + width);
   ctx.run({
     shader: 'stripReduce',
     constants: { CHANNELS_LAST: channelsLast(x) },
     uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, total, { rowDivisor, colDivisor })),
-    buffers: [x.buffer, rows.buffer, cols.buffer],
+    buffers: [x, rows, cols],
     threads: total,
     label,
   });
@@ -49,13 +50,14 @@ export function stripExpand(
   rowDivisor: number,
   colDivisor: number,
   label: string,
+  given?: PoolTensor<'float32'>,
 ): PoolTensor<'float32'> {
-  const out = ctx.empty(shapeOf(dims, rows.layout), rows.layout, 'float32', `${label}.output`);
+  const out = ctx.output(given, shapeOf(dims, rows.layout), rows.layout, 'float32', `${label}.output`);
   ctx.run({
     shader: 'stripExpand',
     constants: { CHANNELS_LAST: channelsLast(rows) },
     uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(dims, out.size, { rowDivisor, colDivisor })),
-    buffers: [rows.buffer, cols.buffer, out.buffer],
+    buffers: [rows, cols, out],
     threads: out.size,
     label,
   });

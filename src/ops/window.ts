@@ -1,9 +1,11 @@
 import { PoolError } from '../errors';
 import type { GpuContext } from '../engine';
 import { shapeOf } from '../layout';
+import type { ResultSpec } from '../outputs';
 import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { windowSpec, type WindowMode, type WindowSpec } from '../window-spec';
+import { indicesConstant } from './binned-common';
 import { windowBackwardKernel, windowForwardKernel } from './window-kernels';
 import { WINDOW_PARAMS, windowUniformValues } from './window-uniforms';
 
@@ -14,27 +16,34 @@ export function specFor(ctx: GpuContext, mode: WindowMode, input: unknown, optio
   return { x, spec: windowSpec(mode, x.dims.spatial, options) };
 }
 
-function outputShape(x: PoolTensor<'float32'>, spec: WindowSpec): number[] {
+export function windowOutputShape(x: PoolTensor<'float32'>, spec: WindowSpec): number[] {
   return shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
 }
 
-/** Forward window pooling; max also returns indices (int32, PyTorch's per-plane convention). */
+/** The results of a window forward call: the output, and indices where the mode writes them. */
+export function windowResults(x: PoolTensor<'float32'>, spec: WindowSpec): { output: ResultSpec; indices: ResultSpec | null } {
+  const shape = windowOutputShape(x, spec);
+  return { output: { shape, layout: x.layout, dtype: 'float32' }, indices: spec.indices ? { shape, layout: x.layout, dtype: 'int32' } : null };
+}
+
+/** Forward window pooling; max also returns indices (int32, PyTorch's per-plane convention) unless `spec.indices` is false. */
 export function windowForward(
   ctx: GpuContext,
   x: PoolTensor<'float32'>,
   spec: WindowSpec,
   seed = 0,
+  out: { output?: PoolTensor<'float32'>; indices?: PoolTensor<'int32'> } = {},
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
-  const shape = outputShape(x, spec);
-  ctx.checkFits('output', shape);
-  const output = ctx.empty(shape, x.layout, 'float32', `${spec.mode}Pool.output`);
-  const indices = spec.mode === 'max' || spec.mode === 'stochastic' ? ctx.empty(shape, x.layout, 'int32', `${spec.mode}Pool.indices`) : null;
+  const shape = windowOutputShape(x, spec);
+  if (!out.output) ctx.checkFits('output', shape);
+  const output = ctx.output(out.output, shape, x.layout, 'float32', `${spec.mode}Pool.output`);
+  const indices = spec.indices ? ctx.output(out.indices, shape, x.layout, 'int32', `${spec.mode}Pool.indices`) : null;
   const kernel = windowForwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   ctx.run({
     shader: kernel.shader,
-    constants: kernel.constants,
+    constants: { ...kernel.constants, ...indicesConstant(spec) },
     uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, seed, kernel.rows)),
-    buffers: [x.buffer, output.buffer, indices ? indices.buffer : ctx.placeholder()],
+    buffers: [x, output, indices],
     threads: kernel.threads,
     label: `${spec.mode}Pool.forward`,
   });
@@ -43,7 +52,7 @@ export function windowForward(
 
 /** Checks that a gradient (or indices) tensor has the forward output's shape and layout. */
 export function checkLikeOutput(t: PoolTensor<'float32'> | PoolTensor<'int32'>, param: string, x: PoolTensor<'float32'>, spec: WindowSpec): void {
-  const want = outputShape(x, spec);
+  const want = windowOutputShape(x, spec);
   if (t.layout !== x.layout || t.shape.length !== want.length || t.shape.some((n, i) => n !== want[i])) {
     throw new PoolError('SHAPE_MISMATCH', `${param}.shape`, t.shape, `must be the forward output's shape [${want.join(', ')}] in layout ${x.layout}`);
   }
@@ -56,17 +65,15 @@ export function windowBackward(
   x: PoolTensor<'float32'>,
   spec: WindowSpec,
   indices: PoolTensor<'int32'> | null,
+  out?: PoolTensor<'float32'>,
 ): PoolTensor<'float32'> {
-  const gradInput = ctx.empty(x.shape, x.layout, 'float32', `${spec.mode}Pool.gradInput`);
+  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', `${spec.mode}Pool.gradInput`);
   const kernel = windowBackwardKernel(x.layout, x.dims, spec, ctx.parallelism);
-  const saved = indices ? indices.buffer : ctx.placeholder();
   ctx.run({
     shader: kernel.shader,
     constants: kernel.constants,
     uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, 0, kernel.rows)),
-    buffers: kernel.readsInput
-      ? [gradOutput.buffer, saved, spec.mode === 'max' || spec.mode === 'avg' ? ctx.placeholder() : x.buffer, gradInput.buffer]
-      : [gradOutput.buffer, saved, gradInput.buffer],
+    buffers: kernel.readsInput ? [gradOutput, indices, spec.mode === 'max' || spec.mode === 'avg' ? null : x, gradInput] : [gradOutput, indices, gradInput],
     threads: kernel.threads,
     label: `${spec.mode}Pool.backward`,
   });

@@ -256,7 +256,7 @@ describe('bad binned calls: typed error, no GPU work, nothing allocated', () => 
     expect(o['strip rank']).toMatch(/^INVALID_RANK: input = .*strip pooling needs spatial rank 2/);
     expect(o['expand layouts']).toMatch(/^SHAPE_MISMATCH: cols.shape = \[2, 3, 1, 6\]: must be a column strip/);
     expect(o['global grad shape']).toMatch(/^SHAPE_MISMATCH: gradOutput.shape = \[2, 3, 8, 6\]: must be the forward output shape \[2, 3, 1, 1\]/);
-    expect(o['spp indices missing']).toMatch(/^INVALID_OPTION: indices = null: must be the forward's indices in mode 'max'/);
+    expect(o['spp indices missing']).toMatch(/^NO_INDICES: indices = null: came from a forward call with indices: false/);
   });
 
   it('logged no browser errors', () => {

@@ -21,6 +21,7 @@ async function main() {
   let passed = 0;
   let failed = 0;
   let pending = 0;
+  const pendingOps = new Map();
   try {
     const ops = await harness.server.ssrLoadModule('/test/golden/golden-ops.ts');
     const adapter = await harness.page.evaluate('window.harness.adapter');
@@ -33,6 +34,7 @@ async function main() {
         total++;
         if (ops.PENDING_OPS.includes(c.op)) {
           pending++;
+          pendingOps.set(c.op, (pendingOps.get(c.op) ?? 0) + 1);
           continue;
         }
         const failures = [];
@@ -58,6 +60,7 @@ async function main() {
     await harness.close();
   }
   for (const line of lines) console.log(line);
+  if (pendingOps.size) console.log(`golden: pending ops (not built yet): ${[...pendingOps].map(([op, n]) => `${op} (${n})`).join(', ')}`);
   console.log(`golden: ${total} cases, ${passed} passed, ${failed} failed, ${pending} pending`);
   return failed === 0 && total > 0 ? 0 : 1;
 }

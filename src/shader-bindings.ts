@@ -1,0 +1,33 @@
+// The storage bindings each kernel declares, read from its WGSL: the engine fills
+// unused ones with placeholders of the right access and size, and decides where a
+// view must be staged (engine.ts, recording.ts).
+import { shaderSources, type ShaderName } from './shaders';
+
+export interface StorageBinding {
+  binding: number;
+  name: string;
+  /** Whether the kernel may write it (`read_write`). */
+  writable: boolean;
+  /** Whether its elements are vec4s (16 bytes), so a view must hold whole ones. */
+  vec4: boolean;
+}
+
+const DECLARATION = /@group\(0\)\s*@binding\((\d+)\)\s*var<storage,\s*(read|read_write)>\s*(\w+)\s*:\s*array<([^;]+)>\s*;/g;
+
+/** The storage bindings declared in WGSL `source`, by binding number (binding 0 is the uniforms). */
+export function parseStorageBindings(source: string): StorageBinding[] {
+  const found: StorageBinding[] = [];
+  for (const m of source.matchAll(DECLARATION)) {
+    found.push({ binding: Number(m[1]), name: m[3], writable: m[2] === 'read_write', vec4: m[4].startsWith('vec4') });
+  }
+  return found.sort((a, b) => a.binding - b.binding);
+}
+
+const cache = new Map<ShaderName, StorageBinding[]>();
+
+/** The storage bindings of kernel `shader`, 1 … n in order. */
+export function storageBindings(shader: ShaderName): StorageBinding[] {
+  let list = cache.get(shader);
+  if (!list) cache.set(shader, (list = parseStorageBindings(shaderSources[shader])));
+  return list;
+}
