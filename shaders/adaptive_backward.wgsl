@@ -1,9 +1,9 @@
+// @include binned_params
 // Backward adaptive pooling (and spatial pyramid pooling with PYRAMID) as a
 // deterministic gather: one invocation per input element collects from every
 // bin that contains it, in a fixed order, with no atomics. The bins containing
 // position x along a dimension are [floor(x * out / L), ceil((x + 1) * out / L)):
 // the bin formula with input and output swapped.
-// Prepended by the host: common.wgsl, binned_params.wgsl.
 
 override PYRAMID: bool = false;
 

@@ -1,9 +1,9 @@
+// @include binned_params
 // Forward adaptive pooling (avg, max), one invocation per output element, each
 // pooling its bin: PyTorch's [floor(i * L / out), ceil((i + 1) * L / out)) per
 // dimension. With PYRAMID set it is spatial pyramid pooling in one pass: the
 // output is [N, C * Σ l²], level after level, each in (C, l, l) order, and each
 // invocation finds its level, channel and bin from its feature index.
-// Prepended by the host: common.wgsl, binned_params.wgsl.
 
 override PYRAMID: bool = false;
 

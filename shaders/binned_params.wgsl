@@ -1,3 +1,4 @@
+// @include common modes
 // Parameters of the whole-map and binned pooling kernels (global, adaptive,
 // spatial pyramid, strip, GeM), shared by their forward and backward passes.
 // Ranks 1 and 2 run as rank 3 with leading sizes of 1. The field order is
@@ -55,11 +56,8 @@ fn workgroup_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wid.y * nwg.x + wid.x;
 }
 
-// Modes (MODE, set per pipeline). The adaptive and pyramid kernels use AVG and
-// MAX; the reductions also GEM, the generalized mean.
-const MODE_AVG: u32 = 0u;
-const MODE_MAX: u32 = 1u;
-const MODE_GEM: u32 = 2u;
+// The mode (modes.wgsl), set per pipeline. The adaptive and pyramid kernels take
+// MODE_AVG and MODE_MAX; the reductions also MODE_GEM, the generalized mean.
 override MODE: u32 = MODE_AVG;
 // Max-style forward kernels: false when the call asked for no indices (inference);
 // the index stores are skipped and the indices binding holds a placeholder.

@@ -1,10 +1,10 @@
+// @include common
 // Copies `count` 32-bit words from one storage view to another, or (ZERO) fills
 // the destination with zeros. The engine stages views through it where a kernel
 // cannot bind them directly (a view that shares its buffer with a written binding
 // of the same dispatch, or one that ends mid-vec4 under a vec4 binding), and
 // clears outputs with it: it needs only STORAGE usage, so it works on any
 // wrapped buffer, and it keeps a batch in one compute pass.
-// Prepended by the host: common.wgsl.
 
 struct CopyParams {
   count: u32,

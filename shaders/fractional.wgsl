@@ -1,9 +1,9 @@
-// Fractional max pooling (Graham 2014) with PyTorch's window starts. Forward
-// (MODE 0): one invocation per output, writing the window maximum and its plane
+// @include common
+// Fractional max pooling (Graham 2014) with PyTorch's window starts. Forward:
+// one invocation per output, writing the window maximum and its plane
 // index (max pooling's rules: first maximum, a NaN takes over). Backward
-// (MODE 1): one invocation per input element, gathering from the outputs whose
+// (BACKWARD): one invocation per input element, gathering from the outputs whose
 // windows cover it and chose it. Rank 2 runs as rank 3 with depth 1.
-// Prepended by the host: common.wgsl.
 
 struct FractionalParams {
   total: u32,
@@ -28,7 +28,8 @@ struct FractionalParams {
   alpha_w: f32,
 }
 
-override MODE: u32 = 0u;
+// Set per pipeline: the backward pass (else the forward).
+override BACKWARD: bool = false;
 
 @group(0) @binding(0) var<uniform> P: FractionalParams;
 // Forward: the input. Backward: the output gradient.
@@ -72,7 +73,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (i >= P.total) { return; }
   let in_plane = P.in_d * P.in_h * P.in_w;
   let out_plane = P.out_d * P.out_h * P.out_w;
-  if (MODE == 0u) {
+  if (!BACKWARD) {
     let at = coords_of(i, P.channels, out_plane);
     let n = at.x;
     let c = at.y;

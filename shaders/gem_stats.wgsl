@@ -1,3 +1,5 @@
+// @include reduce_common
+// @requires reduce_sum REDUCE_SIZE
 // GeM's backward statistics: one workgroup per (n, c) row, which it reads in
 // place in either layout (channels-last rows are strided by C; nothing is
 // transposed). Each invocation folds a strided share of the row into
@@ -5,12 +7,7 @@
 // partial sums: through subgroup operations where the device has them
 // (reduce_subgroup.wgsl) or through workgroup memory (reduce_workgroup.wgsl).
 // (Global pooling and GeM's forward reduce by rows: reduce_rows*.wgsl.)
-// Prepended by the host: common.wgsl, binned_params.wgsl, reduce_common.wgsl, one
-// of reduce_workgroup.wgsl and reduce_subgroup.wgsl.
 
-// Invocations per workgroup, a power of two from 16 to 256, set per pipeline:
-// the host picks fewer for small maps so that fewer invocations idle.
-override REDUCE_SIZE: u32 = 256u;
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 // m = mean(clamp(x, eps)^p) per row.

@@ -1,7 +1,7 @@
+// @include binned_params
 // Backward of the whole-map reductions (global avg / max, adaptive to 1 × … × 1,
 // GeM): a plain per-element kernel, one invocation per input element in memory
 // order, each reading its row's gradient. No atomics.
-// Prepended by the host: common.wgsl, binned_params.wgsl.
 
 @group(0) @binding(1) var<storage, read> grad_out: array<f32>;
 // GEM: the forward input. Other modes bind a placeholder.

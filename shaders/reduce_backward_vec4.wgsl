@@ -1,3 +1,4 @@
+// @include binned_params
 // Backward of global average and max pooling with vector stores, 4 input
 // elements a step. Channels-last with a channel count that is a multiple of 4:
 // a cell's 4 channels, from one vec4 of rows. Channels-first with maps of at
@@ -8,7 +9,6 @@
 // i + 2T, …: neighbouring threads store neighbouring vec4s, and the thread's
 // coordinates advance by T's without a division a step (a software adapter pays
 // most of a store's cost again for each division).
-// Prepended by the host: common.wgsl, binned_params.wgsl.
 
 @group(0) @binding(1) var<storage, read> grad_out4: array<vec4<f32>>;
 // MAX: the forward's winner per row. Average binds a placeholder.

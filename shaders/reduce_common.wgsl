@@ -1,6 +1,6 @@
+// @include binned_params
 // The whole-map reductions' shared rules (reduce_rows*.wgsl, gem_stats.wgsl):
 // max pooling's candidate and its order, and GeM's clamp.
-// Prepended by the host after common.wgsl and binned_params.wgsl.
 
 // A max-pooling candidate: a value and its flat plane index (NO_INDEX: none yet).
 struct Candidate {

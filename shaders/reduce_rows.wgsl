@@ -1,3 +1,4 @@
+// @include reduce_common
 // Whole-map reductions (global avg / max pooling, GeM) one thread per chunk of a
 // row: the host splits each (n, c) row into `chunks` chunks of `chunk` elements
 // and runs passes until one chunk is left (ROWS_MAX_PLANE elements or fewer per
@@ -8,7 +9,6 @@
 // Channels-first rows are contiguous and read as vec4s, the first and last masked
 // to the chunk; channels-last rows (channel counts that are not a multiple of 4;
 // reduce_rows_vec4.wgsl takes the others) are strided by C.
-// Prepended by the host: common.wgsl, binned_params.wgsl, reduce_common.wgsl.
 
 // Whether this pass reads the map itself (else the previous pass's partial
 // results), and whether it writes the final result (else partial results).

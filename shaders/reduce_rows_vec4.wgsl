@@ -1,8 +1,8 @@
+// @include reduce_common
 // Whole-map reductions for channels-last tensors whose channel count is a
 // multiple of 4: reduce_rows.wgsl's passes with one thread per (n, chunk, 4
 // channels), folding the chunk's positions in order with vector loads (the first
 // pass's sums in the reference's order within a chunk).
-// Prepended by the host: common.wgsl, binned_params.wgsl, reduce_common.wgsl.
 
 override FIRST: bool = true;
 override LAST: bool = true;

@@ -1,3 +1,4 @@
+// @enable subgroups
 // Workgroup reduction with subgroup operations; the host puts `enable subgroups;`
 // at the top of the module. In each round every subgroup combines its lanes and
 // its first lane writes the result to slot (local index / subgroup size), so the
@@ -11,6 +12,10 @@
 // number and the subgroup size come from subgroup scans, so the entry point is
 // the same in both variants.
 // reduce_sum returns the workgroup's result in invocation 0.
+
+// Invocations per workgroup, a power of two from 16 to 256, set per pipeline:
+// the host picks fewer for small maps so that fewer invocations idle.
+override REDUCE_SIZE: u32 = 256u;
 
 const REDUCE_ROUNDS: u32 = 4u;
 const MIN_SUBGROUP_SIZE: u32 = 4u;

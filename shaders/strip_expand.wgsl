@@ -1,9 +1,9 @@
+// @include binned_params
 // Strip pooling's expand-and-add step, rank 2: one invocation per element of
 // [N, C, H, W], out[n, c, h, w] = rows[n, c, h] / row_divisor + cols[n, c, w] / col_divisor,
 // all in the same layout. As its own op the divisors are 1; it is also strip
 // pooling's backward (rows and cols being the gradients, the divisors W and H),
 // the adjoint of strip_reduce.wgsl.
-// Prepended by the host: common.wgsl, binned_params.wgsl.
 
 @group(0) @binding(1) var<storage, read> rows: array<f32>;
 @group(0) @binding(2) var<storage, read> cols: array<f32>;

@@ -1,10 +1,10 @@
+// @include binned_params
 // Strip pooling's reduction (Hou et al. 2020), rank 2: one invocation per
 // output element of two tensors, the row strip [N, C, H, 1] (each row summed
 // over W, divided by row_divisor) and then the column strip [N, C, 1, W] (each
 // column summed over H, divided by col_divisor), both in the input's layout.
 // Strip pooling's forward divides by W and H; the backward of the expand-and-add
 // step, which is this kernel's adjoint, divides by 1.
-// Prepended by the host: common.wgsl, binned_params.wgsl.
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> rows: array<f32>;

@@ -1,9 +1,9 @@
-// Max unpooling: one invocation per pooled value. Forward (MODE 0) writes the
-// value at its index in an output the host cleared to zero; backward (MODE 1)
+// @include common
+// Max unpooling: one invocation per pooled value. Forward writes the
+// value at its index in an output the host cleared to zero; backward (BACKWARD)
 // gathers the output gradient at the same index. Indices are flat positions in
 // each (n, c) spatial plane of the output (PyTorch's); an index outside the plane
 // is skipped (forward) or reads 0 (backward).
-// Prepended by the host: common.wgsl.
 
 struct UnpoolParams {
   total: u32,
@@ -12,7 +12,8 @@ struct UnpoolParams {
   out_plane: u32,
 }
 
-override MODE: u32 = 0u;
+// Set per pipeline: the backward pass (else the forward).
+override BACKWARD: bool = false;
 
 @group(0) @binding(0) var<uniform> P: UnpoolParams;
 // Forward: the pooled values. Backward: the output gradient.
@@ -30,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let spot = unpool_indices[i];
   let inside = spot < P.out_plane;
   let o = offset_of(at.x, at.y, min(spot, P.out_plane - 1u), P.channels, P.out_plane);
-  if (MODE == 0u) {
+  if (!BACKWARD) {
     if (inside) { dst[o] = src[i]; }
   } else {
     dst[i] = select(0.0, src[o], inside);

@@ -1,7 +1,7 @@
+// @include window_lp window_modes
 // Backward window pooling as a deterministic gather: one thread per input
 // element collects from every output window that covers it, in a fixed order,
 // with integer index math and no atomics.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_lp.wgsl, window_modes.wgsl.
 
 @group(0) @binding(1) var<storage, read> grad_out: array<f32>;
 // Max: the forward's indices. Other modes: a placeholder.
@@ -39,25 +39,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (!hits(w, P.pad_w, ow, P.dil_w, P.stride_w)) { continue; }
         let s_out = (u32(od) * P.out_h + u32(oh)) * P.out_w + u32(ow);
         let o = base + s_out * step;
-        if (MODE == 0u) {
+        if (MODE == MODE_MAX) {
           if (saved_indices[o] == s_in) { acc += grad_out[o]; }
-        } else if (MODE == 1u) {
+        } else if (MODE == MODE_AVG) {
           let divisor = select(span_dh * divisor_span(ow, P.stride_w, P.pad_w, P.k_w, P.in_w, P.pad_after_w),
                                P.divisor_override, P.divisor_override != 0.0);
           acc += grad_out[o] / divisor;
-        } else if (MODE == 3u) {
+        } else if (MODE == MODE_SOFT) {
           // d out / d x_j = e^{x_j − m} / Σ e^{x_i − m} · (1 + x_j − out), with
           // x_j − out = Σ_i e^{x_i − m} (x_j − x_i) / Σ e^{x_i − m} (no cancellation).
           let start = window_start(s_out);
           let win = soft_window(n, c, start);
           let spread = soft_spread(n, c, start, win.m, x[i]) / win.weight_sum;
           acc += grad_out[o] * soft_weight(x[i] - win.m) / win.weight_sum * (1.0 + spread);
-        } else if (MODE == 4u) {
+        } else if (MODE == MODE_MIXED) {
           // λ to the max's winner, (1 − λ) / count to every element.
           let win = mixed_window(n, c, window_start(s_out));
           let to_max = select(0.0, P.lambda, win.best_s == s_in);
           acc += grad_out[o] * (to_max + (1.0 - P.lambda) / win.count);
-        } else if (MODE == 5u) {
+        } else if (MODE == MODE_STOCHASTIC_EVAL) {
           // d/dx_j of Σa²/Σa = (2 a_j Σa − Σa²) / (Σa)², where x_j ≥ 0 and Σa > 0
           // (in the scaled sums of stochastic_window).
           let win = stochastic_window(n, c, window_start(s_out));

@@ -1,9 +1,8 @@
+// @include window_small_backward
 // Backward max and average pooling over small windows (K ≤ 3 per dimension,
 // dilation 1), either layout: each input element gathers from the covering
 // outputs (window_small_backward.wgsl); one thread per column of input elements
 // makes up to P.rows of its rows top to bottom.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_backward.wgsl.
 
 @group(0) @binding(1) var<storage, read> grad_out: array<f32>;
 // Max: the forward's indices. Avg: a placeholder.
@@ -21,7 +20,7 @@ struct Acc {
 fn gather_cell(acc: ptr<function, Acc>, o: u32, ok: bool, divisor: f32) {
   let at = select(0u, (*acc).base + o * (*acc).step, ok);
   let g = grad_out[at];
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     (*acc).grad += select(0.0, g, ok & (saved_indices[at] == (*acc).s_in));
   } else {
     (*acc).grad += select(0.0, g / divisor, ok);

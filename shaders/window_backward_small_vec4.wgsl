@@ -1,10 +1,9 @@
+// @include window_small_backward
 // Backward max and average pooling over small windows (K ≤ 3 per dimension,
 // dilation 1) for channels-last tensors whose channel count is a multiple of 4:
 // each input position gathers for 4 channels from the covering outputs
 // (window_small_backward.wgsl), with vector loads; one thread per column of
 // input positions makes up to P.rows of its rows top to bottom.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_backward.wgsl.
 
 @group(0) @binding(1) var<storage, read> grad_out4: array<vec4<f32>>;
 // Max: the forward's indices. Avg: a placeholder.
@@ -22,7 +21,7 @@ struct Acc {
 fn gather_cell(acc: ptr<function, Acc>, o: u32, ok: bool, divisor: f32) {
   let at = select(0u, (*acc).base + o * (*acc).groups, ok);
   let g = grad_out4[at];
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     (*acc).grad += select(vec4<f32>(0.0), g, vec4<bool>(ok) & (saved_indices4[at] == vec4<u32>((*acc).s_in)));
   } else {
     (*acc).grad += select(vec4<f32>(0.0), g / divisor, vec4<bool>(ok));

@@ -1,10 +1,9 @@
+// @include window_tiled_backward
 // Backward max and average pooling over windows that tile the input
 // (window_tiled_backward.wgsl) for channels-first tensors whose output rows are
 // whole vec4s: one thread per 4 neighbouring outputs of a column of output rows
 // makes up to P.rows of its rows top to bottom. The 4 windows' input rows are
 // K_W whole vec4s (input rows are 4 · K_W · out_w / 4 wide).
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_tiled_backward.wgsl.
 
 @group(0) @binding(1) var<storage, read> grad_out4: array<vec4<f32>>;
 // Max: the forward's indices. Avg: a placeholder.
@@ -21,7 +20,7 @@ fn spread_u(v: vec4<u32>, j: u32) -> vec4<u32> {
 
 // Vec4 j of the row: the inputs at plane indices s … s + 3.
 fn row_vec4(g: vec4<f32>, winner: vec4<u32>, s: u32, j: u32) -> vec4<f32> {
-  if (MODE == 0u) { return select(vec4<f32>(0.0), spread(g, j), spread_u(winner, j) == vec4<u32>(s) + vec4<u32>(0u, 1u, 2u, 3u)); }
+  if (MODE == MODE_MAX) { return select(vec4<f32>(0.0), spread(g, j), spread_u(winner, j) == vec4<u32>(s) + vec4<u32>(0u, 1u, 2u, 3u)); }
   return spread(g, j);
 }
 
@@ -49,7 +48,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var oh = col.h_begin; oh < col.h_end; oh++) {
     var g = grad_out4[o];
     var winner = vec4<u32>(0u);
-    if (MODE == 0u) { winner = saved_indices4[o]; } else { g = g / divisor; }
+    if (MODE == MODE_MAX) { winner = saved_indices4[o]; } else { g = g / divisor; }
     write_window(base, s, g, winner);
     o += quads;
     s += K_H * P.in_w;

@@ -1,9 +1,8 @@
+// @include window_tiled_backward
 // Backward max and average pooling over windows that tile the input
 // (window_tiled_backward.wgsl) for channels-last tensors whose channel count is
 // a multiple of 4: one thread per 4 channels of a column of outputs makes up to
 // P.rows of its rows top to bottom, each writing its window's inputs as vec4s.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_tiled_backward.wgsl.
 
 @group(0) @binding(1) var<storage, read> grad_out4: array<vec4<f32>>;
 // Max: the forward's indices. Avg: a placeholder.
@@ -12,7 +11,7 @@
 
 // The gradient of 4 channels of the input at plane index s.
 fn cell_grad(g: vec4<f32>, winner: vec4<u32>, s: u32) -> vec4<f32> {
-  if (MODE == 0u) { return select(vec4<f32>(0.0), g, winner == vec4<u32>(s)); }
+  if (MODE == MODE_MAX) { return select(vec4<f32>(0.0), g, winner == vec4<u32>(s)); }
   return g;
 }
 
@@ -39,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var oh = col.h_begin; oh < col.h_end; oh++) {
     var g = grad_out4[o];
     var winner = vec4<u32>(0u);
-    if (MODE == 0u) { winner = saved_indices4[o]; } else { g = g / divisor; }
+    if (MODE == MODE_MAX) { winner = saved_indices4[o]; } else { g = g / divisor; }
     write_window(base, s, g, winner);
     o += P.out_w * groups;
     s += K_H * P.in_w;

@@ -1,7 +1,7 @@
+// @include window_params
 // Backward max and average pooling for channels-last tensors whose channel
 // count is a multiple of 4: the gather of window_backward.wgsl, one thread per
 // input position and 4 channels, vector loads. CHANNELS_LAST is always true here.
-// Prepended by the host: common.wgsl, window_params.wgsl.
 
 @group(0) @binding(1) var<storage, read> grad_out4: array<vec4<f32>>;
 // Max: the forward's indices. Avg: a placeholder.
@@ -37,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (!hits(w, P.pad_w, ow, P.dil_w, P.stride_w)) { continue; }
         let s_out = (u32(od) * P.out_h + u32(oh)) * P.out_w + u32(ow);
         let o = base + s_out * groups;
-        if (MODE == 0u) {
+        if (MODE == MODE_MAX) {
           acc += select(vec4<f32>(0.0), grad_out4[o], saved_indices4[o] == vec4<u32>(s_in));
         } else {
           let divisor = select(span_dh * divisor_span(ow, P.stride_w, P.pad_w, P.k_w, P.in_w, P.pad_after_w),

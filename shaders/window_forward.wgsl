@@ -1,5 +1,5 @@
+// @include window_lp window_modes
 // Forward window pooling: one thread per output element, in memory order.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_lp.wgsl, window_modes.wgsl.
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
@@ -17,21 +17,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let c = at.y;
   let start = window_start(at.z);
 
-  if (MODE == 2u) {
+  if (MODE == MODE_LP) {
     let win = lp_window(n, c, start);
     y[i] = win.scale * pow_real(win.t, 1.0 / P.p);
     return;
   }
-  if (MODE == 3u) {
+  if (MODE == MODE_SOFT) {
     y[i] = soft_window(n, c, start).out;
     return;
   }
-  if (MODE == 4u) {
+  if (MODE == MODE_MIXED) {
     let win = mixed_window(n, c, start);
     y[i] = P.lambda * win.best + (1.0 - P.lambda) * (win.sum / win.count);
     return;
   }
-  if (MODE == 6u) {
+  if (MODE == MODE_STOCHASTIC) {
     // The random number of this output, by its logical position (n, c, cell):
     // the same pick in every layout and on every device.
     let r = unit24(pcg_hash(P.seed_key ^ ((n * P.channels + c) * out_plane() + at.z)));
@@ -41,7 +41,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (INDICES) { indices[i] = s; }
     return;
   }
-  if (MODE == 5u) {
+  if (MODE == MODE_STOCHASTIC_EVAL) {
     // Σ a_i² / Σ a_i: the average of the window weighted by p_i = a_i / Σ a.
     let win = stochastic_window(n, c, start);
     y[i] = select(0.0, win.x * (win.z / win.y), win.y > 0.0);
@@ -66,7 +66,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       for (var kw = lo.z; kw < hi.z; kw++) {
         let s = dh * P.in_w + u32(start.z + i32(kw * P.dil_w));
         let v = x[base + s * step];
-        if (MODE == 0u) {
+        if (MODE == MODE_MAX) {
           // PyTorch: `val > maxval || isnan(val)`: the first maximum wins, a NaN
           // always takes over (so the last NaN is reported), padding never wins.
           if (is_nan(v)) {
@@ -84,7 +84,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     y[i] = best;
     if (INDICES) { indices[i] = best_s; }
   } else {

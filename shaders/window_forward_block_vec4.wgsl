@@ -1,3 +1,4 @@
+// @include window_small_cells
 // Forward max and average pooling over small windows (K_D, K_H, K_W ≤ 3) that
 // overlap their neighbours (stride < window), for channels-last tensors whose
 // channel count is a multiple of 4: one thread makes a B_H × B_W block of
@@ -10,8 +11,6 @@
 // by PyTorch's divisor.
 // Every cell and block slot is a call with literal arguments under guards of
 // override constants, which fold away when the pipeline is made.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_cells.wgsl.
 
 // Outputs per thread along H and W (1 or 2); the host picks them so they divide
 // the output's height and width.
@@ -19,6 +18,7 @@ override B_H: u32 = 1u;
 // Dilation along H (equal to the uniform's).
 override D_H: u32 = 1u;
 
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
@@ -76,7 +76,7 @@ fn fold_region_row(b: ptr<function, Block>, base: u32, groups: u32, plane_s: u32
   let row_ok = d_ok & inside(h, P.in_h);
   let row_s = (plane_s + u32(h)) * P.in_w;
   var cells = load_row(base, groups, row_s, row_ok, w0);
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     let left = row_best(&cells, 0u, row_s, w0);
     fold_row_best(b, 0u, r, left);
     if (B_W > 1u) {
@@ -123,7 +123,7 @@ fn write_slot(b: ptr<function, Block>, k: u32, row0: u32, groups: u32, c4: u32, 
     let bh = k / B_W;
     let bw = k % B_W;
     let o = (row0 + bh * P.out_w + bw) * groups + c4;
-    if (MODE == 1u) {
+    if (MODE == MODE_AVG) {
       y4[o] = (*b).sum[k] / avg_divisor(start + vec3<i32>(0, i32(bh * S_H), i32(bw * S_W)));
     } else {
       y4[o] = (*b).best[k];

@@ -1,3 +1,4 @@
+// @include window_small_span
 // Forward max and average pooling over small 2-D windows (as in
 // window_forward_rolling_vec4.wgsl: K_H, K_W ≤ 3, no dilation along H, each
 // output row adding min(S_H, K_H) ≤ 2 rows) for channels-first tensors whose
@@ -9,9 +10,8 @@
 // channels-first twin of window_forward_rolling_vec4.wgsl, with its semantics:
 // the first maximum wins ties, the last NaN wins, padding never wins; average
 // divides the in-order sum by PyTorch's divisor.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_span.wgsl.
 
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
@@ -42,7 +42,7 @@ fn span_best(span: Span, row_s: u32, col0: i32, w0: i32) -> Best {
 
 // A window row into the 4 outputs: max takes the row's winners, average adds its taps in order.
 fn fold_row(acc: ptr<function, Best>, sum: ptr<function, vec4<f32>>, span: Span, row: Best) {
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     take(acc, row.v, row.s);
   } else {
     *sum += taps(span, 0u);
@@ -55,7 +55,7 @@ fn fold_row(acc: ptr<function, Best>, sum: ptr<function, vec4<f32>>, span: Span,
 fn carry_row(carry: ptr<function, Carry>, c: u32, base4: u32, h: i32, q0: i32, col0: i32, w0: i32) {
   let span = load_span(base4 + u32(h) * (P.in_w / 4u), q0, inside(h, P.in_h));
   (*carry).spans[c] = span;
-  if (MODE == 0u) { (*carry).best[c] = span_best(span, u32(h) * P.in_w, col0, w0); }
+  if (MODE == MODE_MAX) { (*carry).best[c] = span_best(span, u32(h) * P.in_w, col0, w0); }
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -93,7 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var best0: Best;
     var best1: Best;
     if (fresh() > 1u) { span1 = load_span(base4 + u32(h0 + 1) * (P.in_w / 4u), q0, inside(h0 + 1, P.in_h)); }
-    if (MODE == 0u) {
+    if (MODE == MODE_MAX) {
       best0 = span_best(span0, u32(h0) * P.in_w, col0, w0);
       if (fresh() > 1u) { best1 = span_best(span1, u32(h0 + 1) * P.in_w, col0, w0); }
     }
@@ -105,7 +105,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (carried() > 1u) { fold_row(&acc, &sum, carry.spans[1], carry.best[1]); }
     fold_row(&acc, &sum, span0, best0);
     if (fresh() > 1u) { fold_row(&acc, &sum, span1, best1); }
-    if (MODE == 1u) {
+    if (MODE == MODE_AVG) {
       let start = vec3<i32>(0, top, w0);
       let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
                               avg_divisor(start + vec3<i32>(0, 0, 2 * s)), avg_divisor(start + vec3<i32>(0, 0, 3 * s)));

@@ -1,3 +1,4 @@
+// @include window_small_cells
 // Forward max and average pooling over small 2-D windows (K_H, K_W ≤ 3, no
 // dilation along H, each output row adding min(S_H, K_H) ≤ 2 rows to its
 // window) for channels-last tensors whose channel count is a multiple of 4: one
@@ -11,9 +12,8 @@
 // Each window sees its taps in row-major order: the first maximum wins ties,
 // the last NaN wins, padding never wins; average divides the in-order sum by
 // PyTorch's divisor.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_cells.wgsl.
 
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
@@ -27,7 +27,7 @@ struct Carry {
 // A window row into column bw's output: max takes the row's winner, average
 // adds its taps in order.
 fn fold_row(acc: ptr<function, Best>, sum: ptr<function, vec4<f32>>, cells: ptr<function, Cells>, row: Best, bw: u32) {
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     take(acc, row.v, row.s);
   } else {
     let q0 = bw * S_W;
@@ -50,14 +50,14 @@ fn make_output(carry: ptr<function, Carry>, new0: ptr<function, Cells>, new1: pt
   if (carried() > 1u) { fold_row(&acc, &sum, &(*carry).cells[1], (*carry).best[2u + bw], bw); }
   fold_row(&acc, &sum, new0, best0, bw);
   if (fresh() > 1u) { fold_row(&acc, &sum, new1, best1, bw); }
-  if (MODE == 1u) {
+  if (MODE == MODE_AVG) {
     y4[o] = sum / avg_divisor(vec3<i32>(0, top, w0 + i32(bw * S_W)));
   } else {
     y4[o] = acc.v;
     if (INDICES) { indices4[o] = acc.s; }
   }
   // The next window starts S_H rows down: it carries this one's last rows.
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     if (carried() > 1u) {
       (*carry).best[bw] = (*carry).best[2u + bw];
       (*carry).best[2u + bw] = best0;
@@ -115,20 +115,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     var best0: Best;
     var best1: Best;
-    if (MODE == 0u) {
+    if (MODE == MODE_MAX) {
       best0 = row_best(&new0, 0u, s0, w0);
       if (fresh() > 1u) { best1 = row_best(&new1, 0u, s1, w0); }
     }
     make_output(&carry, &new0, &new1, best0, best1, 0u, top, w0, o);
     if (B_W > 1u) {
-      if (MODE == 0u) {
+      if (MODE == MODE_MAX) {
         best0 = row_best(&new0, 1u, s0, w0);
         if (fresh() > 1u) { best1 = row_best(&new1, 1u, s1, w0); }
       }
       make_output(&carry, &new0, &new1, best0, best1, 1u, top, w0, o + groups);
     }
     // Average carries the cells of the window's last rows.
-    if (MODE == 1u) {
+    if (MODE == MODE_AVG) {
       if (carried() > 1u) {
         carry.cells[0] = carry.cells[1];
         carry.cells[1] = new0;

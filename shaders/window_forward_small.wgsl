@@ -1,11 +1,10 @@
+// @include window_small_taps window_small_pick
 // Forward max pooling, average pooling and stochastic pooling's training pick over
 // small windows (K_D, K_H, K_W ≤ 3), either layout: one thread per column of
 // output elements, making up to P.rows of its rows top to bottom (a run of rows
 // amortizes the thread's index math), every tap written out. The scalar twin of window_forward_small_vec4.wgsl, for
 // the tensors the vec4 kernels do not take (channels-last with a channel count
 // that is not a multiple of 4, channels-first rows that are not whole vec4s).
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_taps.wgsl (the traversal, which calls fold_tap), window_small_pick.wgsl.
 
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
@@ -25,11 +24,11 @@ struct Window {
 
 fn fold_tap(win: ptr<function, Window>, base: u32, step: u32, t: u32, s: u32, ok: bool) {
   let v = select(outside_value(), x[select(0u, base + s * step, ok)], ok);
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     let take = (v > (*win).best) | is_nan(v);
     (*win).best = select((*win).best, v, take);
     (*win).best_s = select((*win).best_s, s, take);
-  } else if (MODE == 6u) {
+  } else if (MODE == MODE_STOCHASTIC) {
     let a = stochastic_weight(v);
     (*win).sum += a;
     (*win).weight[t] = a;
@@ -72,10 +71,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     win.best_s = (first_dw.x * P.in_h + u32(first_tap(start.y, P.dil_h))) * P.in_w + first_dw.y;
     win.sum = 0.0;
     fold_window(&win, base, step, start);
-    if (MODE == 1u) {
+    if (MODE == MODE_AVG) {
       y[o] = win.sum / avg_divisor(start);
     } else {
-      if (MODE == 6u) {
+      if (MODE == MODE_STOCHASTIC) {
         win.goal = unit24(pcg_hash(P.seed_key ^ ((n * P.channels + c) * out_plane() + out_s))) * win.sum;
         pick_window(&win);
       }

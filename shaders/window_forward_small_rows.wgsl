@@ -1,3 +1,4 @@
+// @include window_small_span window_small_pick
 // Forward max pooling, average pooling and stochastic pooling's training pick over
 // small windows (K_D, K_H, K_W ≤ 3) for
 // channels-first tensors whose input and output rows are whole vec4s: one thread
@@ -8,13 +9,12 @@
 // and no tap is loaded twice within a row. Same semantics as window_forward.wgsl
 // (first maximum wins ties, last NaN wins, padding never wins; PyTorch's divisor;
 // the stochastic pick as in window_forward_small_vec4.wgsl).
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_span.wgsl, window_small_pick.wgsl.
 
 // Rows of 4 outputs per thread: 2 (max and average without dilation along H,
 // overlapping windows, even output height) share the rows between them.
 override B_H: u32 = 1u;
 
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
@@ -26,11 +26,11 @@ alias Window = Window4;
 fn fold_tap(win: ptr<function, Window4>, span: Span, j: u32, t: u32, e: u32, row_s: u32, col0: i32) {
   let s = row_s + u32(col0 + i32(e));
   let v = span_elem(span, e);
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     let take = (v > (*win).best[j]) | is_nan(v);
     (*win).best[j] = select((*win).best[j], v, take);
     (*win).best_s[j] = select((*win).best_s[j], s, take);
-  } else if (MODE == 6u) {
+  } else if (MODE == MODE_STOCHASTIC) {
     let a = stochastic_weight(v);
     (*win).sum[j] += a;
     (*win).weight[t][j] = a;
@@ -130,7 +130,7 @@ fn fresh_windows(d0: i32, h0: i32, w0: i32) -> Window4 {
 
 // Max and average: the 4 outputs of windows from (d0, h0, w0 + j·S_W) to output vec4 o.
 fn write_windows(win: ptr<function, Window4>, o: u32, d0: i32, h0: i32, w0: i32) {
-  if (MODE == 1u) {
+  if (MODE == MODE_AVG) {
     let start = vec3<i32>(d0, h0, w0);
     let s = i32(S_W);
     let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
@@ -171,7 +171,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       write_windows(&bottom, o + quads, d0, h0 + i32(S_H), w0);
     } else {
       fold_windows(&win, base4, d0, h0, w0);
-      if (MODE == 6u) {
+      if (MODE == MODE_STOCHASTIC) {
         // Each output's number, by its logical position (n, c, cell): 4 neighbouring cells.
         let index = vec4<u32>(nc * out_plane() + (od * P.out_h + oh) * P.out_w + 4u * ow4) + vec4<u32>(0u, 1u, 2u, 3u);
         // The pick, as in window_forward_small_vec4.wgsl.

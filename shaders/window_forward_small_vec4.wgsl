@@ -1,3 +1,4 @@
+// @include window_small_taps window_small_pick
 // Forward max pooling, average pooling and stochastic pooling's training pick over
 // small windows (K_D, K_H, K_W ≤ 3) for channels-last tensors whose channel count
 // is a multiple of 4: one thread per column of output positions and 4 channels,
@@ -5,8 +6,6 @@
 // the first maximum wins ties, the last NaN wins, padding never wins; average
 // divides the in-order sum by PyTorch's divisor; the stochastic pick is the first
 // tap whose running sum of weights passes r · Σ weights.
-// Prepended by the host: common.wgsl, window_params.wgsl, window_small.wgsl,
-// window_small_taps.wgsl (the traversal, which calls fold_tap), window_small_pick.wgsl.
 
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
@@ -19,11 +18,11 @@ alias Window = Window4;
 // max takes a greater value or a NaN (PyTorch's `val > maxval || isnan(val)`).
 fn fold_tap(win: ptr<function, Window>, base: u32, groups: u32, t: u32, s: u32, ok: bool) {
   let v = select(vec4<f32>(outside_value()), x4[select(0u, base + s * groups, ok)], vec4<bool>(ok));
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     let take = (v > (*win).best) | is_nan4(v);
     (*win).best = select((*win).best, v, take);
     (*win).best_s = select((*win).best_s, vec4<u32>(s), take);
-  } else if (MODE == 6u) {
+  } else if (MODE == MODE_STOCHASTIC) {
     let a = stochastic_weight4(v);
     (*win).sum += a;
     (*win).weight[t] = a;
@@ -66,10 +65,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     win.best_s = vec4<u32>((first_dw.x * P.in_h + u32(first_tap(start.y, P.dil_h))) * P.in_w + first_dw.y);
     win.sum = vec4<f32>(0.0);
     fold_window(&win, base, groups, start);
-    if (MODE == 1u) {
+    if (MODE == MODE_AVG) {
       y4[o] = win.sum / avg_divisor(start);
     } else {
-      if (MODE == 6u) {
+      if (MODE == MODE_STOCHASTIC) {
         // Each channel's number, by its logical position (n, c, cell) as in every kernel.
         let index = vec4<u32>((n * P.channels + 4u * c4) * out_plane() + out_s) + vec4<u32>(0u, 1u, 2u, 3u) * out_plane();
         // The pick: the first tap whose running sum passes r · Σ weights. Where none

@@ -1,8 +1,8 @@
+// @include window_params
 // Forward window pooling for channels-last tensors whose channel count is a
 // multiple of 4: one thread per output position and 4 channels, vector loads.
 // Same semantics as window_forward.wgsl (max with PyTorch's NaN and tie rules,
 // average with its divisor, power-average); CHANNELS_LAST is always true here.
-// Prepended by the host: common.wgsl, window_params.wgsl.
 
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
@@ -36,7 +36,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       for (var kw = lo.z; kw < hi.z; kw++) {
         let s = dh * P.in_w + u32(start.z + i32(kw * P.dil_w));
         let v = x4[base + s * groups];
-        if (MODE == 0u) {
+        if (MODE == MODE_MAX) {
           let nan = is_nan4(v);
           let take = nan | (!saw_nan & (vec4<bool>(!found) | (v > best)));
           best = select(best, v, take);
@@ -49,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  if (MODE == 0u) {
+  if (MODE == MODE_MAX) {
     y4[i] = best;
     if (INDICES) { indices4[i] = best_s; }
   } else {

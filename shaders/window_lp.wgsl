@@ -1,5 +1,6 @@
+// @include window_params
+// @requires x
 // Power-average helpers for the scalar window kernels (they read `x`).
-// Prepended by the host after window_params.wgsl.
 
 // One power-average window as PyTorch defines it: out = T^(1/p) with
 // T = avg_pool(x^p) * prod(kernel) (so a ceil-mode window clipped at the edge is

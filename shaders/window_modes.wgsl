@@ -1,7 +1,8 @@
+// @include window_params
+// @requires x
 // Window statistics of SoftPool, mixed pooling and stochastic pooling's
 // evaluation rule, for the scalar forward and backward kernels (they read `x`).
 // Each walks the window's real taps (tap_lo .. tap_hi) in row-major order.
-// Prepended by the host after window_params.wgsl.
 
 // The memory offset of tap (kd, kh, kw) of the window starting at `start`.
 fn tap_offset(base: u32, step: u32, start: vec3<i32>, kd: u32, kh: u32, kw: u32) -> u32 {

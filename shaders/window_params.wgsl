@@ -1,3 +1,4 @@
+// @include common modes
 // Parameters of a window pooling call (max, avg, lp), shared by the forward and
 // backward kernels. Ranks 1 and 2 run as rank 3 with leading sizes of 1. The
 // field order is declared once more in src/ops/window-uniforms.ts; a test checks

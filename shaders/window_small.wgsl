@@ -1,3 +1,4 @@
+// @include window_params
 // Shared by the small-window forward kernels (window_forward_small_*.wgsl): windows
 // of at most 3 taps per dimension, whose tap counts are override constants. The
 // kernels write each tap out under `if (K_W > 1u)`-style guards that fold away
@@ -6,7 +7,6 @@
 // written-out taps let any compiler keep the window in registers.
 // Every test is a select or a non-short-circuit `&`/`|`, not a branch: on a
 // software adapter a data-dependent branch costs both of its sides.
-// Prepended by the host after common.wgsl and window_params.wgsl.
 
 override K_D: u32 = 1u;
 override K_H: u32 = 1u;
@@ -70,7 +70,7 @@ fn inside(pos: i32, size: u32) -> bool {
 
 // The value of a tap outside the input: nothing to a sum, never a maximum, no weight.
 fn outside_value() -> f32 {
-  return select(0.0, f32_neg_inf(), MODE == 0u);
+  return select(0.0, f32_neg_inf(), MODE == MODE_MAX);
 }
 
 // Stochastic pooling's weights max(x, 0), NaN and subnormals weighing 0 (MIN_NORMAL).

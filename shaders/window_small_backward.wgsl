@@ -1,9 +1,10 @@
+// @include window_small
+// @requires Acc gather_cell
 // Shared by the small-window backward kernels (window_backward_small*.wgsl): the
 // deterministic gather, where an input position collects from the outputs whose
 // windows cover it. With dilation 1 there are at most M = ceil(K / S) of them per
 // dimension; they are written out like the forward's taps and visited in
 // ascending output order, the order of the general kernel.
-// Prepended by the host after common.wgsl, window_params.wgsl, window_small.wgsl.
 
 override M_D: u32 = (K_D + S_D - 1u) / S_D;
 override M_H: u32 = (K_H + S_H - 1u) / S_H;
@@ -56,6 +57,6 @@ fn gather_row(acc: ptr<function, Acc>, od: vec2<i32>, oh: vec2<i32>, w: u32, spa
 }
 
 fn gather_col(acc: ptr<function, Acc>, row: u32, row_ok: bool, span_dh: f32, ow: vec2<i32>) {
-  let divisor = select(1.0, cover_divisor(span_dh, ow), MODE == 1u);
+  let divisor = select(1.0, cover_divisor(span_dh, ow), MODE == MODE_AVG);
   gather_cell(acc, row + u32(ow.x), row_ok & (ow.y != 0), divisor);
 }

@@ -1,10 +1,10 @@
+// @include window_small
+// @requires x4
 // Rows of cells for the channels-last kernels that make several neighbouring
 // outputs per thread from one row of input loaded once (window_forward_block_vec4.wgsl,
 // window_forward_rolling_vec4.wgsl): B_W outputs along W, their windows' columns
 // side by side, and max pooling's winner over one window row.
-// Prepended by the host after window_small.wgsl.
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 
 // Outputs per thread along W (1 or 2); the host picks it so it divides the output's width.
 override B_W: u32 = 1u;

@@ -1,3 +1,5 @@
+// @include window_small
+// @requires Window
 // Stochastic pooling's pick over a small window (window_small.wgsl), after the
 // kernel's fold kept each tap's weight, running sum of weights and plane index:
 // the first tap whose running sum passes the goal r · Σ weights. Weights are
@@ -7,7 +9,6 @@
 // Where none passes (rounding), the state the fold left stays: the last positive
 // weight, or the first tap with weight 0. `Window` is the kernel's state: Window4,
 // or its scalar twin in window_forward_small.wgsl.
-// Prepended by the host after window_small.wgsl.
 
 // Takes tap t where its running sum passes the goal.
 fn pick_tap(win: ptr<function, Window>, t: u32) {

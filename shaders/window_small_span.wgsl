@@ -1,8 +1,9 @@
+// @include window_small
+// @requires x4
 // Spans for the channels-first kernels that make 4 neighbouring outputs of a row
 // per thread (window_forward_small_rows.wgsl, window_forward_rolling_rows.wgsl):
 // a window row's columns for all 4 windows as NV vec4s, loaded once, each tap
 // picked out of them at an index the override constants fix.
-// Prepended by the host after window_small.wgsl.
 
 // Dilation along W (equal to the uniform's); with S_W it places every tap.
 override D_W: u32 = 1u;
@@ -11,7 +12,6 @@ override A_W: u32 = 0u;
 // vec4s covering the columns of 4 neighbouring windows (1 to 4).
 override NV: u32 = 1u;
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 
 // One window row's columns as NV vec4s (outside the input: outside_value()).
 struct Span {

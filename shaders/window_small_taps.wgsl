@@ -1,9 +1,10 @@
+// @include window_small
+// @requires fold_tap Window
 // The taps of a small window (window_small.wgsl), written out in row-major order,
 // for the kernels with one window per thread (window_forward_small_vec4.wgsl and
 // window_forward_small.wgsl). Each tap goes to the kernel's
 // fold_tap(win, base, step, tap number, plane index, inside the input),
 // which finds element (n, c, s) at base + s * step.
-// Prepended by the host after window_small.wgsl.
 
 // The K_W taps of one window row (taps t0, t0 + 1, …): plane index of the row's
 // start `row_s` (position w = 0), the window's first column `w0`.

@@ -1,3 +1,5 @@
+// @include window_small
+// @requires write_row
 // Shared by the backward kernels for windows that tile the input
 // (window_backward_tiled_*.wgsl): stride = kernel ≤ 3, no padding or dilation,
 // and input = output · kernel in every dimension (VGG's 2×2, 3-D 2×2×2, adaptive
@@ -6,7 +8,6 @@
 // (window_small_backward.wgsl) would collect: max the output's gradient where
 // its index names the input and 0 elsewhere, average the gradient over the
 // divisor everywhere. Each output and index is read once.
-// Prepended by the host after common.wgsl, window_params.wgsl, window_small.wgsl.
 
 // The divisor of every window (they are alike: none reaches into padding).
 fn tiled_divisor() -> f32 {

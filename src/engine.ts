@@ -6,6 +6,7 @@ import { PoolTensor, type DType, type TensorOwner } from './tensor';
 import { BindGroupCache } from './bind-groups';
 import { finishRecording, Recording } from './recording';
 import { storageBindings } from './shader-bindings';
+import { checkOut, checkTensor, type BufferVerdict, type ResultSpec } from './validate';
 import { BufferPool } from './buffer-pool';
 import { BufferUsage, MapMode } from './gpu-constants';
 import { HARDWARE_PARALLELISM } from './parallelism';
@@ -51,8 +52,11 @@ export interface Dispatch {
   shader: ShaderName;
   constants: OverrideConstants;
   uniforms: ArrayBuffer;
-  /** Storage bindings 1, 2, … in order (as the kernel's WGSL declares them). */
-  buffers: BufferRef[];
+  /**
+   * Storage bindings by the name the kernel's WGSL gives them, without the vec4
+   * variants' `4` (`x` binds `x4`). A binding left out (or null) gets a placeholder.
+   */
+  bindings: Record<string, BufferRef | undefined>;
   /** Number of threads; one per element written. */
   threads: number;
   /** Workgroups to launch instead of one 64-wide group per 64 threads (kernels with their own workgroup size). */
@@ -230,19 +234,16 @@ export class GpuContext implements TensorOwner {
 
   /** Checks that `t` is a live tensor of this engine with the expected dtype. */
   own<D extends DType>(t: unknown, param: string, dtype: D): PoolTensor<D> {
-    if (!(t instanceof PoolTensor)) throw new PoolError('INVALID_OPTION', param, t, 'must be a tensor made by this engine');
-    if (t.owner !== this) throw new PoolError('FOREIGN_TENSOR', param, `${t.dtype}[${t.shape.join(', ')}]`, 'belongs to another engine; upload it to this one');
-    if (t.destroyed) throw new PoolError('DESTROYED_TENSOR', param, `${t.dtype}[${t.shape.join(', ')}]`, 'was destroyed and cannot be used again');
-    if (t.dtype !== dtype) throw new PoolError('INVALID_OPTION', param, t.dtype, `must be a tensor of dtype ${dtype}`);
-    if (t.wrapped) {
-      const bad = this.badBuffers.get(t.buffer);
-      if (bad) throw new PoolError(bad.code, param, t.label || `${t.dtype}[${t.shape.join(', ')}]`, bad.rule);
-    }
-    return t as PoolTensor<D>;
+    return checkTensor(this, t, param, dtype, (buffer) => this.badBuffers.get(buffer));
+  }
+
+  /** `checkOut` (src/validate.ts) with this engine's `own`. */
+  checkOut<K extends string>(out: unknown, want: Record<K, ResultSpec | null>, inputs: readonly PoolTensor<DType>[]) {
+    return checkOut((t, param, dtype) => this.own(t, param, dtype), out, want, inputs);
   }
 
   /** Wrapped buffers a check found unusable (src/wrap.ts): another device's, or destroyed. */
-  readonly badBuffers = new WeakMap<GPUBuffer, { code: 'FOREIGN_BUFFER' | 'INVALID_BUFFER'; rule: string }>();
+  readonly badBuffers = new WeakMap<GPUBuffer, BufferVerdict>();
 
   /** Whether a batch or an encode is recording. */
   get recording(): boolean {
@@ -302,15 +303,17 @@ export class GpuContext implements TensorOwner {
     for (const target of d.clear ?? []) this.#zero(rec, target);
     const pipeline = getPipeline(this.device, d.shader, d.constants);
     const decls = storageBindings(d.shader);
-    if (decls.length !== d.buffers.length) throw new Error(`${d.shader} declares ${decls.length} storage bindings, the op gave ${d.buffers.length}`);
+    const unknown = Object.keys(d.bindings).filter((name) => d.bindings[name] && !decls.some((b) => b.name === name));
+    if (unknown.length) throw new Error(`kernel ${d.shader} has no binding ${unknown.join(', ')} (it has ${decls.map((b) => b.name).join(', ')})`);
+    const refs = decls.map((decl) => d.bindings[decl.name] ?? null);
     const written = new Set<GPUBuffer>();
     decls.forEach((decl, i) => {
-      const ref = d.buffers[i];
+      const ref = refs[i];
       if (decl.writable && ref) written.add(this.#viewOf(ref).buffer);
     });
     const after: (() => void)[] = [];
     const views = decls.map((decl, i) => {
-      const ref = d.buffers[i];
+      const ref = refs[i];
       if (ref === null) return { buffer: this.#placeholder(decl.binding, decl.writable), offset: 0, size: 16 };
       const view = this.#viewOf(ref);
       const bytes = isTensor(ref) ? ref.byteLength : view.size;

@@ -1,4 +1,4 @@
-import { shaderSources, type ShaderName } from './shaders';
+import { kernelOverrides, kernelSource, type ShaderName } from './shaders';
 
 /**
  * Compute pipelines, created once per device and kept in a WeakMap so a lost or
@@ -26,12 +26,21 @@ export function pipelineKey(shader: ShaderName, constants: OverrideConstants): s
   return `${shader}|${parts.join(',')}`;
 }
 
+/** Every constant must be an override the kernel declares (a misspelt one would be a GPU validation error far from its cause). */
+function checkConstants(shader: ShaderName, constants: OverrideConstants): void {
+  const allowed = kernelOverrides(shader);
+  for (const name of Object.keys(constants)) {
+    if (!allowed.has(name)) throw new Error(`kernel ${shader} has no override ${name} (it has ${[...allowed].join(', ')})`);
+  }
+}
+
 export function getPipeline(device: GPUDevice, shader: ShaderName, constants: OverrideConstants): GPUComputePipeline {
   let cache = caches.get(device);
   if (!cache) caches.set(device, (cache = new Map()));
   const key = pipelineKey(shader, constants);
   let pipeline = cache.get(key);
   if (!pipeline) {
+    checkConstants(shader, constants);
     pipeline = device.createComputePipeline({
       label: `pool.${key}`,
       layout: 'auto',
@@ -51,6 +60,7 @@ export async function preparePipeline(device: GPUDevice, shader: ShaderName, con
   if (!cache) caches.set(device, (cache = new Map()));
   const key = pipelineKey(shader, constants);
   if (cache.has(key)) return false;
+  checkConstants(shader, constants);
   const pipeline = await device.createComputePipelineAsync({
     label: `pool.${key}`,
     layout: 'auto',
@@ -67,7 +77,7 @@ function getModule(device: GPUDevice, shader: ShaderName): GPUShaderModule {
   if (!map) modules.set(device, (map = new Map()));
   let module = map.get(shader);
   if (!module) {
-    module = device.createShaderModule({ label: `pool.${shader}`, code: shaderSources[shader] });
+    module = device.createShaderModule({ label: `pool.${shader}`, code: kernelSource(shader) });
     map.set(shader, module);
   }
   return module;

@@ -2,7 +2,7 @@ import { acquireDevice, GpuContext, type PoolEngineOptions, type PoolStats } fro
 import type { Layout } from './layout';
 import { checkLikeOutput, specFor, windowBackward, windowForward, windowResults } from './ops/window';
 import type { DType, PoolTensor } from './tensor';
-import { checkOut, type ResultSpec } from './outputs';
+import { checkShape, type ResultSpec } from './validate';
 import { verifyWrapped, wrapBuffer, type WrapOptions } from './wrap';
 import { prepareCalls, type PrepareCall } from './prepare';
 import type { AvgPoolOptions, LpPoolOptions, MaxPoolOptions, MixedPoolOptions, SoftPoolOptions, StochasticPoolOptions, WindowMode } from './window-spec';
@@ -20,7 +20,6 @@ import {
   type GlobalMaxPoolOptions,
   type SpatialPyramidPoolOptions,
 } from './binned-spec';
-import { checkShape } from './ops/binned-common';
 import { unpoolBackward, unpoolForward, unpoolShape } from './ops/unpool';
 import { unpoolSpec, type MaxUnpoolOptions } from './unpool-spec';
 import { checkSamples, drawSamples, fractionalSpec, type FractionalMaxPoolOptions } from './fractional-spec';
@@ -179,7 +178,7 @@ export class PoolEngine {
   maxPool<O extends MaxPoolOptions>(input: PoolTensor<'float32'>, options: O, out?: MaxPoolOut): MaxResults<O>;
   maxPool(input: PoolTensor<'float32'>, options: MaxPoolOptions, out?: MaxPoolOut): MaxPoolResult | MaxPoolOutput {
     const { x, spec } = specFor(this.#ctx, 'max', input, options);
-    const o = checkOut(this.#ctx, out, windowResults(x, spec), [x]);
+    const o = this.#ctx.checkOut(out, windowResults(x, spec), [x]);
     return windowForward(this.#ctx, x, spec, 0, o as MaxPoolOut) as MaxPoolResult | MaxPoolOutput;
   }
 
@@ -255,7 +254,7 @@ export class PoolEngine {
    */
   stochasticPool(input: PoolTensor<'float32'>, options: StochasticPoolOptions, out?: MaxPoolOut): MaxPoolResult {
     const { x, spec } = specFor(this.#ctx, 'stochastic', input, options);
-    const o = checkOut(this.#ctx, out, windowResults(x, spec), [x]);
+    const o = this.#ctx.checkOut(out, windowResults(x, spec), [x]);
     return windowForward(this.#ctx, x, spec, spec.seed ?? this.#nextSeed(), o as MaxPoolOut) as MaxPoolResult;
   }
 
@@ -284,7 +283,7 @@ export class PoolEngine {
   maxUnpool(values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions, out?: Out): PoolTensor<'float32'> {
     const { v, idx, spec } = this.#unpoolCall(values, indices, options);
     const shape = unpoolShape(v, spec);
-    const o = checkOut(this.#ctx, out, { output: result(shape, v.layout) }, [v, idx]);
+    const o = this.#ctx.checkOut(out, { output: result(shape, v.layout) }, [v, idx]);
     if (!o.output) this.#ctx.checkFits('output', shape);
     return unpoolForward(this.#ctx, v, idx, spec, o.output as Out | undefined);
   }
@@ -294,7 +293,7 @@ export class PoolEngine {
     const { v, idx, spec } = this.#unpoolCall(values, indices, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     checkShape(g, 'gradOutput', unpoolShape(v, spec), v.layout, 'the unpooled shape');
-    const o = checkOut(this.#ctx, out, { output: result(v.shape, v.layout) }, [g, v, idx]);
+    const o = this.#ctx.checkOut(out, { output: result(v.shape, v.layout) }, [g, v, idx]);
     return unpoolBackward(this.#ctx, g, v, idx, spec, o.output as Out | undefined);
   }
 
@@ -315,7 +314,7 @@ export class PoolEngine {
   fractionalMaxPool(input: PoolTensor<'float32'>, options: FractionalMaxPoolOptions, out?: MaxPoolOut): MaxPoolResult & { samples: Float32Array } {
     const { x, spec, samples } = this.#fractionalCall(input, options, true);
     const shape = fractionalShape(x, spec);
-    const o = checkOut(this.#ctx, out, { output: result(shape, x.layout), indices: result(shape, x.layout, 'int32') }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout), indices: result(shape, x.layout, 'int32') }, [x]);
     if (!o.output || !o.indices) this.#ctx.checkFits('output', shape);
     const s = this.#ctx.upload(samples, [samples.length, 1, 1], 'NCW') as PoolTensor<'float32'>;
     const { output, indices } = fractionalForward(this.#ctx, x, spec, s, o as MaxPoolOut);
@@ -368,13 +367,13 @@ export class PoolEngine {
 
   /** Checks the `out` of a gradient with respect to `x` (its shape and layout). */
   #gradOut(out: unknown, x: PoolTensor<'float32'>, inputs: PoolTensor<DType>[]): Out | undefined {
-    return checkOut(this.#ctx, out, { output: result(x.shape, x.layout) }, [x, ...inputs]).output as Out | undefined;
+    return this.#ctx.checkOut(out, { output: result(x.shape, x.layout) }, [x, ...inputs]).output as Out | undefined;
   }
 
   /** A window mode's forward output (every mode but max, which also returns indices). */
   #windowOutput(mode: WindowMode, input: PoolTensor<'float32'>, options: unknown, out: unknown): PoolTensor<'float32'> {
     const { x, spec } = specFor(this.#ctx, mode, input, options);
-    const o = checkOut(this.#ctx, out, { output: windowResults(x, spec).output }, [x]);
+    const o = this.#ctx.checkOut(out, { output: windowResults(x, spec).output }, [x]);
     return windowForward(this.#ctx, x, spec, 0, o as MaxPoolOut).output;
   }
 
@@ -407,14 +406,14 @@ export class PoolEngine {
 
   #adaptiveRun(x: PoolTensor<'float32'>, spec: AdaptiveSpec, out: unknown) {
     const shape = spec.global ? reducedShape(x) : adaptiveShape(x, spec);
-    const o = checkOut(this.#ctx, out, { output: result(shape, x.layout), indices: spec.indices ? result(shape, x.layout, 'int32') : null }, [x]) as MaxPoolOut;
+    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout), indices: spec.indices ? result(shape, x.layout, 'int32') : null }, [x]) as MaxPoolOut;
     return spec.global ? reduceForward(this.#ctx, x, spec, o) : adaptiveForward(this.#ctx, x, spec, o);
   }
 
   /** An average call's single result: `out` is one tensor. */
   #adaptiveAvgRun(x: PoolTensor<'float32'>, spec: AdaptiveSpec, out: unknown) {
     const shape = spec.global ? reducedShape(x) : adaptiveShape(x, spec);
-    const o = checkOut(this.#ctx, out, { output: result(shape, x.layout) }, [x]) as MaxPoolOut;
+    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout) }, [x]) as MaxPoolOut;
     return spec.global ? reduceForward(this.#ctx, x, spec, o) : adaptiveForward(this.#ctx, x, spec, o);
   }
 
@@ -493,7 +492,7 @@ export class PoolEngine {
     const x = this.#ctx.own(input, 'input', 'float32');
     const spec = pyramidSpec(x.dims.spatial, options);
     const shape = pyramidShape(x, spec);
-    const o = checkOut(this.#ctx, out, { output: result(shape, 'NC'), indices: spec.indices ? result(shape, 'NC', 'int32') : null }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(shape, 'NC'), indices: spec.indices ? result(shape, 'NC', 'int32') : null }, [x]);
     return pyramidForward(this.#ctx, x, spec, o as MaxPoolOut);
   }
 
@@ -528,7 +527,7 @@ export class PoolEngine {
     const x = this.#ctx.own(input, 'input', 'float32');
     const { height, width } = stripSpec(x.dims.spatial);
     const shapes = stripShapes(x.dims, x.layout);
-    const o = checkOut(this.#ctx, out, { rows: result(shapes.rows, x.layout), cols: result(shapes.cols, x.layout) }, [x]);
+    const o = this.#ctx.checkOut(out, { rows: result(shapes.rows, x.layout), cols: result(shapes.cols, x.layout) }, [x]);
     return stripReduce(this.#ctx, x, width, height, 'stripPool.forward', o as StripOut);
   }
 
@@ -551,7 +550,7 @@ export class PoolEngine {
     const r = this.#ctx.own(rows, 'rows', 'float32');
     const c = this.#ctx.own(cols, 'cols', 'float32');
     const dims = stripExpandDims(r, c);
-    const o = checkOut(this.#ctx, out, { output: result(shapeOf(dims, r.layout), r.layout) }, [r, c]);
+    const o = this.#ctx.checkOut(out, { output: result(shapeOf(dims, r.layout), r.layout) }, [r, c]);
     return stripExpand(this.#ctx, r, c, dims, 1, 1, 'stripPoolExpand.forward', o.output as Out | undefined);
   }
 
@@ -561,7 +560,7 @@ export class PoolEngine {
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     stripSpec(g.dims.spatial);
     const shapes = stripShapes(g.dims, g.layout);
-    const o = checkOut(this.#ctx, out, { rows: result(shapes.rows, g.layout), cols: result(shapes.cols, g.layout) }, [g]);
+    const o = this.#ctx.checkOut(out, { rows: result(shapes.rows, g.layout), cols: result(shapes.cols, g.layout) }, [g]);
     return stripReduce(this.#ctx, g, 1, 1, 'stripPoolExpand.backward', o as StripOut);
   }
 
@@ -572,7 +571,7 @@ export class PoolEngine {
     this.#ctx.checkAlive();
     const x = this.#ctx.own(input, 'input', 'float32');
     const spec = gemSpec(x.dims.spatial, options);
-    const o = checkOut(this.#ctx, out, { output: result(reducedShape(x), x.layout) }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(reducedShape(x), x.layout) }, [x]);
     return gemForward(this.#ctx, x, spec, o.output as Out | undefined);
   }
 
@@ -583,7 +582,7 @@ export class PoolEngine {
     const spec = gemSpec(x.dims.spatial, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     checkShape(g, 'gradOutput', reducedShape(x), x.layout, 'the forward output shape');
-    const o = checkOut(this.#ctx, out, { gradInput: result(x.shape, x.layout), gradP: result([1, 1], 'NC') }, [x, g]);
+    const o = this.#ctx.checkOut(out, { gradInput: result(x.shape, x.layout), gradP: result([1, 1], 'NC') }, [x, g]);
     return gemBackward(this.#ctx, g, x, spec, o as { gradInput?: Out; gradP?: Out });
   }
 

@@ -1,10 +1,11 @@
 // The storage bindings each kernel declares, read from its WGSL: the engine fills
 // unused ones with placeholders of the right access and size, and decides where a
 // view must be staged (engine.ts, recording.ts).
-import { shaderSources, type ShaderName } from './shaders';
+import { kernelSource, type ShaderName } from './shaders';
 
 export interface StorageBinding {
   binding: number;
+  /** The WGSL name, less the vec4 variants' trailing 4. */
   name: string;
   /** Whether the kernel may write it (`read_write`). */
   writable: boolean;
@@ -18,7 +19,9 @@ const DECLARATION = /@group\(0\)\s*@binding\((\d+)\)\s*var<storage,\s*(read|read
 export function parseStorageBindings(source: string): StorageBinding[] {
   const found: StorageBinding[] = [];
   for (const m of source.matchAll(DECLARATION)) {
-    found.push({ binding: Number(m[1]), name: m[3], writable: m[2] === 'read_write', vec4: m[4].startsWith('vec4') });
+    const vec4 = m[4].startsWith('vec4');
+    // The vec4 variants' names end in 4 (x4): the host names both `x`.
+    found.push({ binding: Number(m[1]), name: vec4 ? m[3].replace(/4$/, '') : m[3], writable: m[2] === 'read_write', vec4 });
   }
   return found.sort((a, b) => a.binding - b.binding);
 }
@@ -28,6 +31,6 @@ const cache = new Map<ShaderName, StorageBinding[]>();
 /** The storage bindings of kernel `shader`, 1 … n in order. */
 export function storageBindings(shader: ShaderName): StorageBinding[] {
   let list = cache.get(shader);
-  if (!list) cache.set(shader, (list = parseStorageBindings(shaderSources[shader])));
+  if (!list) cache.set(shader, (list = parseStorageBindings(kernelSource(shader))));
   return list;
 }

@@ -1,4 +1,1 @@
-declare module '*.wgsl?raw' {
-  const source: string;
-  export default source;
-}
+/// <reference types="vite/client" />

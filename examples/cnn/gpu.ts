@@ -1,14 +1,24 @@
-// The example network on the GPU. The convolutions, the dense layer and the
-// softmax are the example's own kernels (shaders/*.wgsl); every pooling step is
-// the engine's. Activations stay on the GPU from the input upload to the class
-// probabilities, which are the only thing read back.
-import type { PoolEngine, PoolTensor } from '../../src/index';
+// The example network on the GPU, as a showcase of the engine's integration API.
+// The convolutions, the dense layer and the softmax are the example's own kernels
+// (shaders/*.wgsl); every pooling step is the engine's. Every activation lives in
+// one of the example's own GPUBuffers, made once per batch size and reused by
+// every run; the engine pools views of them (`engine.wrap`) and writes its results
+// into views of them (`out`), so nothing is uploaded just to have somewhere to
+// write. A forward pass is one command encoder and one queue.submit: the example
+// records its own compute passes, `engine.encode` records the pooling between
+// them, and the copy of the class probabilities to a staging buffer ends it.
+// Every pipeline is compiled at load (`engine.prepare` and
+// createComputePipelineAsync), so no run compiles anything.
+import type { MaxPoolOptions, PoolEngine, PoolTensor, PrepareCall } from '../../src/index';
 import { ARCHITECTURE, POOL1, type LayerWeights, type Weights } from './network';
 import conv2dSource from './shaders/conv2d.wgsl?raw';
 import denseSource from './shaders/dense.wgsl?raw';
 import softmaxSource from './shaders/softmax.wgsl?raw';
 
 const WORKGROUP_SIZE = 64;
+
+/** The max pooling step at inference: POOL1 without the winners' indices (no index bytes written). */
+export const POOL1_INFERENCE: MaxPoolOptions & { indices: false } = { ...POOL1, indices: false };
 
 /** One layer's GPU time. */
 export interface LayerTiming {
@@ -18,7 +28,13 @@ export interface LayerTiming {
   ms: number;
 }
 
-/** How layer times are measured: on the GPU's clock, or on the page's clock around each layer's submission. */
+/**
+ * How `classify({ timing: true })` measures layer times: 'timestamp-query' writes a
+ * GPU timestamp between each two layers inside the one submission of the forward
+ * pass; 'wall-clock' (devices without timestamp-query) runs a separate per-layer
+ * mode, one submission per layer, each timed on the page's clock from its submit
+ * until queue.onSubmittedWorkDone() resolves.
+ */
 export type TimingMethod = 'timestamp-query' | 'wall-clock';
 
 export interface Classification {
@@ -26,24 +42,61 @@ export interface Classification {
   probabilities: Float32Array;
   /** Per-layer times when asked for (`timing: true`), else null. */
   timings: LayerTiming[] | null;
+  /** Page-clock milliseconds from the first submit until the probabilities were on the host. */
+  ms: number;
 }
 
-/** Global average pooling on the engine's parallel reduction: [N, C, H, W] → [N, C, 1, 1]. */
-export function globalAvgPool(engine: PoolEngine, x: PoolTensor): PoolTensor {
-  return engine.globalAvgPool(x);
+/** What `CnnGpu.create` compiled before the first run. */
+export interface Prepared {
+  /** Milliseconds from the start of compilation until every pipeline was ready. */
+  ms: number;
+  /** Pipelines the engine compiled for the pooling calls (`engine.prepare`). */
+  enginePipelines: number;
+  /** The example's own pipelines (createComputePipelineAsync): conv, dense, softmax. */
+  examplePipelines: number;
+  /** The batch sizes whose pooling calls were prepared and whose activation buffers were made. */
+  batchSizes: number[];
 }
 
-/** A layer as the forward pass runs it: `run` submits its GPU work. */
-interface Step {
-  layer: string;
-  run(): void;
-  shape: number[];
+/** The pooling calls a batch of `n` makes, for `engine.prepare`. */
+export function poolingCalls(n: number): PrepareCall[] {
+  const { imageSize: s, conv1, conv2 } = ARCHITECTURE;
+  const ph = Math.floor(s / 2);
+  return [
+    { op: 'maxPool', shape: [n, conv1, s, s], layout: 'NCHW', options: POOL1_INFERENCE },
+    { op: 'globalAvgPool', shape: [n, conv2, ph, ph], layout: 'NCHW' },
+  ];
 }
 
 /** One of the example's kernels, and the member names of its `struct Params` in order. */
 interface Kernel {
   pipeline: GPUComputePipeline;
   params: string[];
+}
+
+type KernelName = 'conv' | 'dense' | 'softmax';
+
+/**
+ * A layer of the forward pass, ready to record: one of the example's dispatches
+ * (its uniforms and bind group made once per batch size), or the engine's pooling
+ * on wrapped views (`pool`, called inside `engine.encode`).
+ */
+type Step = { layer: string; shape: number[] } & (
+  | { kind: 'kernel'; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; groups: [number, number] }
+  | { kind: 'pool'; pool(): void }
+);
+
+/** Everything a batch of `n` needs, made once and reused by every run of that size. */
+interface BatchResources {
+  n: number;
+  /** The example's buffers: images, activations, probabilities, uniforms, staging. */
+  buffers: GPUBuffer[];
+  /** The engine's views of the activation buffers. */
+  views: PoolTensor[];
+  input: GPUBuffer;
+  probabilities: GPUBuffer;
+  staging: GPUBuffer;
+  steps: Step[];
 }
 
 /** The members of `struct Params` in WGSL source, in order (all u32). */
@@ -57,232 +110,347 @@ function paramsOf(source: string): string[] {
     .map((m) => m.split(':')[0].trim());
 }
 
+/** Compiles the example's three kernels without blocking (createComputePipelineAsync). */
+async function compileKernels(device: GPUDevice): Promise<Record<KernelName, Kernel>> {
+  const kernel = async (name: string, code: string, constants: Record<string, number> = {}): Promise<Kernel> => ({
+    pipeline: await device.createComputePipelineAsync({
+      label: `cnn.${name}.pipeline`,
+      layout: 'auto',
+      compute: {
+        module: device.createShaderModule({ label: `cnn.${name}.module`, code }),
+        entryPoint: 'main',
+        constants: { WORKGROUP_SIZE, ...constants },
+      },
+    }),
+    params: paramsOf(code),
+  });
+  const [conv, dense, softmax] = await Promise.all([
+    kernel('conv2d', conv2dSource, { KERNEL: ARCHITECTURE.kernel, RELU: 1 }),
+    kernel('dense', denseSource),
+    kernel('softmax', softmaxSource),
+  ]);
+  return { conv, dense, softmax };
+}
+
 /**
- * The network's weights on the engine's device and its pipelines, made once;
- * `classify` runs a batch; `destroy` frees what `create` made.
+ * The network's weights on the engine's device, its pipelines and its activation
+ * buffers, made once (`create`); `classify` runs a batch; `destroy` frees what
+ * the model made.
  */
 export class CnnGpu {
   readonly engine: PoolEngine;
   readonly device: GPUDevice;
-  /** How `classify({ timing: true })` measures: timestamp queries when the device has them. */
+  /** How `classify({ timing: true })` measures (see TimingMethod). */
   readonly timingMethod: TimingMethod;
-  readonly #kernels: Record<'conv' | 'dense' | 'softmax', Kernel>;
+  /** What was compiled at load, and how long it took. */
+  readonly prepared: Prepared;
+  readonly #kernels: Record<KernelName, Kernel>;
   readonly #weights: Record<keyof Weights, { weight: GPUBuffer; bias: GPUBuffer }>;
+  readonly #batches = new Map<number, Promise<BatchResources>>();
+  /** The batches made so far, for `destroy`. */
+  readonly #ready = new Set<BatchResources>();
+  #timestamps: { querySet: GPUQuerySet; resolved: GPUBuffer; staging: GPUBuffer } | null = null;
+  /** Runs one at a time: a batch's buffers (staging included) serve one run at a time. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #destroyed = false;
 
-  private constructor(engine: PoolEngine, weights: Weights) {
+  private constructor(engine: PoolEngine, weights: Weights, kernels: Record<KernelName, Kernel>, prepared: Prepared) {
     this.engine = engine;
     this.device = engine.device;
     this.timingMethod = this.device.features.has('timestamp-query') ? 'timestamp-query' : 'wall-clock';
-    const kernel = (name: string, code: string, constants: Record<string, number> = {}): Kernel => ({
-      pipeline: this.device.createComputePipeline({
-        label: `cnn.${name}.pipeline`,
-        layout: 'auto',
-        compute: {
-          module: this.device.createShaderModule({ label: `cnn.${name}.module`, code }),
-          entryPoint: 'main',
-          constants: { WORKGROUP_SIZE, ...constants },
-        },
-      }),
-      params: paramsOf(code),
-    });
-    this.#kernels = {
-      conv: kernel('conv2d', conv2dSource, { KERNEL: ARCHITECTURE.kernel, RELU: 1 }),
-      dense: kernel('dense', denseSource),
-      softmax: kernel('softmax', softmaxSource),
-    };
+    this.#kernels = kernels;
+    this.prepared = prepared;
     const upload = (name: string, layer: LayerWeights) => ({
-      weight: this.#buffer(`cnn.${name}.weight`, layer.weight),
-      bias: this.#buffer(`cnn.${name}.bias`, layer.bias),
+      weight: this.#buffer(`cnn.${name}.weight`, layer.weight.byteLength, GPUBufferUsage.STORAGE, layer.weight),
+      bias: this.#buffer(`cnn.${name}.bias`, layer.bias.byteLength, GPUBufferUsage.STORAGE, layer.bias),
     });
     this.#weights = { conv1: upload('conv1', weights.conv1), conv2: upload('conv2', weights.conv2), dense: upload('dense', weights.dense) };
   }
 
-  /** Puts the weights on the engine's device and builds the pipelines. */
-  static create(engine: PoolEngine, weights: Weights): CnnGpu {
-    return new CnnGpu(engine, weights);
+  /**
+   * Puts the weights on the engine's device and compiles every pipeline a run
+   * uses: the example's kernels (createComputePipelineAsync) and, for each of
+   * `batchSizes` (default [1]), the engine's pooling (`engine.prepare`); then makes
+   * those batch sizes' activation buffers and views. Other batch sizes are
+   * prepared on their first run (or ahead, with `prepareBatch`).
+   */
+  static async create(engine: PoolEngine, weights: Weights, options: { batchSizes?: number[] } = {}): Promise<CnnGpu> {
+    const batchSizes = [...new Set(options.batchSizes ?? [1])];
+    const started = performance.now();
+    const [kernels, enginePipelines] = await Promise.all([compileKernels(engine.device), engine.prepare(batchSizes.flatMap(poolingCalls))]);
+    const prepared: Prepared = { ms: performance.now() - started, enginePipelines, examplePipelines: Object.keys(kernels).length, batchSizes };
+    const model = new CnnGpu(engine, weights, kernels, prepared);
+    try {
+      await Promise.all(batchSizes.map((n) => model.prepareBatch(n)));
+    } catch (e) {
+      model.destroy();
+      throw e;
+    }
+    return model;
   }
 
-  #buffer(label: string, data: Float32Array | null, byteLength = data?.byteLength ?? 0, usage = GPUBufferUsage.STORAGE): GPUBuffer {
-    const buffer = this.device.createBuffer({ label, size: Math.max(4, byteLength), usage, mappedAtCreation: data !== null });
+  /**
+   * Makes ready a batch size: compiles its pooling pipelines (a no-op for those
+   * `create` prepared) and makes its buffers and views, once. Resolves to the
+   * number of pipelines the engine compiled.
+   */
+  async prepareBatch(n: number): Promise<number> {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`cnn: batch size must be a positive integer, got ${n}`);
+    if (this.#destroyed) throw new Error('cnn: the model was destroyed');
+    const known = this.#batches.get(n);
+    if (known) {
+      await known;
+      return 0;
+    }
+    let compiled = 0;
+    const made = (async () => {
+      compiled = await this.engine.prepare(poolingCalls(n));
+      return this.#makeBatch(n);
+    })();
+    this.#batches.set(n, made);
+    made.catch(() => this.#batches.delete(n));
+    await made;
+    return compiled;
+  }
+
+  #buffer(label: string, byteLength: number, usage: GPUBufferUsageFlags, data?: Float32Array | Uint32Array): GPUBuffer {
+    // Whole vec4s, as the engine's kernels may read a view in vec4s.
+    const size = Math.max(16, Math.ceil(byteLength / 16) * 16);
+    const buffer = this.device.createBuffer({ label, size, usage, mappedAtCreation: data !== undefined });
     if (data) {
-      new Float32Array(buffer.getMappedRange()).set(data);
+      new (data.constructor as Float32ArrayConstructor | Uint32ArrayConstructor)(buffer.getMappedRange()).set(data);
       buffer.unmap();
     }
     return buffer;
   }
 
-  /**
-   * Submits one launch of one of the example's kernels, one thread per element.
-   * `params` names every member of the kernel's `struct Params`; they are packed
-   * in the struct's order, read from the WGSL.
-   */
-  #dispatch(name: 'conv' | 'dense' | 'softmax', label: string, params: Record<string, number>, buffers: GPUBuffer[], threads: number): void {
-    const { pipeline, params: members } = this.#kernels[name];
-    const extra = Object.keys(params).filter((k) => !members.includes(k));
-    if (extra.length) throw new Error(`cnn.${label}: ${extra.join(', ')} not in struct Params (${members.join(', ')})`);
-    const packed = new Uint32Array(Math.ceil(members.length / 4) * 4);
-    members.forEach((member, i) => {
-      if (params[member] === undefined) throw new Error(`cnn.${label}: struct Params member ${member} has no value`);
-      packed[i] = params[member];
-    });
-    const uniforms = this.device.createBuffer({ label: `cnn.${label}.uniforms`, size: packed.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.device.queue.writeBuffer(uniforms, 0, packed);
-    const bindGroup = this.device.createBindGroup({
-      label: `cnn.${label}.bindGroup`,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [uniforms, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    const groups = Math.ceil(threads / WORKGROUP_SIZE);
-    const x = Math.min(groups, this.device.limits.maxComputeWorkgroupsPerDimension);
-    const encoder = this.device.createCommandEncoder({ label: `cnn.${label}.encoder` });
-    const pass = encoder.beginComputePass({ label: `cnn.${label}.pass` });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, Math.ceil(groups / x));
-    pass.end();
-    this.device.queue.submit([encoder.finish()]);
-    uniforms.destroy();
-  }
-
-  /**
-   * Classifies `n` images [n, 1, 16, 16] (channels-first). With `timing`, each
-   * layer's GPU time is measured too (see `timingMethod`).
-   */
-  async classify(images: Float32Array, n: number, options: { timing?: boolean } = {}): Promise<Classification> {
+  /** The buffers, the engine's views and the recorded steps of a batch of `n`. */
+  async #makeBatch(n: number): Promise<BatchResources> {
     const { imageSize: s, inChannels, conv1, conv2, classes } = ARCHITECTURE;
-    const engine = this.engine;
-    const made: { destroy(): void }[] = [];
-    const keep = <T extends { destroy(): void }>(t: T): T => {
-      made.push(t);
-      return t;
-    };
-    // Outputs of the example's own kernels are engine tensors too (zero-filled,
-    // written through `tensor.buffer`), so the pooling steps can take them.
-    const zeros = (shape: number[]) => keep(engine.tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape));
-    const x = keep(engine.tensor(images.subarray(0, n * inChannels * s * s), [n, inChannels, s, s]));
-    const w = this.#weights;
-    let a1!: PoolTensor;
-    let p1!: PoolTensor;
-    let a2!: PoolTensor;
-    let g!: PoolTensor;
     const ph = Math.floor(s / 2);
-    const logits = keep(this.#buffer('cnn.logits', null, n * classes * 4));
-    const probabilities = keep(this.#buffer('cnn.probabilities', null, n * classes * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC));
-    const steps: Step[] = [
-      {
-        layer: 'conv1 3×3 + ReLU',
-        shape: [n, conv1, s, s],
-        run: () => {
-          a1 = zeros([n, conv1, s, s]);
-          this.#dispatch('conv', 'conv1', { batch: n, in_channels: inChannels, out_channels: conv1, height: s, width: s }, [x.buffer, w.conv1.weight, w.conv1.bias, a1.buffer], a1.size);
-        },
-      },
-      {
-        layer: 'max pool 2×2 (engine)',
-        shape: [n, conv1, ph, ph],
-        run: () => {
-          const pooled = engine.maxPool(a1, POOL1);
-          if (pooled.indices) keep(pooled.indices);
-          p1 = keep(pooled.output);
-        },
-      },
-      {
-        layer: 'conv2 3×3 + ReLU',
-        shape: [n, conv2, ph, ph],
-        run: () => {
-          a2 = zeros([n, conv2, ph, ph]);
-          this.#dispatch('conv', 'conv2', { batch: n, in_channels: conv1, out_channels: conv2, height: ph, width: ph }, [p1.buffer, w.conv2.weight, w.conv2.bias, a2.buffer], a2.size);
-        },
-      },
-      {
-        layer: 'global average pool (engine)',
-        shape: [n, conv2, 1, 1],
-        run: () => {
-          g = keep(globalAvgPool(engine, a2));
-        },
-      },
-      {
-        layer: 'dense',
-        shape: [n, classes],
-        run: () => this.#dispatch('dense', 'dense', { batch: n, in_features: conv2, out_features: classes }, [g.buffer, w.dense.weight, w.dense.bias, logits], n * classes),
-      },
-      {
-        layer: 'softmax',
-        shape: [n, classes],
-        run: () => this.#dispatch('softmax', 'softmax', { batch: n, classes }, [logits, probabilities], n),
-      },
-    ];
-    try {
-      let timings: LayerTiming[] | null = null;
-      if (!options.timing) {
-        for (const step of steps) step.run();
-      } else if (this.timingMethod === 'timestamp-query') {
-        timings = await this.#timeWithTimestamps(steps, keep);
-      } else {
-        timings = await this.#timeWithWallClock(steps);
-      }
-      return { probabilities: await this.#read(probabilities, n * classes), timings };
-    } finally {
-      for (const t of made) t.destroy();
-    }
-  }
-
-  /** Runs the steps with a timestamp written between each two (an empty pass each), on the GPU's clock. */
-  async #timeWithTimestamps(steps: Step[], keep: <T extends { destroy(): void }>(t: T) => T): Promise<LayerTiming[]> {
-    const count = steps.length + 1;
-    const querySet = keep(this.device.createQuerySet({ label: 'cnn.timestamps', type: 'timestamp', count }));
-    const mark = (index: number, then?: (encoder: GPUCommandEncoder) => void) => {
-      const encoder = this.device.createCommandEncoder({ label: `cnn.timestamp${index}.encoder` });
-      encoder.beginComputePass({ label: `cnn.timestamp${index}.pass`, timestampWrites: { querySet, beginningOfPassWriteIndex: index } }).end();
-      then?.(encoder);
-      this.device.queue.submit([encoder.finish()]);
+    const engine = this.engine;
+    const buffers: GPUBuffer[] = [];
+    const views: PoolTensor[] = [];
+    const label = `cnn.n${n}`;
+    const buffer = (name: string, elements: number, usage: GPUBufferUsageFlags = GPUBufferUsage.STORAGE) => {
+      const b = this.#buffer(`${label}.${name}`, elements * 4, usage);
+      buffers.push(b);
+      return b;
     };
-    const resolved = keep(this.#buffer('cnn.timestamps.resolved', null, count * 8, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC));
-    mark(0);
-    steps.forEach((step, i) => {
-      step.run();
-      mark(i + 1, i + 1 === steps.length ? (encoder) => encoder.resolveQuerySet(querySet, 0, count, resolved, 0) : undefined);
-    });
-    // Nanoseconds; a browser that rounds them may report two layers' bounds as equal, never reversed.
-    const ticks = new BigUint64Array(await this.#readBytes(resolved, count * 8));
-    return steps.map((step, i) => ({ layer: step.layer, shape: step.shape, ms: Math.max(0, Number(ticks[i + 1] - ticks[i])) / 1e6 }));
-  }
-
-  /** Runs the steps one at a time, each timed from its submission until the queue is idle again. */
-  async #timeWithWallClock(steps: Step[]): Promise<LayerTiming[]> {
-    await this.device.queue.onSubmittedWorkDone();
-    const timings: LayerTiming[] = [];
-    for (const step of steps) {
-      const started = performance.now();
-      step.run();
-      await this.device.queue.onSubmittedWorkDone();
-      timings.push({ layer: step.layer, shape: step.shape, ms: performance.now() - started });
-    }
-    return timings;
-  }
-
-  async #read(buffer: GPUBuffer, length: number): Promise<Float32Array> {
-    return new Float32Array(await this.#readBytes(buffer, length * 4));
-  }
-
-  async #readBytes(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
-    const staging = this.device.createBuffer({ label: `${buffer.label}.staging`, size: byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    /** An activation: the example's buffer, and the engine's view of it in NCHW. */
+    const activation = (name: string, shape: number[]) => {
+      const b = buffer(name, shape.reduce((a, c) => a * c, 1));
+      const view = engine.wrap(b, shape, { layout: 'NCHW', label: `${label}.${name}` });
+      views.push(view);
+      return { buffer: b, view };
+    };
     try {
-      const encoder = this.device.createCommandEncoder({ label: `${buffer.label}.readback` });
-      encoder.copyBufferToBuffer(buffer, 0, staging, 0, byteLength);
-      this.device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
-      return staging.getMappedRange().slice(0);
-    } finally {
-      staging.destroy();
+      const input = buffer('input', n * inChannels * s * s, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+      const a1 = activation('a1', [n, conv1, s, s]);
+      const p1 = activation('p1', [n, conv1, ph, ph]);
+      const a2 = activation('a2', [n, conv2, ph, ph]);
+      const g = activation('g', [n, conv2, 1, 1]);
+      const logits = buffer('logits', n * classes);
+      const probabilities = buffer('probabilities', n * classes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+      const staging = buffer('staging', n * classes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+      const w = this.#weights;
+
+      /** One of the example's dispatches: uniforms packed in `struct Params` order (read from the WGSL), one thread per element. */
+      const kernel = (name: KernelName, layer: string, shape: number[], params: Record<string, number>, bound: GPUBuffer[], threads: number): Step => {
+        const { pipeline, params: members } = this.#kernels[name];
+        const extra = Object.keys(params).filter((k) => !members.includes(k));
+        if (extra.length) throw new Error(`cnn.${name}: ${extra.join(', ')} not in struct Params (${members.join(', ')})`);
+        const packed = new Uint32Array(Math.ceil(members.length / 4) * 4);
+        members.forEach((member, i) => {
+          if (params[member] === undefined) throw new Error(`cnn.${name}: struct Params member ${member} has no value`);
+          packed[i] = params[member];
+        });
+        const uniforms = this.#buffer(`${label}.${name}.${layer}.uniforms`, packed.byteLength, GPUBufferUsage.UNIFORM, packed);
+        buffers.push(uniforms);
+        const bindGroup = this.device.createBindGroup({
+          label: `${label}.${layer}.bindGroup`,
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [uniforms, ...bound].map((b, binding) => ({ binding, resource: { buffer: b } })),
+        });
+        const groups = Math.ceil(threads / WORKGROUP_SIZE);
+        // Dispatches wider than the per-dimension limit are folded into rows of workgroups.
+        const x = Math.min(groups, this.device.limits.maxComputeWorkgroupsPerDimension);
+        return { kind: 'kernel', layer, shape, pipeline, bindGroup, groups: [x, Math.ceil(groups / x)] };
+      };
+
+      const steps: Step[] = [
+        kernel('conv', 'conv1 3×3 + ReLU', [n, conv1, s, s], { batch: n, in_channels: inChannels, out_channels: conv1, height: s, width: s }, [input, w.conv1.weight, w.conv1.bias, a1.buffer], n * conv1 * s * s),
+        {
+          kind: 'pool',
+          layer: 'max pool 2×2 (engine)',
+          shape: [n, conv1, ph, ph],
+          // Inference: no winners' indices; the output is written into p1's buffer.
+          pool: () => engine.maxPool(a1.view, POOL1_INFERENCE, { output: p1.view }),
+        },
+        kernel('conv', 'conv2 3×3 + ReLU', [n, conv2, ph, ph], { batch: n, in_channels: conv1, out_channels: conv2, height: ph, width: ph }, [p1.buffer, w.conv2.weight, w.conv2.bias, a2.buffer], n * conv2 * ph * ph),
+        {
+          kind: 'pool',
+          layer: 'global average pool (engine)',
+          shape: [n, conv2, 1, 1],
+          pool: () => engine.globalAvgPool(a2.view, g.view),
+        },
+        kernel('dense', 'dense', [n, classes], { batch: n, in_features: conv2, out_features: classes }, [g.buffer, w.dense.weight, w.dense.bias, logits], n * classes),
+        kernel('softmax', 'softmax', [n, classes], { batch: n, classes }, [logits, probabilities], n),
+      ];
+      // The device checks each wrapped buffer once (asynchronously); wait for its verdict here, not in a run.
+      await Promise.all(views.map((v) => engine.verify(v)));
+      if (this.#destroyed) throw new Error('cnn: the model was destroyed');
+      const batch: BatchResources = { n, buffers, views, input, probabilities, staging, steps };
+      this.#ready.add(batch);
+      return batch;
+    } catch (e) {
+      for (const v of views) v.destroy();
+      for (const b of buffers) b.destroy();
+      throw e;
     }
   }
 
-  /** Frees the weights (the engine and its device stay). */
+  /**
+   * Records `steps` into `encoder`: the example's dispatches into its own compute
+   * pass (consecutive ones share it), each pooling step through `engine.encode`
+   * between passes (the example's pass is ended before it and a new one begun
+   * after). With `marks`, an empty pass writes a timestamp before each step and
+   * after the last.
+   */
+  #record(encoder: GPUCommandEncoder, steps: Step[], marks?: GPUQuerySet): void {
+    let pass: GPUComputePassEncoder | null = null;
+    const endPass = () => {
+      pass?.end();
+      pass = null;
+    };
+    const mark = (index: number) => {
+      endPass();
+      encoder.beginComputePass({ label: `cnn.timestamp${index}`, timestampWrites: { querySet: marks!, beginningOfPassWriteIndex: index } }).end();
+    };
+    steps.forEach((step, i) => {
+      if (marks) mark(i);
+      if (step.kind === 'kernel') {
+        pass ??= encoder.beginComputePass({ label: 'cnn.pass' });
+        pass.setPipeline(step.pipeline);
+        pass.setBindGroup(0, step.bindGroup);
+        pass.dispatchWorkgroups(step.groups[0], step.groups[1]);
+      } else {
+        endPass();
+        this.engine.encode(encoder, step.pool);
+      }
+    });
+    if (marks) mark(steps.length);
+    endPass();
+  }
+
+  /**
+   * Classifies `n` images [n, 1, 16, 16] (channels-first) in one submission. With
+   * `timing`, each layer's time is measured too, as `timingMethod` says: with
+   * timestamp queries inside that one submission; without, in a separate
+   * per-layer mode (one submission per layer).
+   */
+  classify(images: Float32Array, n: number, options: { timing?: boolean } = {}): Promise<Classification> {
+    const run = this.#queue.then(() => this.#classify(images, n, options.timing === true));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #classify(images: Float32Array, n: number, timing: boolean): Promise<Classification> {
+    const { imageSize: s, inChannels, classes } = ARCHITECTURE;
+    const elements = n * inChannels * s * s;
+    if (images.length < elements) throw new Error(`cnn: ${n} images need ${elements} values, got ${images.length}`);
+    await this.prepareBatch(n);
+    const batch = (await this.#batches.get(n))!;
+    const device = this.device;
+    device.queue.writeBuffer(batch.input, 0, images, 0, elements);
+    const bytes = n * classes * 4;
+    const readBack = (encoder: GPUCommandEncoder) => encoder.copyBufferToBuffer(batch.probabilities, 0, batch.staging, 0, bytes);
+
+    if (timing && this.timingMethod === 'wall-clock') {
+      // Per-layer mode: each layer its own submission, timed until the queue is idle again.
+      await device.queue.onSubmittedWorkDone();
+      const timings: LayerTiming[] = [];
+      const started = performance.now();
+      for (const step of batch.steps) {
+        const begun = performance.now();
+        const encoder = device.createCommandEncoder({ label: `cnn.n${n}.${step.layer}` });
+        this.#record(encoder, [step]);
+        device.queue.submit([encoder.finish()]);
+        await device.queue.onSubmittedWorkDone();
+        timings.push({ layer: step.layer, shape: step.shape, ms: performance.now() - begun });
+      }
+      // The probabilities' copy out, after the last layer's time was taken.
+      const encoder = device.createCommandEncoder({ label: `cnn.n${n}.readback` });
+      readBack(encoder);
+      device.queue.submit([encoder.finish()]);
+      const probabilities = await this.#map(batch.staging, bytes);
+      return { probabilities: new Float32Array(probabilities), timings, ms: performance.now() - started };
+    }
+
+    // The forward pass: one encoder, one submission.
+    const encoder = device.createCommandEncoder({ label: `cnn.n${n}.forward` });
+    const stamps = timing ? this.#timestampResources() : null;
+    this.#record(encoder, batch.steps, stamps?.querySet);
+    readBack(encoder);
+    const count = batch.steps.length + 1;
+    if (stamps) {
+      encoder.resolveQuerySet(stamps.querySet, 0, count, stamps.resolved, 0);
+      encoder.copyBufferToBuffer(stamps.resolved, 0, stamps.staging, 0, count * 8);
+    }
+    const started = performance.now();
+    device.queue.submit([encoder.finish()]);
+    const [probabilities, ticks] = await Promise.all([this.#map(batch.staging, bytes), stamps ? this.#map(stamps.staging, count * 8) : null]);
+    const ms = performance.now() - started;
+    let timings: LayerTiming[] | null = null;
+    if (ticks) {
+      // Nanoseconds; a browser that rounds them may report two layers' bounds as equal, never reversed.
+      const t = new BigUint64Array(ticks);
+      timings = batch.steps.map((step, i) => ({ layer: step.layer, shape: step.shape, ms: Math.max(0, Number(t[i + 1] - t[i])) / 1e6 }));
+    }
+    return { probabilities: new Float32Array(probabilities), timings, ms };
+  }
+
+  /** The query set and buffers of the timestamps, made on first use (one run at a time uses them). */
+  #timestampResources(): { querySet: GPUQuerySet; resolved: GPUBuffer; staging: GPUBuffer } {
+    if (!this.#timestamps) {
+      const count = 7; // before each of the 6 layers, and after the last
+      this.#timestamps = {
+        querySet: this.device.createQuerySet({ label: 'cnn.timestamps', type: 'timestamp', count }),
+        resolved: this.#buffer('cnn.timestamps.resolved', count * 8, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC),
+        staging: this.#buffer('cnn.timestamps.staging', count * 8, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
+      };
+    }
+    return this.#timestamps;
+  }
+
+  /** Maps a staging buffer (already written by a submitted copy), copies `byteLength` bytes out and unmaps it for the next run. */
+  async #map(staging: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
+    await staging.mapAsync(GPUMapMode.READ, 0, byteLength);
+    try {
+      return staging.getMappedRange(0, byteLength).slice(0);
+    } finally {
+      staging.unmap();
+    }
+  }
+
+  /** Frees the weights, every batch's buffers and views (the engine and its device stay). */
   destroy(): void {
+    this.#destroyed = true;
     for (const layer of Object.values(this.#weights)) {
       layer.weight.destroy();
       layer.bias.destroy();
+    }
+    for (const batch of this.#ready) {
+      for (const v of batch.views) v.destroy();
+      for (const b of batch.buffers) b.destroy();
+    }
+    this.#ready.clear();
+    this.#batches.clear();
+    if (this.#timestamps) {
+      this.#timestamps.querySet.destroy();
+      this.#timestamps.resolved.destroy();
+      this.#timestamps.staging.destroy();
+      this.#timestamps = null;
     }
   }
 }

@@ -1,4 +1,3 @@
-import { PoolError } from '../errors';
 import { layoutInfo } from '../layout';
 import type { PoolTensor } from '../tensor';
 
@@ -17,17 +16,4 @@ export function indicesConstant(spec: { mode: string; indices: boolean }): { IND
 /** CHANNELS_LAST override of a tensor's layout. */
 export function channelsLast(x: PoolTensor<'float32'>): number {
   return layoutInfo(x.layout).channelsLast ? 1 : 0;
-}
-
-/** Checks that `t` has exactly `shape` in `layout` (gradients, indices, strips). */
-export function checkShape(
-  t: PoolTensor<'float32'> | PoolTensor<'int32'>,
-  param: string,
-  shape: readonly number[],
-  layout: string,
-  what: string,
-): void {
-  if (t.layout !== layout || t.shape.length !== shape.length || t.shape.some((n, i) => n !== shape[i])) {
-    throw new PoolError('SHAPE_MISMATCH', `${param}.shape`, t.shape, `must be ${what} [${shape.join(', ')}] in layout ${layout} (got layout ${t.layout})`);
-  }
 }

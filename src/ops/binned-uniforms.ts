@@ -1,3 +1,4 @@
+import { MODE } from '../modes';
 import { to3, type UniformField } from '../uniforms';
 import type { Dims } from '../layout';
 
@@ -23,8 +24,8 @@ export const BINNED_PARAMS: readonly UniformField[] = [
   ['steps', 'u32'],
 ];
 
-/** The WGSL MODE constants of binned_params.wgsl. */
-export const BINNED_MODE = { avg: 0, max: 1, gem: 2 } as const;
+/** The MODE of each binned kernel mode (shaders/modes.wgsl, src/modes.ts). */
+export const BINNED_MODE = { avg: MODE.avg, max: MODE.max, gem: MODE.gem } as const;
 
 /**
  * Uniform values of a binned call. `total`: invocations (per-element kernels) or

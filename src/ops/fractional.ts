@@ -55,7 +55,7 @@ function uniforms(x: PoolTensor<'float32'>, spec: FractionalSpec, total: number)
   });
 }
 
-const constants = (mode: number, x: PoolTensor<'float32'>) => ({ MODE: mode, CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0 });
+const constants = (backward: boolean, x: PoolTensor<'float32'>) => ({ BACKWARD: backward ? 1 : 0, CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0 });
 
 export function fractionalForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: FractionalSpec, samples: PoolTensor<'float32'>, out: BinnedOut = {}) {
   const shape = fractionalShape(x, spec);
@@ -63,9 +63,9 @@ export function fractionalForward(ctx: GpuContext, x: PoolTensor<'float32'>, spe
   const indices = ctx.output(out.indices, shape, x.layout, 'int32', 'fractionalMaxPool.indices');
   ctx.run({
     shader: 'fractional',
-    constants: constants(0, x),
+    constants: constants(false, x),
     uniforms: uniforms(x, spec, output.size),
-    buffers: [x, samples, null, output, indices],
+    bindings: { src: x, samples, dst: output, out_indices: indices },
     threads: output.size,
     label: 'fractionalMaxPool.forward',
   });
@@ -76,9 +76,9 @@ export function fractionalBackward(ctx: GpuContext, gradOutput: PoolTensor<'floa
   const gradInput = ctx.output(out, x.shape, x.layout, 'float32', 'fractionalMaxPool.gradInput');
   ctx.run({
     shader: 'fractional',
-    constants: constants(1, x),
+    constants: constants(true, x),
     uniforms: uniforms(x, spec, x.size),
-    buffers: [gradOutput, samples, indices, gradInput, null],
+    bindings: { src: gradOutput, samples, saved_indices: indices, dst: gradInput },
     threads: x.size,
     label: 'fractionalMaxPool.backward',
   });

@@ -80,7 +80,7 @@ export function reduceRows(
       shader: vec4 ? 'reduceRowsVec4' : 'reduceRows',
       constants: { MODE: mode, CHANNELS_LAST: channelsLast, FIRST: first ? 1 : 0, LAST: last ? 1 : 0, ...(mode === BINNED_MODE.max && !indices ? { INDICES: 0 } : {}) },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues({ batch, channels, spatial: [pass.plane] }, threads, uniforms)),
-      buffers: [values, outValues, outIndices, partialIndices],
+      bindings: { x: values, y: outValues, indices: outIndices, partial_indices: partialIndices },
       threads,
       label: `${label}.pass${k}`,
     });

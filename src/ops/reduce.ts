@@ -81,7 +81,7 @@ export function reduceBackward(
       shader: 'reduceBackwardVec4',
       constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x) },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, vec4s, { steps })),
-      buffers: [gradOutput, indices, gradInput],
+      bindings: { grad_out: gradOutput, saved_indices: indices, grad_in: gradInput },
       threads: Math.ceil(vec4s / steps),
       label: `${opName(spec)}.backward`,
     });
@@ -91,7 +91,7 @@ export function reduceBackward(
     shader: 'reduceBackward',
     constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x) },
     uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, x.size)),
-    buffers: [gradOutput, null, indices, null, gradInput],
+    bindings: { grad_out: gradOutput, saved_indices: indices, grad_in: gradInput },
     threads: x.size,
     label: `${opName(spec)}.backward`,
   });
@@ -129,7 +129,7 @@ export function gemBackward(
       shader: ctx.subgroups ? 'gemStatsSubgroups' : 'gemStats',
       constants: { CHANNELS_LAST: channelsLast(x), REDUCE_SIZE: reduceSize(planeOf(x)) },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, rows, extra)),
-      buffers: [x, rowMean, gradOutput, terms],
+      bindings: { x, row_mean: rowMean, grad_out: gradOutput, grad_p_terms: terms },
       threads: rows * reduceSize(planeOf(x)),
       workgroups: rows,
       label: 'gemPool.backwardStats',
@@ -138,7 +138,7 @@ export function gemBackward(
       shader: 'reduceBackward',
       constants: { MODE: BINNED_MODE.gem, CHANNELS_LAST: channelsLast(x) },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, x.size, extra)),
-      buffers: [gradOutput, x, null, rowMean, gradInput],
+      bindings: { grad_out: gradOutput, x, row_mean: rowMean, grad_in: gradInput },
       threads: x.size,
       label: 'gemPool.backward',
     });

@@ -34,7 +34,7 @@ export function stripReduce(
     shader: 'stripReduce',
     constants: { CHANNELS_LAST: channelsLast(x) },
     uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(x.dims, total, { rowDivisor, colDivisor })),
-    buffers: [x, rows, cols],
+    bindings: { x, rows, cols },
     threads: total,
     label,
   });
@@ -57,7 +57,7 @@ export function stripExpand(
     shader: 'stripExpand',
     constants: { CHANNELS_LAST: channelsLast(rows) },
     uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues(dims, out.size, { rowDivisor, colDivisor })),
-    buffers: [rows, cols, out],
+    bindings: { rows, cols, out },
     threads: out.size,
     label,
   });

@@ -20,17 +20,17 @@ export function unpoolShape(values: PoolTensor<'float32'>, spec: UnpoolSpec): nu
   return shapeOf({ ...values.dims, spatial: spec.outputSpatial }, values.layout);
 }
 
-function launch(ctx: GpuContext, mode: 0 | 1, values: PoolTensor<'float32'>, spec: UnpoolSpec, src: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, dst: PoolTensor<'float32'>, clear: boolean, label: string): void {
+function launch(ctx: GpuContext, backward: boolean, values: PoolTensor<'float32'>, spec: UnpoolSpec, src: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, dst: PoolTensor<'float32'>, clear: boolean, label: string): void {
   ctx.run({
     shader: 'unpool',
-    constants: { MODE: mode, CHANNELS_LAST: layoutInfo(values.layout).channelsLast ? 1 : 0 },
+    constants: { BACKWARD: backward ? 1 : 0, CHANNELS_LAST: layoutInfo(values.layout).channelsLast ? 1 : 0 },
     uniforms: packUniforms(UNPOOL_PARAMS, {
       total: values.size,
       channels: values.dims.channels,
       in_plane: planeOf(spec.inputSpatial),
       out_plane: planeOf(spec.outputSpatial),
     }),
-    buffers: [src, indices, dst],
+    bindings: { src, unpool_indices: indices, dst },
     threads: values.size,
     clear: clear ? [dst] : [],
     label,
@@ -40,13 +40,13 @@ function launch(ctx: GpuContext, mode: 0 | 1, values: PoolTensor<'float32'>, spe
 /** Forward: zeros, with each value written at its index. */
 export function unpoolForward(ctx: GpuContext, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, spec: UnpoolSpec, out?: PoolTensor<'float32'>): PoolTensor<'float32'> {
   const output = ctx.output(out, unpoolShape(values, spec), values.layout, 'float32', 'maxUnpool.output');
-  launch(ctx, 0, values, spec, values, indices, output, true, 'maxUnpool.forward');
+  launch(ctx, false, values, spec, values, indices, output, true, 'maxUnpool.forward');
   return output;
 }
 
 /** Backward: the gradient of each value is the output gradient at its index. */
 export function unpoolBackward(ctx: GpuContext, gradOutput: PoolTensor<'float32'>, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, spec: UnpoolSpec, out?: PoolTensor<'float32'>): PoolTensor<'float32'> {
   const gradInput = ctx.output(out, values.shape, values.layout, 'float32', 'maxUnpool.gradInput');
-  launch(ctx, 1, values, spec, gradOutput, indices, gradInput, false, 'maxUnpool.backward');
+  launch(ctx, true, values, spec, gradOutput, indices, gradInput, false, 'maxUnpool.backward');
   return gradInput;
 }

@@ -4,11 +4,12 @@ import { layoutInfo, sizeOf, type Dims, type Layout } from '../layout';
 import type { OverrideConstants } from '../pipelines';
 import type { ShaderName } from '../shaders';
 import { HARDWARE_PARALLELISM } from '../parallelism';
+import { MODE } from '../modes';
 import { to3 } from '../uniforms';
 import type { WindowMode, WindowSpec } from '../window-spec';
 
-/** The WGSL MODE constant of each window mode (shaders/window_params.wgsl). */
-export const MODE_CONSTANT: Record<WindowMode, number> = { max: 0, avg: 1, lp: 2, soft: 3, mixed: 4, stochasticEval: 5, stochastic: 6 };
+/** The MODE of each window mode (shaders/modes.wgsl, src/modes.ts). */
+export const MODE_CONSTANT: Record<WindowMode, number> = MODE;
 
 /** Taps per dimension up to which the small-window kernels write every tap out. */
 export const SMALL_WINDOW = 3;

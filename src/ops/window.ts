@@ -1,7 +1,6 @@
-import { PoolError } from '../errors';
 import type { GpuContext } from '../engine';
 import { shapeOf } from '../layout';
-import type { ResultSpec } from '../outputs';
+import { checkShape, type ResultSpec } from '../validate';
 import type { PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { windowSpec, type WindowMode, type WindowSpec } from '../window-spec';
@@ -43,7 +42,7 @@ export function windowForward(
     shader: kernel.shader,
     constants: { ...kernel.constants, ...indicesConstant(spec) },
     uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, seed, kernel.rows)),
-    buffers: [x, output, indices],
+    bindings: { x, y: output, indices },
     threads: kernel.threads,
     label: `${spec.mode}Pool.forward`,
   });
@@ -52,10 +51,7 @@ export function windowForward(
 
 /** Checks that a gradient (or indices) tensor has the forward output's shape and layout. */
 export function checkLikeOutput(t: PoolTensor<'float32'> | PoolTensor<'int32'>, param: string, x: PoolTensor<'float32'>, spec: WindowSpec): void {
-  const want = windowOutputShape(x, spec);
-  if (t.layout !== x.layout || t.shape.length !== want.length || t.shape.some((n, i) => n !== want[i])) {
-    throw new PoolError('SHAPE_MISMATCH', `${param}.shape`, t.shape, `must be the forward output's shape [${want.join(', ')}] in layout ${x.layout}`);
-  }
+  checkShape(t, param, windowOutputShape(x, spec), x.layout, "the forward output's shape");
 }
 
 /** Backward window pooling: the gradient with respect to the forward input, as a gather. */
@@ -73,7 +69,8 @@ export function windowBackward(
     shader: kernel.shader,
     constants: kernel.constants,
     uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, 0, kernel.rows)),
-    buffers: kernel.readsInput ? [gradOutput, indices, spec.mode === 'max' || spec.mode === 'avg' ? null : x, gradInput] : [gradOutput, indices, gradInput],
+    // The general kernel reads the forward's input in the modes whose gradient depends on it.
+    bindings: { grad_out: gradOutput, saved_indices: indices, x: kernel.readsInput && spec.mode !== 'max' && spec.mode !== 'avg' ? x : null, grad_in: gradInput },
     threads: kernel.threads,
     label: `${spec.mode}Pool.backward`,
   });

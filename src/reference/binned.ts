@@ -20,6 +20,7 @@ import {
   type SpatialPyramidPoolOptions,
 } from '../binned-spec';
 import type { HostTensor } from './host-tensor';
+import { checkShape } from '../validate';
 
 type Indices = HostTensor<Int32Array>;
 
@@ -51,11 +52,6 @@ function emptyLike(dims: Dims, layout: Layout): HostTensor {
   return { data: new Float32Array(sizeOf(dims)), shape: shapeOf(dims, layout), layout, dims };
 }
 
-function checkShape(t: HostTensor<Float32Array | Int32Array>, param: string, shape: readonly number[], layout: Layout, what: string): void {
-  if (t.layout !== layout || t.shape.length !== shape.length || t.shape.some((n, i) => n !== shape[i])) {
-    throw new PoolError('SHAPE_MISMATCH', `${param}.shape`, t.shape, `must be ${what} [${shape.join(', ')}] in layout ${layout} (got layout ${t.layout})`);
-  }
-}
 
 /** PyTorch's max over a bin: a later value wins when greater, a NaN always takes over (the last NaN is reported). */
 function binMax(x: HostTensor, n: number, c: number, cells: readonly number[]): { value: number; index: number } {

@@ -3,6 +3,7 @@ import { PoolError } from '../errors';
 import { layoutInfo, offsetOf, planeIndex, shapeOf, sizeOf, unflatten } from '../layout';
 import { checkSamples, drawSamples, fractionalSpec, fractionalStarts, sampleSlot, type FractionalMaxPoolOptions } from '../fractional-spec';
 import type { HostTensor } from './host-tensor';
+import { checkShape } from '../validate';
 
 /** The samples of a call: given, or drawn from `seed` (the reference has no counter of its own). */
 function samplesOf(x: HostTensor, options: FractionalMaxPoolOptions, rank: number): Float32Array {
@@ -58,11 +59,7 @@ export function fractionalMaxPoolBackward(gradOutput: HostTensor, x: HostTensor,
   const cl = layoutInfo(x.layout).channelsLast;
   const dims = { ...x.dims, spatial: spec.outputSpatial };
   const want = shapeOf(dims, x.layout);
-  for (const [name, t] of [['gradOutput', gradOutput], ['indices', indices]] as const) {
-    if (t.shape.length !== want.length || t.shape.some((v, i) => v !== want[i])) {
-      throw new PoolError('SHAPE_MISMATCH', `${name}.shape`, t.shape, `must be the forward output's shape [${want.join(', ')}]`);
-    }
-  }
+  for (const [name, t] of [['gradOutput', gradOutput], ['indices', indices]] as const) checkShape(t, name, want, x.layout, "the forward output's shape");
   const grad = new Float64Array(x.data.length);
   const outPlane = spec.outputSpatial.reduce((a, b) => a * b, 1);
   for (let n = 0; n < dims.batch; n++)

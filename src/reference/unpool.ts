@@ -1,13 +1,11 @@
 // CPU reference of max unpooling: the readable definition.
-import { PoolError } from '../errors';
 import { layoutInfo, offsetOf, shapeOf, sizeOf } from '../layout';
 import { unpoolSpec, type MaxUnpoolOptions } from '../unpool-spec';
 import type { HostTensor } from './host-tensor';
+import { checkShape } from '../validate';
 
 function checkIndices(values: HostTensor, indices: HostTensor<Int32Array>): void {
-  if (indices.layout !== values.layout || indices.shape.some((n, i) => n !== values.shape[i]) || indices.shape.length !== values.shape.length) {
-    throw new PoolError('SHAPE_MISMATCH', 'indices.shape', indices.shape, `must be the values' shape [${values.shape.join(', ')}] in layout ${values.layout}`);
-  }
+  checkShape(indices, 'indices', values.shape, values.layout, "the values' shape");
 }
 
 /**
@@ -41,9 +39,7 @@ export function maxUnpoolBackward(gradOutput: HostTensor, values: HostTensor, in
   const cl = layoutInfo(values.layout).channelsLast;
   const dims = { ...values.dims, spatial: spec.outputSpatial };
   const want = shapeOf(dims, values.layout);
-  if (gradOutput.shape.length !== want.length || gradOutput.shape.some((n, i) => n !== want[i])) {
-    throw new PoolError('SHAPE_MISMATCH', 'gradOutput.shape', gradOutput.shape, `must be the unpooled shape [${want.join(', ')}]`);
-  }
+  checkShape(gradOutput, 'gradOutput', want, values.layout, 'the unpooled shape');
   const grad = new Float32Array(values.data.length);
   const inPlane = spec.inputSpatial.reduce((a, b) => a * b, 1);
   const outPlane = spec.outputSpatial.reduce((a, b) => a * b, 1);

@@ -17,6 +17,7 @@ import {
 } from '../window-spec';
 import type { HostTensor } from './host-tensor';
 import { STOCHASTIC_STREAM, uniform01 } from '../random';
+import { checkShape } from '../validate';
 
 /** The smallest normal float32. */
 const MIN_NORMAL = 1.1754943508222875e-38;
@@ -61,10 +62,7 @@ function outputOf(x: HostTensor, spec: WindowSpec): HostTensor {
 }
 
 function checkLikeOutput(t: HostTensor<Float32Array | Int32Array>, param: string, x: HostTensor, spec: WindowSpec): void {
-  const want = shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
-  if (t.layout !== x.layout || t.shape.length !== want.length || t.shape.some((n, i) => n !== want[i])) {
-    throw new PoolError('SHAPE_MISMATCH', `${param}.shape`, t.shape, `must be the forward output's shape [${want.join(', ')}] in layout ${x.layout}`);
-  }
+  checkShape(t, param, shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout), x.layout, "the forward output's shape");
 }
 
 /** torch.pow (C's pow) for a real base; NaN stays NaN, as in the shaders' pow_real. */

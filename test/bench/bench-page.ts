@@ -2,17 +2,17 @@
 import { createPoolEngine } from '../../src/index';
 import { runSuite, type RunOptions } from './suite';
 import { tfOnDevice } from './tf-shared-device';
+import { freshDevices } from './integration';
 
 async function start() {
   const adapter = await navigator.gpu?.requestAdapter();
   if (!adapter) throw new Error('no WebGPU adapter');
-  const device = await adapter.requestDevice({
-    label: 'bench.device',
-    requiredLimits: {
-      maxBufferSize: adapter.limits.maxBufferSize,
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-    },
-  });
+  const requiredLimits = {
+    maxBufferSize: adapter.limits.maxBufferSize,
+    maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+  };
+  const device = await adapter.requestDevice({ label: 'bench.device', requiredLimits });
+  const freshDevice = freshDevices(navigator.gpu, adapter, requiredLimits);
   const engine = await createPoolEngine({ device });
   const tf = await tfOnDevice(device, adapter.info);
   const i = adapter.info;
@@ -23,7 +23,7 @@ async function start() {
     run: async (options: RunOptions & { parallelism?: number }) => {
       // An engine of its own where the run sets the parallelism option.
       const ours = options.parallelism === undefined ? engine : await createPoolEngine({ device, parallelism: options.parallelism });
-      return runSuite(ours, tf, description, { ...options, log: (l: string) => console.log(`bench: ${l}`) });
+      return runSuite(ours, tf, description, { ...options, freshDevice, log: (l: string) => console.log(`bench: ${l}`) });
     },
   };
 }

@@ -43,13 +43,13 @@ async function inNode() {
   const gpu = webgpu.create([]);
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error('Dawn found no WebGPU adapter');
-  const device = await adapter.requestDevice({
-    requiredLimits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
-  });
+  const requiredLimits = { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize };
+  const device = await adapter.requestDevice({ requiredLimits });
   const { server } = await startServer();
   try {
     const { createPoolEngine } = await server.ssrLoadModule('/src/index.ts');
     const { runSuite } = await server.ssrLoadModule('/test/bench/suite.ts');
+    const { freshDevices } = await server.ssrLoadModule('/test/bench/integration.ts');
     const engine = await createPoolEngine({ device, parallelism });
     let tf = null;
     let tfProblem = '';
@@ -65,7 +65,7 @@ async function inNode() {
     }
     const i = adapter.info ?? {};
     const description = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.replace(/\s+/g, ' ').trim() + ` — Node ${process.version}, Dawn (webgpu package)`;
-    const report = await runSuite(engine, tf, description, { ...options, log: (l) => console.error(`bench: ${l}`) });
+    const report = await runSuite(engine, tf, description, { ...options, freshDevice: freshDevices(gpu, adapter, requiredLimits), log: (l) => console.error(`bench: ${l}`) });
     if (tfProblem) report.skipped.push(tfProblem);
     return report;
   } finally {
@@ -95,6 +95,45 @@ function table(report) {
   return [line(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
 }
 
+/** The integration section (issue 17): batch against per-op submits, first calls with and without prepare, indices: false. */
+function integrationTable(report) {
+  const head = ['config', 'layout', 'variant', 'ms', 'speedup', 'MB moved', 'GB/s', 'copy GB/s', 'of copy', 'note'];
+  const body = report.integration.map((r) => [
+    r.id,
+    r.layout,
+    r.variant,
+    fmt(r.ms),
+    r.speedup === null ? '-' : `${r.speedup.toFixed(2)}x vs ${r.speedupOf}`,
+    r.bytes === null ? '-' : (r.bytes / 1e6).toFixed(2),
+    r.gbps === null ? '-' : r.gbps.toFixed(2),
+    r.copyGBps === null ? '-' : r.copyGBps.toFixed(2),
+    r.ofCopy === null ? '-' : (100 * r.ofCopy).toFixed(0) + '%',
+    r.note,
+  ]);
+  return markdownTable(head, body);
+}
+
+function markdownTable(head, body) {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
+  return [line(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
+}
+
+/** One line per integration configuration for the summary. */
+function integrationSummary(report) {
+  const lines = [];
+  for (const r of report.integration) {
+    if (r.speedup === null) continue;
+    const base = report.integration.find((b) => b.id === r.id && b.layout === r.layout && b.variant === r.speedupOf);
+    const prep = r.variant === 'first call after prepare' ? report.integration.find((b) => b.id === r.id && b.variant === 'prepare') : null;
+    lines.push(
+      `integration: ${r.id} ${r.layout}: ${r.speedupOf} ${fmt(base?.ms)} ms -> ${r.variant} ${fmt(r.ms)} ms (${r.speedup.toFixed(2)}x)` +
+        (prep ? `; prepare itself ${fmt(prep.ms)} ms` : ''),
+    );
+  }
+  return lines;
+}
+
 function summary(report) {
   const ratios = report.rows.filter((r) => r.tfMs).map((r) => ({ r, x: r.tfMs / r.oursMs }));
   const med = (xs) => {
@@ -114,6 +153,7 @@ function summary(report) {
   if (slower.length) lines.push(`slower than TF.js: ${slower.join('; ')}`);
   const big = report.rows.filter((r) => r.pass === 'forward' && r.bytes >= 8e6);
   if (big.length) lines.push(`large forward configs (>= 8 MB): ${big.map((r) => `${(100 * r.ofCopy).toFixed(0)}%`).join(', ')} of copy bandwidth`);
+  lines.push(...integrationSummary(report));
   for (const s of report.skipped) lines.push(`skipped: ${s}`);
   return lines.join('\n');
 }
@@ -128,8 +168,8 @@ function markdown(report) {
     summary(report),
     '```',
     '',
-    table(report),
-    '',
+    ...(report.rows.length || !report.integration.length ? [table(report), ''] : []),
+    ...(report.integration.length ? ['## Integration', '', integrationTable(report), ''] : []),
     '## How it is measured',
     '',
     '- Each row is one op on one device: ours (this library), TensorFlow.js 4.22 WebGPU backend on the same',
@@ -140,6 +180,18 @@ function markdown(report) {
     '  "copy GB/s": a plain vec4 copy kernel of 64 MB on the same device (the practical roofline), measured',
     '  between configurations, since a shared machine\'s speed drifts during a run: each row takes the faster',
     '  of the copies just before and just after it. "of copy": GB/s as a fraction of that.',
+    '- Integration (`--filter integration` runs it alone), on the same device after the suite:',
+    '  - chain: 64 ops on 1x64x28x28 NCHW, max (indices: false) and avg 3x3 s1 p1 alternating, each reading the',
+    '    previous output and writing into one of two `wrap`ped buffers made once; each op submitted alone ("per op")',
+    '    against the chain in one `engine.batch` ("batch"). ms per chain: median of warm repetitions (interleaved),',
+    '    each ending with `onSubmittedWorkDone`; MB moved: 64 x (input + output).',
+    '  - first call: maxPool 2x2 s2 on 1x64x56x56 on a fresh device each sample (pipelines are cached per device;',
+    '    WebGPU gives one device per adapter, so each is from a new adapter of the same GPU), from the call until',
+    '    `onSubmittedWorkDone`; without prepare, and after `await engine.prepare([...])` of that call, whose own',
+    '    time is the "prepare" row; median of 5 fresh devices (3 with --quick). Browsers may keep compiled shaders',
+    '    in a cache of their own across devices.',
+    '  - indices: false: maxPool 2x2 s2 forward timed like the rows above, with indices and without; MB moved:',
+    '    input + output (+ indices).',
     '',
     '## Reproduce',
     '',
@@ -147,6 +199,7 @@ function markdown(report) {
     'npm run bench                    # the full suite in headless Chromium',
     'npm run bench -- --quick         # a few minutes on a 2-core machine with a software adapter',
     'npm run bench -- --node          # the same suite in Node through Dawn (the webgpu package)',
+    'npm run bench -- --filter integration   # the integration section alone (batch, first call/prepare, indices: false)',
     'npm run bench -- --json out.json --markdown BENCHMARKS.md',
     '```',
     '',
@@ -161,7 +214,9 @@ if (!value('--from-json')) {
   report.mode = flag('--node') ? 'node' : 'browser';
   report.quick = options.quick;
 }
-console.log(table(report));
+report.integration ??= [];
+if (report.rows.length || !report.integration.length) console.log(table(report));
+if (report.integration.length) console.log(`\nintegration:\n${integrationTable(report)}`);
 console.log(summary(report));
 const json = value('--json');
 if (json) writeFileSync(json, JSON.stringify(report, null, 2));

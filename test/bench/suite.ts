@@ -7,6 +7,9 @@ import type { HostTensor } from '../../src/reference/index';
 import { dimsOf, relayout, type Layout } from '../../src/layout';
 import copyShader from '../../shaders/bench_copy.wgsl?raw';
 import { randomData } from '../support/random';
+import { integrationSuite, type FreshDevice, type IntegrationRow } from './integration';
+
+export type { IntegrationRow } from './integration';
 
 /** What the suite needs from TensorFlow.js (tfjs-core with the WebGPU backend on our device). */
 export interface TfHandle {
@@ -61,6 +64,8 @@ export interface BenchReport {
   /** Median of the copy kernel's GB/s over the run (it is measured between configurations). */
   copyGBps: number;
   rows: BenchRow[];
+  /** The integration section (issue 17): batch against per-op submits, first calls with and without prepare, indices: false. */
+  integration: IntegrationRow[];
   skipped: string[];
 }
 
@@ -372,8 +377,10 @@ async function copyBandwidth(device: GPUDevice, bytes: number, samples: number):
 export interface RunOptions {
   quick: boolean;
   log?: (line: string) => void;
-  /** Only entries whose id or op contains this text. */
+  /** Only entries whose id or op contains this text ('integration': the integration section alone). */
   filter?: string;
+  /** A new device from the bench's adapter with the bench device's limits, for first-call latency (pipelines are cached per device). */
+  freshDevice?: FreshDevice;
 }
 
 export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter: string, options: RunOptions): Promise<BenchReport> {
@@ -384,7 +391,10 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
   const rows: BenchRow[] = [];
   const skipped: string[] = [];
   const copies: number[] = [];
-  const entries = suite().filter((e) => !options.filter || e.id.includes(options.filter) || e.op.includes(options.filter));
+  const matches = (e: { id: string; op: string }) => !options.filter || e.id.includes(options.filter) || e.op.includes(options.filter);
+  const entries = suite().filter(matches);
+  const integrationEntries = integrationSuite().filter(matches);
+  const integration: IntegrationRow[] = [];
   // The roofline is measured between configurations, since a shared machine's speed
   // drifts over a run; each row takes the faster of the copies before and after it.
   const measureCopy = async () => {
@@ -446,5 +456,24 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
     }
     copyBefore = copyAfter;
   }
-  return { adapter, parallelism: engine.parallelism, copyGBps: median(copies), rows, skipped };
+  // The integration section, on the same device after the suite, with the same roofline between entries.
+  for (const entry of integrationEntries) {
+    let got: IntegrationRow[] = [];
+    try {
+      got = await entry.run({ engine, quick: options.quick, samples, targetMs, log, timeGpu, freshDevice: options.freshDevice });
+    } catch (e) {
+      skipped.push(`${entry.id}: ${(e as Error).message ?? e}`);
+      continue;
+    }
+    const copyAfter = await measureCopy();
+    for (const r of got) {
+      if (r.gbps !== null) {
+        r.copyGBps = Math.max(copyBefore, copyAfter);
+        r.ofCopy = r.gbps / r.copyGBps;
+      }
+      integration.push(r);
+    }
+    copyBefore = copyAfter;
+  }
+  return { adapter, parallelism: engine.parallelism, copyGBps: median(copies), rows, integration, skipped };
 }

@@ -1,15 +1,16 @@
 // The benchmark runs, in the page and in Node through Dawn, and reports every
 // column for ours, TF.js and the CPU reference. One small configuration, quick
-// mode; no timing is asserted.
+// mode; no timing is asserted. Then the integration section alone (--filter
+// integration): every row and variant, each checked against the CPU reference.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function bench(extra: string[]) {
+function bench(extra: string[], filter = 'global avg 1x2048') {
   const json = join(mkdtempSync(join(tmpdir(), 'pool-bench-')), 'report.json');
-  const run = spawnSync(process.execPath, ['test/bench/run.mjs', '--quick', '--filter', 'global avg 1x2048', '--json', json, ...extra], { encoding: 'utf8', timeout: 240_000 });
+  const run = spawnSync(process.execPath, ['test/bench/run.mjs', '--quick', '--filter', filter, '--json', json, ...extra], { encoding: 'utf8', timeout: 240_000 });
   return { run, report: run.status === 0 ? JSON.parse(readFileSync(json, 'utf8')) : null };
 }
 
@@ -31,6 +32,44 @@ describe('npm run bench', () => {
         if (row.layout === 'NHWC') expect(row.tfMs).toBeGreaterThan(0);
         else expect(row.tfMs).toBeNull();
       }
+      // The integration section runs only where the filter names it.
+      expect(report.integration).toEqual([]);
+    });
+
+    it(`runs the integration section ${name} (--filter integration)`, { timeout: 250_000 }, () => {
+      const { run, report } = bench([...extra], 'integration');
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toContain('| variant ');
+      expect(report.rows).toEqual([]);
+      expect(report.skipped).toEqual([]);
+      expect(report.integration.map((r: any) => `${r.layout} ${r.variant}`)).toEqual([
+        'NCHW per op',
+        'NCHW batch',
+        'NCHW first call',
+        'NCHW prepare',
+        'NCHW first call after prepare',
+        'NCHW indices',
+        'NCHW indices: false',
+        'NHWC indices',
+        'NHWC indices: false',
+      ]);
+      for (const row of report.integration) {
+        expect(row.ms).toBeGreaterThan(0);
+        // Every variant's result is checked against the CPU reference.
+        expect(row.note).not.toMatch(/DIFFER/);
+        if (row.speedupOf) expect(row.speedup).toBeGreaterThan(0);
+        else expect(row.speedup).toBeNull();
+        if (row.bytes !== null) {
+          expect(row.gbps).toBeGreaterThan(0);
+          expect(row.copyGBps).toBeGreaterThan(0);
+        }
+      }
+      const byVariant = (v: string) => report.integration.filter((r: any) => r.variant === v);
+      // 64 ops of 1x64x28x28 floats in and out; maxPool 2x2 of 1x64x112x112 (quick: N=1).
+      for (const r of [...byVariant('per op'), ...byVariant('batch')]) expect(r.bytes).toBe(64 * 2 * 4 * 64 * 28 * 28);
+      for (const r of byVariant('indices')) expect(r.bytes).toBe(4 * (64 * 112 * 112 + 2 * 64 * 56 * 56));
+      for (const r of byVariant('indices: false')) expect(r.bytes).toBe(4 * (64 * 112 * 112 + 64 * 56 * 56));
+      for (const r of byVariant('first call')) expect(r.samples).toHaveLength(3);
     });
   }
 });

@@ -1,11 +1,13 @@
 // The page the browser tests drive: one engine on a real WebGPU device, and the
 // case runners, all inside error scopes that turn any GPU error into a failure.
 import * as pool from '../../src/index';
+import * as shaders from '../../src/shaders';
 import { checkGoldenCase, type GoldenCase } from '../golden/golden-ops';
 import type { WindowCase } from '../support/window-grid';
 import { runWindowCase } from './window-cases';
 import type { BinnedCase } from '../support/binned-grid';
 import { runBinnedCase } from './binned-cases';
+import { runWrappedCase, type WrappedCase } from './wrapped-cases';
 
 const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
 
@@ -44,6 +46,8 @@ async function start() {
   };
   const harness = {
     pool,
+    /** The kernel registry (kernels.test.ts compiles every kernel). */
+    shaders,
     engine,
     adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description },
     withErrorScope: <T>(fn: () => Promise<T>) => withErrorScope(engine.device, fn),
@@ -78,6 +82,14 @@ async function start() {
         }
       });
       return { ran, failures };
+    },
+    /** Runs one op on wrapped views of the test's own buffers, in an error scope of its own (wrapped-views.test.ts); a GPU error names the case. */
+    async runWrappedCase(c: WrappedCase) {
+      try {
+        return await withErrorScope(engine.device, () => runWrappedCase(engine, c));
+      } catch (e) {
+        throw new Error(`${c.name}: ${(e as Error).stack ?? e}`);
+      }
     },
     /** Runs golden cases on the GPU in both layouts (and the CPU reference, for the same page). */
     async runGoldenCases(cases: GoldenCase[]): Promise<Record<string, string[]>> {

@@ -502,8 +502,8 @@ describe('wrap and out: typed errors before any GPU work', () => {
         return out;
       }),
     );
-    expect(result.shape).toMatch(/^SHAPE_MISMATCH: out.shape = \[1, 2, 2, 8\]: must be \[1, 2, 4, 4\] in layout NCHW/);
-    expect(result.layout).toMatch(/^SHAPE_MISMATCH: out.shape = \[1, 2, 4, 4\]: must be \[1, 2, 4, 4\] in layout NCHW \(got layout NHWC\)/);
+    expect(result.shape).toMatch(/^SHAPE_MISMATCH: out.shape = \[1, 2, 2, 8\]: must be the result's shape \[1, 2, 4, 4\] in layout NCHW/);
+    expect(result.layout).toMatch(/^SHAPE_MISMATCH: out.shape = \[1, 2, 4, 4\]: must be the result's shape \[1, 2, 4, 4\] in layout NCHW \(got layout NHWC\)/);
     expect(result.dtype).toMatch(/^INVALID_OPTION: out.indices = "float32": must be a tensor of dtype int32/);
     expect(result.destroyed).toMatch(/^DESTROYED_TENSOR: out = /);
     expect(result.overlap).toMatch(/^OVERLAP: out = .*: shares bytes with the input/);

@@ -42,7 +42,7 @@ describe('uniform structs', () => {
     expect(WINDOW_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
   });
 
-  it('BINNED_PARAMS lists the WGSL BinnedParams members in order, and BINNED_MODE its MODE constants', () => {
+  it('BINNED_PARAMS lists the WGSL BinnedParams members in order, and BINNED_MODE names modes.wgsl constants', () => {
     const source = readFileSync(new URL('../../shaders/binned_params.wgsl', import.meta.url), 'utf8');
     const fields = wgslStructFields(source, 'BinnedParams');
     expect(fields.length).toBeGreaterThan(10);
@@ -50,8 +50,9 @@ describe('uniform structs', () => {
     const struct = /struct\s+BinnedParams\s*\{([^}]*)\}/.exec(source)![1];
     const types = [...struct.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
     expect(BINNED_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
-    const modes = Object.fromEntries([...source.matchAll(/^const MODE_(\w+): u32 = (\d+)u;$/gm)].map((m) => [m[1], Number(m[2])]));
-    expect(modes).toEqual({ AVG: BINNED_MODE.avg, MAX: BINNED_MODE.max, GEM: BINNED_MODE.gem });
+    const modesFile = readFileSync(new URL('../../shaders/modes.wgsl', import.meta.url), 'utf8');
+    const modes = Object.fromEntries([...modesFile.matchAll(/^const MODE_(\w+): u32 = (\d+)u;$/gm)].map((m) => [m[1], Number(m[2])]));
+    expect({ AVG: modes.AVG, MAX: modes.MAX, GEM: modes.GEM }).toEqual({ AVG: BINNED_MODE.avg, MAX: BINNED_MODE.max, GEM: BINNED_MODE.gem });
   });
 
   it('packs little-endian 4-byte scalars padded to 16 bytes', () => {

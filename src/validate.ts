@@ -1,9 +1,45 @@
-// The `out` argument every op takes: tensors the caller gives for the results
-// (views into its own buffers, say), checked before any GPU work.
+// The checks every call makes, in one place: that an argument is a live tensor
+// of this engine with the right dtype, that a tensor has the shape and layout a
+// call expects (GPU and CPU reference alike), and that the tensors a caller gives
+// for the results (`out`) fit and share no byte with the inputs.
 import { PoolError } from './errors';
-import type { GpuContext } from './engine';
 import type { Layout } from './layout';
 import { PoolTensor, type DType } from './tensor';
+
+/** Anything with a shape written in a layout: a GPU tensor or a host tensor. */
+export interface Shaped {
+  shape: readonly number[];
+  layout: Layout;
+}
+
+/** A wrapped buffer the device refused (src/wrap.ts), with the error calls raise. */
+export type BufferVerdict = { code: 'FOREIGN_BUFFER' | 'INVALID_BUFFER'; rule: string };
+
+/**
+ * Checks that `t` is a live tensor of `owner` with dtype `dtype` and, where it
+ * views a caller's buffer, that the device did not refuse that buffer.
+ */
+export function checkTensor<D extends DType>(owner: object, t: unknown, param: string, dtype: D, refused?: (buffer: GPUBuffer) => BufferVerdict | undefined): PoolTensor<D> {
+  if (!(t instanceof PoolTensor)) throw new PoolError('INVALID_OPTION', param, t, 'must be a tensor made by this engine');
+  const name = `${t.dtype}[${t.shape.join(', ')}]`;
+  if (t.owner !== owner) throw new PoolError('FOREIGN_TENSOR', param, name, 'belongs to another engine; upload it to this one');
+  if (t.destroyed) throw new PoolError('DESTROYED_TENSOR', param, name, 'was destroyed and cannot be used again');
+  if (t.dtype !== dtype) throw new PoolError('INVALID_OPTION', param, t.dtype, `must be a tensor of dtype ${dtype}`);
+  const verdict = t.wrapped ? refused?.(t.buffer) : undefined;
+  if (verdict) throw new PoolError(verdict.code, param, t.label || name, verdict.rule);
+  return t as PoolTensor<D>;
+}
+
+export function sameShape(t: Shaped, shape: readonly number[], layout: Layout): boolean {
+  return t.layout === layout && t.shape.length === shape.length && t.shape.every((n, i) => n === shape[i]);
+}
+
+/** Checks that `t` has exactly `shape` in `layout`; `what` names the shape in the message ("the forward output's shape"). */
+export function checkShape(t: Shaped, param: string, shape: readonly number[], layout: Layout, what: string): void {
+  if (!sameShape(t, shape, layout)) {
+    throw new PoolError('SHAPE_MISMATCH', `${param}.shape`, t.shape, `must be ${what} [${shape.join(', ')}] in layout ${layout} (got layout ${t.layout})`);
+  }
+}
 
 /** What one result of a call must be. */
 export interface ResultSpec {
@@ -23,11 +59,11 @@ function overlaps(a: PoolTensor<DType>, b: PoolTensor<DType>): boolean {
  * this call does not make, such as max pooling's indices under `indices: false`)
  * and whose inputs are `inputs`. `out` is one tensor where the call has one
  * result, else an object of tensors by result name; any result may be left out.
- * Each given tensor must be live, of this engine, of the result's shape, layout
- * and dtype, and share no bytes with an input or another result.
+ * Each given tensor must pass `own`, have the result's shape and layout, and
+ * share no byte with an input or another result.
  */
 export function checkOut<K extends string>(
-  ctx: GpuContext,
+  own: <D extends DType>(t: unknown, param: string, dtype: D) => PoolTensor<D>,
   out: unknown,
   want: Record<K, ResultSpec | null>,
   inputs: readonly PoolTensor<DType>[],
@@ -56,10 +92,8 @@ export function checkOut<K extends string>(
     const param = single ? 'out' : `out.${name}`;
     const spec = want[name];
     if (spec === null) throw new PoolError('INVALID_OPTION', param, 'a tensor', 'is a result this call does not make (indices: false?)');
-    const tensor = ctx.own(t, param, spec.dtype);
-    if (tensor.layout !== spec.layout || tensor.shape.length !== spec.shape.length || tensor.shape.some((n, i) => n !== spec.shape[i])) {
-      throw new PoolError('SHAPE_MISMATCH', `${param}.shape`, tensor.shape, `must be [${spec.shape.join(', ')}] in layout ${spec.layout} (got layout ${tensor.layout})`);
-    }
+    const tensor = own(t, param, spec.dtype);
+    checkShape(tensor, param, spec.shape, spec.layout, 'the result\'s shape');
     for (const input of inputs) {
       if (overlaps(tensor, input)) {
         throw new PoolError('OVERLAP', param, describe(tensor), `shares bytes with the input ${describe(input)}; write into a range of the buffer that no input of the call uses`);

@@ -1,0 +1,288 @@
+// Every op family, forward and backward, in both layouts, run on wrapped views
+// of the test's own GPUBuffers (engine.wrap, results through `out`) at byte
+// offsets 0 and 256, checked against the CPU reference, with guard bytes before
+// and after every view that must come back unchanged (wrapped-cases.ts). Shapes
+// have element counts that are not multiples of 4 (partial vec4s at a view's
+// end), and some take the vec4 kernels (channels-last with C % 4 == 0,
+// channels-first with W % 4 == 0); every kernel of the engine runs on views.
+// Variants: every view of a call in one buffer (the engine stages copies), `out`
+// left off with the input wrapped, buffers that end where their view does, and
+// calls recorded in engine.batch and engine.encode.
+import { describe, expect, it } from 'vitest';
+import { layoutFor, type Layout, type SpatialRank } from '../../src/layout';
+import { rng } from '../support/random';
+import { useHarnessPage } from '../support/page';
+import type { WrappedCase, WrappedResult } from './wrapped-cases';
+
+const harness = useHarnessPage();
+
+type Options = Record<string, unknown>;
+
+/** A channels-first shape [N, C, ...spatial] in the layout's order. */
+function inLayout(shape: number[], channelsLast: boolean): { layout: Layout; shape: number[] } {
+  const layout = layoutFor((shape.length - 2) as SpatialRank, channelsLast);
+  return { layout, shape: channelsLast ? [shape[0], ...shape.slice(2), shape[1]] : shape };
+}
+
+let seed = 1;
+type More = Pick<WrappedCase, 'variant' | 'record' | 'subgroups'>;
+
+/** A case named after its parameters: op, layout, shape (in the layout's order), offset, options, variant. */
+function make(op: string, cfShape: number[], channelsLast: boolean, offset: number, options?: Options, more: More = {}): WrappedCase {
+  const { layout, shape } = inLayout(cfShape, channelsLast);
+  const o = options ? Object.entries(options).filter(([k]) => k !== 'samples').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') : '';
+  const tags = [more.variant, more.record && `in ${more.record}`, more.subgroups === false && 'no subgroups'].filter(Boolean).map((t) => ` (${t})`).join('');
+  const name = `${op} ${layout} [${shape.join(',')}] offset=${offset}${o ? ` ${o}` : ''}${tags}`;
+  return { name, op, layout, shape, offset, options, seed: seed++ * 7919, ...more };
+}
+
+const LAYOUTS = [false, true];
+
+/** Byte offsets of the views: 0, and device.limits.minStorageBufferOffsetAlignment here. */
+const OFFSETS = [0, 256];
+
+/** Shapes (channels-first) with element counts that are not multiples of 4 or 16, ranks 1–3. */
+const ODD: number[][] = [
+  [1, 3, 5, 7],
+  [2, 3, 7, 5],
+  [2, 3, 9],
+  [1, 2, 3, 5, 5],
+];
+
+/** Window modes: two option sets each (every dimension alike, so they suit any rank). */
+const WINDOW: Record<string, [string, string, Options[]]> = {
+  max: ['maxPool', 'maxPoolBackward', [{ kernel: 3, stride: 2, padding: 1 }, { kernel: 2, ceilMode: true }]],
+  avg: ['avgPool', 'avgPoolBackward', [{ kernel: 3, stride: 2, padding: 1, countIncludePad: false }, { kernel: 2, ceilMode: true }]],
+  lp: ['lpPool', 'lpPoolBackward', [{ p: 2, kernel: 2 }, { p: 3, kernel: 3, stride: 2, ceilMode: true }]],
+  soft: ['softPool', 'softPoolBackward', [{ kernel: 2 }, { kernel: 3, stride: 2 }]],
+  mixed: ['mixedPool', 'mixedPoolBackward', [{ kernel: 2, lambda: 0.25 }, { kernel: 3, stride: 2 }]],
+  stochasticEval: ['stochasticPoolEval', 'stochasticPoolEvalBackward', [{ kernel: 2 }, { kernel: 3, stride: 2, padding: 1 }]],
+  stochastic: ['stochasticPool', 'stochasticPoolBackward', [{ kernel: 2, seed: 123 }, { kernel: 3, stride: 2, padding: 1, seed: 77 }]],
+};
+
+/** Fractional max pooling's samples: [N, C, rank] numbers in [0, 1), seeded. */
+function samples(cfShape: number[], s: number): number[] {
+  const r = rng(s);
+  return Array.from({ length: cfShape[0] * cfShape[1] * (cfShape.length - 2) }, () => Math.fround(r() * 0.999));
+}
+
+function cases(): Record<string, WrappedCase[]> {
+  const families: Record<string, WrappedCase[]> = {};
+  const add = (family: string, c: WrappedCase) => (families[family] ??= []).push(c);
+
+  // Window modes, forward and backward, on the odd shapes in both layouts.
+  for (const [mode, [fwd, bwd, opts]] of Object.entries(WINDOW))
+    for (const channelsLast of LAYOUTS)
+      ODD.forEach((shape, i) => {
+        for (const op of [fwd, bwd]) for (const offset of OFFSETS) add(`window ${mode}`, make(op, shape, channelsLast, offset, opts[i % 2]));
+      });
+  // The vec4 kernels on views: channels-last with C % 4 == 0, channels-first with W % 4 == 0
+  // (and output W % 4 == 0: the row kernels), windows that tile (the scatter backward) and overlap.
+  for (const op of ['maxPool', 'maxPoolBackward', 'avgPool', 'avgPoolBackward'])
+    for (const options of [{ kernel: 2 }, { kernel: 3, stride: 2, padding: 1 }] as Options[])
+      for (const offset of OFFSETS) {
+        add('window vec4', make(op, [1, 4, 6, 6], true, offset, options));
+        add('window vec4', make(op, [2, 8, 5, 7], true, offset, options));
+        add('window vec4', make(op, [1, 3, 6, 8], false, offset, options));
+      }
+
+  // The other vec4 kernels: windows over 3 taps (one window per thread, gather backward), dilation along H
+  // and 3-D overlap (the block kernel), stochastic picks and 3-D tiles (one window per 4 channels), and the
+  // channels-first row kernel outside the rolling one's reach (rank 1, stochastic).
+  const moreVec4: [string, number[], boolean, Options][] = [
+    ['maxPool', [1, 4, 9, 9], true, { kernel: 4, stride: 2 }],
+    ['maxPoolBackward', [1, 4, 9, 9], true, { kernel: 4, stride: 2 }],
+    ['avgPool', [1, 8, 9, 9], true, { kernel: 4, stride: 2, padding: 1 }],
+    ['avgPoolBackward', [1, 8, 9, 9], true, { kernel: 4, stride: 2, padding: 1 }],
+    ['maxPool', [1, 4, 6, 6], true, { kernel: 2, stride: 1, dilation: 2 }],
+    ['maxPool', [1, 4, 3, 6, 6], true, { kernel: 3, stride: 1, padding: 1 }],
+    ['avgPool', [1, 4, 3, 6, 6], true, { kernel: 3, stride: 1, padding: 1 }],
+    ['stochasticPool', [1, 4, 6, 6], true, { kernel: 2, seed: 9 }],
+    ['maxPool', [1, 4, 4, 4, 6], true, { kernel: 2 }],
+    ['maxPoolBackward', [1, 4, 4, 4, 6], true, { kernel: 2 }],
+    ['maxPool', [2, 3, 16], false, { kernel: 2 }],
+    ['avgPool', [2, 3, 16], false, { kernel: 2 }],
+    ['stochasticPool', [1, 3, 6, 8], false, { kernel: 2, seed: 9 }],
+  ];
+  for (const [op, shape, channelsLast, options] of moreVec4) for (const offset of OFFSETS) add('window vec4', make(op, shape, channelsLast, offset, options));
+
+  // Global: maps above 256 elements take the multi-pass reduction; C = 4 channels-last the vec4 one.
+  const globalShapes = [...ODD, [1, 3, 17, 19], [1, 4, 17, 19]];
+  for (const op of ['globalAvgPool', 'globalAvgPoolBackward', 'globalMaxPool', 'globalMaxPoolBackward'])
+    for (const channelsLast of LAYOUTS) for (const shape of globalShapes) for (const offset of OFFSETS) add('global', make(op, shape, channelsLast, offset));
+
+  // Adaptive: outputs that divide the input and that do not, and a 1 × 1 output (the global path).
+  const adaptive: [number[], Options][] = [
+    [[1, 3, 5, 7], { outputSize: [3, 4] }],
+    [[1, 3, 6, 9], { outputSize: [3, 3] }],
+    [[2, 3, 7, 5], { outputSize: [7, 2] }],
+    [[1, 3, 5, 7], { outputSize: 1 }],
+    [[2, 3, 9], { outputSize: 3 }],
+    [[1, 2, 3, 5, 5], { outputSize: [2, 3, 2] }],
+  ];
+  for (const op of ['adaptiveAvgPool', 'adaptiveAvgPoolBackward', 'adaptiveMaxPool', 'adaptiveMaxPoolBackward'])
+    for (const channelsLast of LAYOUTS) for (const [shape, options] of adaptive) for (const offset of OFFSETS) add('adaptive', make(op, shape, channelsLast, offset, options));
+
+  // Spatial pyramid (rank 2), modes max and avg.
+  for (const op of ['spatialPyramidPool', 'spatialPyramidPoolBackward'])
+    for (const channelsLast of LAYOUTS)
+      for (const mode of ['max', 'avg'])
+        for (const offset of OFFSETS) {
+          add('pyramid', make(op, [1, 3, 5, 7], channelsLast, offset, { mode }));
+          add('pyramid', make(op, [2, 3, 7, 5], channelsLast, offset, { mode, levels: [1, 3] }));
+        }
+
+  // Strip pooling and its expand-and-add step (rank 2).
+  for (const op of ['stripPool', 'stripPoolBackward', 'stripPoolExpand', 'stripPoolExpandBackward'])
+    for (const channelsLast of LAYOUTS)
+      for (const offset of OFFSETS) {
+        add('strip', make(op, [1, 3, 5, 7], channelsLast, offset));
+        add('strip', make(op, [2, 3, 7, 5], channelsLast, offset));
+        add('strip', make(op, channelsLast ? [1, 4, 5, 7] : [1, 2, 5, 8], channelsLast, offset));
+      }
+
+  // GeM (rank 2): out { gradInput, gradP } for the backward.
+  for (const op of ['gemPool', 'gemPoolBackward'])
+    for (const channelsLast of LAYOUTS)
+      for (const offset of OFFSETS) {
+        add('gem', make(op, [1, 3, 5, 7], channelsLast, offset, { p: 3 }));
+        add('gem', make(op, [2, 3, 7, 5], channelsLast, offset, { p: 2.5, eps: 1e-3 }));
+        add('gem', make(op, [1, 4, 17, 19], channelsLast, offset, { p: 3 }));
+      }
+
+  // Max unpooling: values and indices from the reference max pooling of a map of the case's shape.
+  const unpool: [number[], Options][] = [
+    [[1, 3, 5, 7], { kernel: 2, stride: 2, padding: 0 }],
+    [[2, 3, 7, 5], { kernel: 3, stride: 2, padding: 1 }],
+    [[2, 3, 9], { kernel: 2, stride: 2, padding: 0, outputSize: [9] }],
+    [[1, 2, 3, 5, 5], { kernel: 2, stride: 2, padding: 0 }],
+  ];
+  for (const op of ['maxUnpool', 'maxUnpoolBackward'])
+    for (const channelsLast of LAYOUTS) for (const [shape, options] of unpool) for (const offset of OFFSETS) add('unpool', make(op, shape, channelsLast, offset, options));
+
+  // Fractional max pooling with given samples (ranks 2 and 3).
+  const fractional: [number[], Options][] = [
+    [[1, 3, 5, 7], { kernel: 2, outputSize: [3, 4] }],
+    [[2, 3, 7, 5], { kernel: [2, 2], outputSize: [4, 3] }],
+    [[1, 2, 3, 5, 5], { kernel: 2, outputSize: [2, 3, 3] }],
+  ];
+  for (const op of ['fractionalMaxPool', 'fractionalMaxPoolBackward'])
+    for (const channelsLast of LAYOUTS)
+      fractional.forEach(([shape, options], i) => {
+        for (const offset of OFFSETS) add('fractional', make(op, shape, channelsLast, offset, { ...options, samples: samples(shape, 31 + i) }));
+      });
+
+  // One buffer for every view of the call: inputs and results in disjoint ranges of it.
+  add('same buffer', make('avgPool', [1, 3, 5, 7], false, 0, { kernel: 3, stride: 2, padding: 1 }, { variant: 'sameBuffer' }));
+  add('same buffer', make('avgPool', [1, 4, 6, 6], true, 256, { kernel: 2 }, { variant: 'sameBuffer' }));
+  add('same buffer', make('maxPool', [2, 3, 7, 5], true, 256, { kernel: 3, stride: 2, padding: 1 }, { variant: 'sameBuffer' }));
+  add('same buffer', make('maxPoolBackward', [2, 3, 7, 5], false, 0, { kernel: 3, stride: 2, padding: 1 }, { variant: 'sameBuffer' }));
+  add('same buffer', make('globalAvgPoolBackward', [1, 3, 17, 19], false, 256, undefined, { variant: 'sameBuffer' }));
+  add('same buffer', make('globalMaxPool', [1, 4, 17, 19], true, 0, undefined, { variant: 'sameBuffer' }));
+  add('same buffer', make('gemPoolBackward', [1, 3, 5, 7], true, 256, { p: 3 }, { variant: 'sameBuffer' }));
+  add('same buffer', make('stripPool', [2, 3, 7, 5], false, 256, undefined, { variant: 'sameBuffer' }));
+  add('same buffer', make('stripPoolExpandBackward', [1, 4, 5, 7], true, 0, undefined, { variant: 'sameBuffer' }));
+  add('same buffer', make('lpPoolBackward', [2, 3, 9], true, 256, { p: 2, kernel: 2 }, { variant: 'sameBuffer' }));
+  add('same buffer', make('stochasticPool', [1, 2, 3, 5, 5], false, 0, { kernel: 2, seed: 5 }, { variant: 'sameBuffer' }));
+  add('same buffer', make('adaptiveMaxPool', [2, 3, 7, 5], false, 256, { outputSize: [4, 2] }, { variant: 'sameBuffer' }));
+  add('same buffer', make('spatialPyramidPool', [1, 3, 5, 7], true, 0, { mode: 'max' }, { variant: 'sameBuffer' }));
+  add('same buffer', make('maxUnpool', [1, 3, 5, 7], true, 256, { kernel: 2, stride: 2, padding: 0 }, { variant: 'sameBuffer' }));
+  add('same buffer', make('fractionalMaxPool', [1, 3, 5, 7], false, 0, { kernel: 2, outputSize: [3, 4], samples: samples([1, 3, 5, 7], 77) }, { variant: 'sameBuffer' }));
+  add('same buffer', make('fractionalMaxPoolBackward', [1, 3, 5, 7], true, 256, { kernel: 2, outputSize: [3, 4], samples: samples([1, 3, 5, 7], 78) }, { variant: 'sameBuffer' }));
+
+  // `out` left off: the engine allocates the results; the inputs are wrapped.
+  add('no out', make('avgPool', [1, 3, 5, 7], true, 256, { kernel: 3, stride: 2, padding: 1 }, { variant: 'noOut' }));
+  add('no out', make('maxPool', [2, 3, 7, 5], false, 0, { kernel: 2 }, { variant: 'noOut' }));
+  add('no out', make('maxPoolBackward', [1, 4, 6, 6], true, 256, { kernel: 2 }, { variant: 'noOut' }));
+  add('no out', make('globalAvgPool', [1, 3, 17, 19], false, 256, undefined, { variant: 'noOut' }));
+  add('no out', make('gemPoolBackward', [2, 3, 7, 5], false, 256, { p: 3 }, { variant: 'noOut' }));
+  add('no out', make('stripPool', [1, 3, 5, 7], true, 0, undefined, { variant: 'noOut' }));
+  add('no out', make('spatialPyramidPool', [2, 3, 7, 5], false, 256, { mode: 'max', levels: [1, 2] }, { variant: 'noOut' }));
+  add('no out', make('fractionalMaxPool', [1, 2, 3, 5, 5], true, 0, { kernel: 2, outputSize: [2, 3, 3], samples: samples([1, 2, 3, 5, 5], 79) }, { variant: 'noOut' }));
+
+  // Edge shapes: one-element views, identity-sized windows and bins, GeM's dL/dp summed over more than 256 rows
+  // (the multi-pass reduction), and offsets beyond the first aligned one.
+  for (const channelsLast of LAYOUTS) {
+    add('edges', make('globalMaxPool', [1, 1, 5, 7], channelsLast, 256));
+    add('edges', make('globalMaxPoolBackward', [1, 1, 5, 7], channelsLast, 256));
+    add('edges', make('globalAvgPoolBackward', [1, 1, 2, 2], channelsLast, 0));
+    add('edges', make('maxPool', [1, 1, 1, 1], channelsLast, 256, { kernel: 1 }));
+    add('edges', make('avgPool', [2, 3, 5, 7], channelsLast, 512, { kernel: 1 }));
+    add('edges', make('avgPoolBackward', [2, 3, 5, 7], channelsLast, 768, { kernel: 1 }));
+    add('edges', make('adaptiveAvgPool', [1, 3, 5, 7], channelsLast, 256, { outputSize: [5, 7] }));
+    add('edges', make('adaptiveMaxPoolBackward', [1, 3, 5, 7], channelsLast, 512, { outputSize: [5, 7] }));
+    add('edges', make('gemPoolBackward', [3, 87, 2, 3], channelsLast, 256, { p: 3 }));
+    add('edges', make('spatialPyramidPoolBackward', [1, 1, 2, 3], channelsLast, 256, { mode: 'max', levels: [1] }));
+  }
+  add('tight', make('globalMaxPoolBackward', [1, 1, 5, 7], false, 256, undefined, { variant: 'tight' }));
+  add('tight', make('maxPool', [1, 1, 1, 1], false, 256, { kernel: 1 }, { variant: 'tight' }));
+
+  // GeM's backward statistics on workgroup memory (an engine without subgroups).
+  for (const channelsLast of LAYOUTS)
+    for (const offset of OFFSETS) add('edges', make('gemPoolBackward', [2, 3, 7, 5], channelsLast, offset, { p: 3 }, { subgroups: false }));
+
+  // Buffers that end where their view does: where a kernel reads whole vec4s (channels-first maps, [N, C, 1, 1]
+  // gradients, indices), the engine must not bind past the buffer's end.
+  add('tight', make('globalAvgPool', [1, 3, 5, 7], false, 256, undefined, { variant: 'tight' }));
+  add('tight', make('globalMaxPool', [2, 3, 7, 5], false, 256, undefined, { variant: 'tight' }));
+  add('tight', make('globalMaxPool', [1, 3, 17, 19], false, 256, undefined, { variant: 'tight' }));
+  add('tight', make('globalAvgPoolBackward', [1, 3, 5, 7], false, 256, undefined, { variant: 'tight' }));
+  add('tight', make('globalMaxPoolBackward', [1, 3, 5, 7], false, 256, undefined, { variant: 'tight' }));
+  add('tight', make('globalMaxPoolBackward', [1, 4, 17, 19], true, 256, undefined, { variant: 'tight' }));
+  add('tight', make('maxPool', [1, 3, 5, 7], false, 256, { kernel: 2 }, { variant: 'tight' }));
+  add('tight', make('avgPool', [1, 3, 6, 8], false, 256, { kernel: 3, stride: 2, padding: 1 }, { variant: 'tight' }));
+  add('tight', make('maxPoolBackward', [1, 3, 6, 8], false, 256, { kernel: 2 }, { variant: 'tight' }));
+  add('tight', make('avgPoolBackward', [1, 3, 6, 8], false, 256, { kernel: 2 }, { variant: 'tight' }));
+  add('tight', make('maxPoolBackward', [1, 4, 6, 6], true, 256, { kernel: 3, stride: 2, padding: 1 }, { variant: 'tight' }));
+  add('tight', make('adaptiveMaxPool', [2, 3, 7, 5], true, 256, { outputSize: [4, 2] }, { variant: 'tight' }));
+  add('tight', make('gemPoolBackward', [1, 3, 5, 7], false, 256, { p: 3 }, { variant: 'tight' }));
+
+  // Recorded: in engine.batch (one submission) and engine.encode (the test's encoder), including staged
+  // copies (a shared buffer, a partial vec4 store) and chains whose backward reads the forward's out views.
+  for (const record of ['batch', 'encode'] as const) {
+    add(record, make('maxPool+maxPoolBackward', [2, 3, 7, 5], false, 256, { kernel: 3, stride: 2, padding: 1 }, { record }));
+    add(record, make('maxPool+maxPoolBackward', [1, 4, 6, 6], true, 0, { kernel: 2 }, { record }));
+    add(record, make('adaptiveMaxPool+adaptiveMaxPoolBackward', [1, 3, 5, 7], true, 256, { outputSize: [3, 4] }, { record }));
+    add(record, make('maxPool+maxPoolBackward', [1, 3, 5, 7], true, 0, { kernel: 2 }, { variant: 'sameBuffer', record }));
+    add(record, make('globalAvgPoolBackward', [1, 3, 17, 19], false, 256, undefined, { variant: 'sameBuffer', record }));
+    add(record, make('avgPool', [1, 3, 5, 7], false, 0, { kernel: 3, stride: 2, padding: 1 }, { variant: 'sameBuffer', record }));
+    add(record, make('gemPoolBackward', [2, 3, 7, 5], true, 256, { p: 3 }, { record }));
+    add(record, make('adaptiveMaxPool+adaptiveMaxPoolBackward', [2, 3, 9], false, 0, { outputSize: 4 }, { variant: 'noOut', record }));
+  }
+  return families;
+}
+
+const FAMILIES = cases();
+
+describe('wrapped views of caller buffers, against the CPU reference, with guard bytes', () => {
+  it('covers every op, forward and backward, in both layouts, at offsets 0 and 256', () => {
+    const all = Object.values(FAMILIES).flat();
+    const ops = new Set(all.map((c) => c.op));
+    for (const op of [
+      'maxPool', 'avgPool', 'lpPool', 'softPool', 'mixedPool', 'stochasticPoolEval', 'stochasticPool',
+      'globalAvgPool', 'globalMaxPool', 'adaptiveAvgPool', 'adaptiveMaxPool', 'spatialPyramidPool', 'stripPool', 'stripPoolExpand',
+      'gemPool', 'maxUnpool', 'fractionalMaxPool',
+    ]) {
+      for (const name of [op, `${op}Backward`]) {
+        expect(ops.has(name), name).toBe(true);
+        for (const cl of [false, true])
+          for (const offset of [0, 256]) expect(all.some((c) => c.op === name && c.offset === offset && /^N.*C$/.test(c.layout) === cl), `${name} channelsLast=${cl} offset=${offset}`).toBe(true);
+      }
+    }
+    expect(new Set(all.map((c) => c.name)).size).toBe(all.length);
+  });
+
+  for (const [family, list] of Object.entries(FAMILIES)) {
+    describe(family, () => {
+      for (const c of list) {
+        it(c.name, async () => {
+          const r = (await harness().page.evaluate((wc) => (window as any).harness.runWrappedCase(wc), c)) as WrappedResult;
+          expect(r.failures.join('\n')).toBe('');
+          expect(r.compared).toBeGreaterThan(0);
+          expect(r.inputsChecked).toBeGreaterThan(0);
+          expect(r.guardBytes).toBeGreaterThanOrEqual((c.variant === 'tight' ? c.offset : 256) * r.views);
+        });
+      }
+    });
+  }
+});
