@@ -69,12 +69,28 @@ const KERNELS = {
 
 export type ShaderName = keyof typeof KERNELS;
 
-/** Every kernel's name. */
+/** Kernels added at run time (registerKernel): a mode developed outside this tree, or a test's. */
+const added = new Map<string, KernelEntry>();
+
+/** Every kernel's name: the registry's, then those added with registerKernel. */
 export const kernelNames = Object.keys(KERNELS) as ShaderName[];
 
 /** The kernel's entry: file and variant includes. */
 export function kernelEntry(name: ShaderName): KernelEntry {
-  return KERNELS[name];
+  return (KERNELS as Record<string, KernelEntry>)[name] ?? added.get(name)!;
+}
+
+/**
+ * Adds a kernel whose WGSL lives outside shaders/ (a mode under development, a
+ * test's): `source` opens with the same header lines, and its @include names
+ * files of shaders/. The kernel is then run like any other, by `name`. A name
+ * may be added once.
+ */
+export function registerKernel(name: string, source: string): ShaderName {
+  if (name in KERNELS || added.has(name) || shaderFiles[name] !== undefined) throw new Error(`a kernel or file named ${name} exists already`);
+  shaderFiles[name] = source;
+  added.set(name, { file: name });
+  return name as ShaderName;
 }
 
 /** The files of a module rooted at `roots`, includes before the files that include them, each once. */
@@ -98,7 +114,7 @@ const sources = new Map<ShaderName, string>();
 export function kernelSource(name: ShaderName): string {
   let source = sources.get(name);
   if (source === undefined) {
-    const entry: KernelEntry = KERNELS[name];
+    const entry = kernelEntry(name);
     const names = moduleFiles([...(entry.with ?? []), entry.file]);
     const enables = [...new Set(names.flatMap((n) => parseHeader(shaderFiles[n]).enables))];
     source = [...enables.map((e) => `enable ${e};`), ...names.map((n) => shaderFiles[n])].join('\n');

@@ -2,6 +2,7 @@
 // case runners, all inside error scopes that turn any GPU error into a failure.
 import * as pool from '../../src/index';
 import * as shaders from '../../src/shaders';
+import { runMedianCase, type MedianCase } from './median-cases';
 import { checkGoldenCase, type GoldenCase } from '../golden/golden-ops';
 import type { WindowCase } from '../support/window-grid';
 import { runWindowCase } from './window-cases';
@@ -48,6 +49,8 @@ async function start() {
     pool,
     /** The kernel registry (kernels.test.ts compiles every kernel). */
     shaders,
+    /** The test-only median mode (median-mode.test.ts), in an error scope of its own. */
+    runMedianCase: (c: MedianCase) => withErrorScope(engine.device, () => runMedianCase(engine.device, c)),
     engine,
     adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description },
     withErrorScope: <T>(fn: () => Promise<T>) => withErrorScope(engine.device, fn),
