@@ -80,7 +80,8 @@ export function shapeOf(dims: Dims, layout: Layout): number[] {
 export function checkTensorData(data: unknown, shape: readonly number[], layout: unknown): Layout {
   const resolved = checkTensorShape(shape, layout);
   if (!(data instanceof Float32Array) && !(data instanceof Int32Array)) {
-    throw new PoolError('DATA_LENGTH', 'data', data, 'must be a Float32Array (or an Int32Array of indices)');
+    const kind = ArrayBuffer.isView(data) || Array.isArray(data) ? (data as object).constructor.name : typeof data;
+    throw new PoolError('INVALID_OPTION', 'data', data, `is ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}; use a Float32Array (Float32Array.from(data) converts it), or an Int32Array of indices`);
   }
   const size = shape.reduce((a, b) => a * b, 1);
   if (data.length !== size) {

@@ -19,17 +19,24 @@ export interface UnpoolSpec {
   outputSpatial: number[];
 }
 
+/** The error code of a bad value of option `name`. */
+function code(name: string): 'INVALID_KERNEL' | 'INVALID_STRIDE' | 'INVALID_PADDING' | 'INVALID_OUTPUT_SIZE' | 'INVALID_OPTION' {
+  return name === 'kernel' ? 'INVALID_KERNEL' : name === 'stride' ? 'INVALID_STRIDE' : name === 'padding' ? 'INVALID_PADDING' : name === 'outputSize' ? 'INVALID_OUTPUT_SIZE' : 'INVALID_OPTION';
+}
+
 function perDim(name: string, value: unknown, rank: number, min: number): number[] {
   const list = typeof value === 'number' ? new Array(rank).fill(value) : value;
   if (!Array.isArray(list) || list.length !== rank) {
     throw new PoolError('INVALID_OPTION', name, value, `must be a number or ${rank} numbers (one per spatial dimension)`);
   }
   for (const v of list) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new PoolError('NOT_FINITE', name, value, 'must hold finite integers');
-    if (!Number.isInteger(v) || v < min) {
-      const code = name === 'kernel' ? 'INVALID_KERNEL' : name === 'stride' ? 'INVALID_STRIDE' : name === 'padding' ? 'INVALID_PADDING' : 'INVALID_OPTION';
-      throw new PoolError(code, name, value, min > 0 ? 'must hold positive integers' : 'must hold non-negative integers');
+    if (name === 'padding' && Array.isArray(v)) {
+      // PyTorch's MaxUnpool takes one symmetric padding per dimension, not [before, after] pairs.
+      throw new PoolError('INVALID_PADDING', name, value, 'must be a number or one number per spatial dimension (max unpooling pads both sides alike; [before, after] pairs are not taken)');
     }
+    if (typeof v !== 'number') throw new PoolError(code(name), name, value, 'must hold integers');
+    if (!Number.isFinite(v)) throw new PoolError('NOT_FINITE', name, value, 'must hold finite integers');
+    if (!Number.isInteger(v) || v < min) throw new PoolError(code(name), name, value, min > 0 ? 'must hold positive integers' : 'must hold non-negative integers');
   }
   return list as number[];
 }
