@@ -1,5 +1,5 @@
-// Index math and float helpers shared by every kernel; the host prepends this
-// file to each shader, so there is one definition of each.
+// Index math and float helpers shared by every kernel: every kernel includes this
+// file (through its @include headers), so there is one definition of each.
 
 const WORKGROUP_SIZE: u32 = 64u;
 

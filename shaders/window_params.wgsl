@@ -41,9 +41,9 @@ struct WindowParams {
   rows: u32,
 }
 
-// 0: max, 1: average, 2: power-average (lp), 3: SoftPool, 4: mixed,
-// 5: stochastic pooling's evaluation rule, 6: stochastic pooling's training pick.
-override MODE: u32 = 0u;
+// The window mode (modes.wgsl: MODE_MAX, MODE_AVG, MODE_LP, MODE_SOFT, MODE_MIXED,
+// MODE_STOCHASTIC_EVAL, MODE_STOCHASTIC), set per pipeline.
+override MODE: u32 = MODE_MAX;
 // Max-style forward kernels: false when the call asked for no indices (inference);
 // the index stores are skipped and the indices binding holds a placeholder.
 override INDICES: bool = true;
