@@ -133,6 +133,9 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         await compare(run, 'gradP', gotGrad.gradP, wantGrad.gradP, { abs: 1e-4, rel: 1e-3 });
         break;
       }
+      default:
+        // An unknown op must fail, never pass having compared nothing.
+        throw new Error(`unknown binned op ${JSON.stringify(c.op satisfies never)}`);
     }
   } finally {
     for (const t of run.made) t.destroy();

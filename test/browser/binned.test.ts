@@ -1,8 +1,11 @@
 // Whole-map and binned pooling (global, adaptive, spatial pyramid, strip, GeM)
 // on real WebGPU: GPU against the CPU reference over parameter grids, forward
 // and backward, both layouts, both workgroup-reduction variants (GeM); typed errors before any
-// GPU work.
+// GPU work. Every grid case is a test of its own, named after its parameters
+// (`npx vitest run -t "<case name>"` runs just that one), and runs in a GPU error
+// scope of its own.
 import { describe, expect, it } from 'vitest';
+import { unaddressable } from '../support/case-name';
 import { useHarnessPage } from '../support/page';
 import { adaptiveGrid, gemGrid, globalGrid, largeReductionCases, pyramidGrid, smallMapGrid, stripGrid, walkingBackwardCases, type BinnedCase } from '../support/binned-grid';
 import { reduceBackwardSteps } from '../../src/ops/reduce';
@@ -10,13 +13,18 @@ import { reduceBackwardSteps } from '../../src/ops/reduce';
 const harness = useHarnessPage();
 const evaluate = <T>(fn: () => Promise<T> | T): Promise<T> => harness().page.evaluate(fn);
 
-async function run(cases: BinnedCase[]) {
-  return harness().page.evaluate((cs) => (window as any).harness.runBinnedCases(cs), cases);
-}
+/** Runs one case in the page; its failure lines (a GPU error throws, naming the case). */
+const runCase = (c: BinnedCase): Promise<string[]> => harness().page.evaluate((cs) => (window as any).harness.runBinnedCase(cs), c);
 
-function expectAllPass(report: { ran: number; failures: string[] }, count: number) {
-  expect(report.failures).toEqual([]);
-  expect(report.ran).toBe(count);
+/** Every case's name, for the check that -t selects each alone. */
+const names: string[] = [];
+
+/** One test per case, named after the case. */
+function caseTests(cases: BinnedCase[]) {
+  for (const c of cases) {
+    names.push(c.name);
+    it(c.name, async () => expect(await runCase(c)).toEqual([]));
+  }
 }
 
 describe('whole-map and binned pooling, GPU against CPU reference', () => {
@@ -32,73 +40,72 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
   });
 
   const global = globalGrid(31);
-  it(`global avg and max: ${global.length} cases, ranks 1–3, both layouts`, async () => {
-    expectAllPass(await run(global), global.length);
-  });
+  describe(`global avg and max: ${global.length} cases, ranks 1–3, both layouts`, () => caseTests(global));
 
   const small = smallMapGrid(37);
-  it(`global avg, max and GeM of small maps (one row per thread): ${small.length} cases, both layouts`, async () => {
-    expect(small.filter((c) => c.channelsLast && c.shape[1] % 4 === 0).length).toBeGreaterThan(5);
-    expectAllPass(await run(small), small.length);
+  describe(`global avg, max and GeM of small maps (one row per thread): ${small.length} cases, both layouts`, () => {
+    it('draws channels-last maps with whole vec4s of channels', () => {
+      expect(small.filter((c) => c.channelsLast && c.shape[1] % 4 === 0).length).toBeGreaterThan(5);
+    });
+    caseTests(small);
   });
 
   const large = largeReductionCases();
-  it(`global avg and max of 1×512×64×64, of maps of three passes and of 66,000 rows: ${large.length} cases, both layouts`, async () => {
-    expectAllPass(await run(large), large.length);
-  });
+  describe(`global avg and max of 1×512×64×64, of maps of three passes and of 66,000 rows: ${large.length} cases, both layouts`, () => caseTests(large));
 
   const stepsOf = (c: BinnedCase) => reduceBackwardSteps({ batch: c.shape[0], channels: c.shape[1], spatial: c.shape.slice(2) }, c.channelsLast, c.parallelism!);
   const walking = walkingBackwardCases(41, (c) => stepsOf(c) ?? 0);
-  it(`global avg and max backward walking 4 elements a step: ${walking.length} cases at every steps per thread they allow`, async () => {
-    // Every case takes the walking kernel, most at several steps per thread.
-    expect(walking.every((c) => stepsOf(c) !== null)).toBe(true);
-    expect(walking.filter((c) => stepsOf(c)! > 1).length).toBeGreaterThan(walking.length / 2);
-    expectAllPass(await run(walking), walking.length);
+  describe(`global avg and max backward walking 4 elements a step: ${walking.length} cases at every steps per thread they allow`, () => {
+    it('draws cases that take the walking kernel, most at several steps per thread', () => {
+      expect(walking.every((c) => stepsOf(c) !== null)).toBe(true);
+      expect(walking.filter((c) => stepsOf(c)! > 1).length).toBeGreaterThan(walking.length / 2);
+    });
+    caseTests(walking);
   });
 
   const adaptive = adaptiveGrid(47, 48);
-  it(`adaptive avg and max: ${adaptive.length} cases, outputs smaller and larger, null entries, 1×…×1`, async () => {
-    const sizes = adaptive.map((c) => ({ out: c.options.outputSize, spatial: c.shape.slice(2) }));
-    const larger = sizes.filter(({ out, spatial }) => Array.isArray(out) && out.some((o, i) => o !== null && o > spatial[i]));
-    expect(larger.length).toBeGreaterThan(5);
-    expect(sizes.filter(({ out }) => Array.isArray(out) && out.includes(null)).length).toBeGreaterThan(3);
-    expectAllPass(await run(adaptive), adaptive.length);
+  describe(`adaptive avg and max: ${adaptive.length} cases, outputs smaller and larger, null entries, 1×…×1`, () => {
+    it('draws outputs larger than the input and null entries', () => {
+      const sizes = adaptive.map((c) => ({ out: c.options.outputSize, spatial: c.shape.slice(2) }));
+      const larger = sizes.filter(({ out, spatial }) => Array.isArray(out) && out.some((o, i) => o !== null && o > spatial[i]));
+      expect(larger.length).toBeGreaterThan(5);
+      expect(sizes.filter(({ out }) => Array.isArray(out) && out.includes(null)).length).toBeGreaterThan(3);
+    });
+    caseTests(adaptive);
   });
 
   const pyramid = pyramidGrid(53);
-  it(`spatial pyramid pooling: ${pyramid.length} cases, levels, both modes and layouts`, async () => {
-    expectAllPass(await run(pyramid), pyramid.length);
-  });
+  describe(`spatial pyramid pooling: ${pyramid.length} cases, levels, both modes and layouts`, () => caseTests(pyramid));
 
   const strip = stripGrid(59);
-  it(`strip pooling and expand-and-add: ${strip.length} cases, both layouts`, async () => {
-    expectAllPass(await run(strip), strip.length);
-  });
+  describe(`strip pooling and expand-and-add: ${strip.length} cases, both layouts`, () => caseTests(strip));
 
   const gem = gemGrid(61);
-  it(`GeM: ${gem.length} cases, p and eps, both layouts and variants, gradient wrt p`, async () => {
-    expectAllPass(await run(gem), gem.length);
+  describe(`GeM: ${gem.length} cases, p and eps, both layouts and variants, gradient wrt p`, () => caseTests(gem));
+
+  const base = { options: {}, channelsLast: false, subgroups: true, seed: 5 };
+  const handPicked: BinnedCase[] = [
+    { ...base, name: 'hand-picked globalMax ties subgroups', op: 'globalMax', shape: [2, 3, 17, 19], data: 'ties' },
+    { ...base, name: 'hand-picked globalMax ties workgroup-memory NHWC', op: 'globalMax', shape: [2, 3, 17, 19], data: 'ties', channelsLast: true, subgroups: false },
+    { ...base, name: 'hand-picked globalMax NaN subgroups', op: 'globalMax', shape: [3, 5, 40, 40], data: 'nan' },
+    { ...base, name: 'hand-picked globalMax NaN workgroup-memory', op: 'globalMax', shape: [3, 5, 40, 40], data: 'nan', subgroups: false },
+    { ...base, name: 'hand-picked adaptiveMax 1x1 = global, NaN', op: 'adaptiveMax', shape: [2, 3, 9, 9], data: 'nan', options: { outputSize: 1 } },
+    { ...base, name: 'hand-picked adaptiveMax larger output ties', op: 'adaptiveMax', shape: [1, 2, 3, 4], data: 'ties', options: { outputSize: [7, 9] } },
+    { ...base, name: 'hand-picked globalAvg single element', op: 'globalAvg', shape: [2, 3, 1, 1], data: 'normal', subgroups: false },
+    // Bins that tile the input evenly run as window pooling (kernel = stride = in / out).
+    { ...base, name: 'hand-picked adaptiveAvg 14->7 even bins NHWC', op: 'adaptiveAvg', shape: [2, 8, 14, 14], data: 'normal', channelsLast: true, options: { outputSize: 7 } },
+    { ...base, name: 'hand-picked adaptiveMax 14->7 even bins NHWC NaN', op: 'adaptiveMax', shape: [2, 8, 14, 14], data: 'nan', channelsLast: true, options: { outputSize: 7 } },
+    { ...base, name: 'hand-picked adaptiveMax 16->8,4 even bins NCHW ties', op: 'adaptiveMax', shape: [1, 3, 16, 16], data: 'ties', options: { outputSize: [8, 4] } },
+    { ...base, name: 'hand-picked adaptiveAvg 16x16->8x8 even bins NCHW', op: 'adaptiveAvg', shape: [2, 3, 16, 16], data: 'normal', options: { outputSize: 8 } },
+    { ...base, name: 'hand-picked adaptiveAvg 20->5,null even bins, kernel 4', op: 'adaptiveAvg', shape: [1, 4, 20, 6], data: 'normal', channelsLast: true, options: { outputSize: [5, null] } },
+  ];
+  describe('hand-picked cases: ties, NaN, one-element maps, even bins', () => caseTests(handPicked));
+
+  it('names every case so that -t selects it alone', ({ task }) => {
+    expect(unaddressable(task.file, names)).toEqual([]);
   });
 
-  it('hand-picked cases: ties, NaN, -Infinity, one-element maps', async () => {
-    const base = { options: {}, channelsLast: false, subgroups: true, seed: 5 };
-    const cases: BinnedCase[] = [
-      { ...base, name: 'globalMax ties subgroups', op: 'globalMax', shape: [2, 3, 17, 19], data: 'ties' },
-      { ...base, name: 'globalMax ties workgroup-memory NHWC', op: 'globalMax', shape: [2, 3, 17, 19], data: 'ties', channelsLast: true, subgroups: false },
-      { ...base, name: 'globalMax NaN subgroups', op: 'globalMax', shape: [3, 5, 40, 40], data: 'nan' },
-      { ...base, name: 'globalMax NaN workgroup-memory', op: 'globalMax', shape: [3, 5, 40, 40], data: 'nan', subgroups: false },
-      { ...base, name: 'adaptiveMax 1x1 = global, NaN', op: 'adaptiveMax', shape: [2, 3, 9, 9], data: 'nan', options: { outputSize: 1 } },
-      { ...base, name: 'adaptiveMax larger output ties', op: 'adaptiveMax', shape: [1, 2, 3, 4], data: 'ties', options: { outputSize: [7, 9] } },
-      { ...base, name: 'globalAvg single element', op: 'globalAvg', shape: [2, 3, 1, 1], data: 'normal', subgroups: false },
-      // Bins that tile the input evenly run as window pooling (kernel = stride = in / out).
-      { ...base, name: 'adaptiveAvg 14->7 even bins NHWC', op: 'adaptiveAvg', shape: [2, 8, 14, 14], data: 'normal', channelsLast: true, options: { outputSize: 7 } },
-      { ...base, name: 'adaptiveMax 14->7 even bins NHWC NaN', op: 'adaptiveMax', shape: [2, 8, 14, 14], data: 'nan', channelsLast: true, options: { outputSize: 7 } },
-      { ...base, name: 'adaptiveMax 16->[8,4] even bins NCHW ties', op: 'adaptiveMax', shape: [1, 3, 16, 16], data: 'ties', options: { outputSize: [8, 4] } },
-      { ...base, name: 'adaptiveAvg 16x16->8x8 even bins NCHW', op: 'adaptiveAvg', shape: [2, 3, 16, 16], data: 'normal', options: { outputSize: 8 } },
-      { ...base, name: 'adaptiveAvg 20->[5,null] even bins, kernel 4', op: 'adaptiveAvg', shape: [1, 4, 20, 6], data: 'normal', channelsLast: true, options: { outputSize: [5, null] } },
-    ];
-    expectAllPass(await run(cases), cases.length);
-
+  it('global max of a map of -Infinity and of one whose maximum repeats: indices follow PyTorch', async () => {
     // A map of -Infinity and one NaN-free map whose maximum repeats: indices must match PyTorch's rule.
     const result = await evaluate(() =>
       (window as any).harness.withErrorScope(async () => {
@@ -167,7 +174,7 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
         const hx = ref.hostTensor(data, [2, 3, 15, 13]);
         const hs = ref.stripPool(ref.adaptiveAvgPool(hx, { outputSize: [10, null] }));
         const want = ref.spatialPyramidPool(ref.stripPoolExpand(hs.rows, hs.cols), { levels: [1, 2], mode: 'avg' }).output;
-        let worst = 0;
+        let worst = got.length === want.data.length ? 0 : Infinity;
         want.data.forEach((v: number, i: number) => (worst = Math.max(worst, Math.abs(v - got[i]))));
         const shape = spp.output.shape;
         for (const t of [x, a, s.rows, s.cols, e, spp.output]) t.destroy();

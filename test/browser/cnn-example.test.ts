@@ -127,8 +127,8 @@ describe('CNN example', () => {
           prepared: model.prepared,
           afterFirst,
           afterSecond,
-          same: Array.from(first.probabilities as Float32Array).every((v, i) => v === (second.probabilities as Float32Array)[i]),
-          maxDifference: Math.max(...Array.from(first.probabilities as Float32Array, (v, i) => Math.abs(v - cpu[i]))),
+          same: first.probabilities.length === second.probabilities.length && Array.from(first.probabilities as Float32Array).every((v, i) => v === (second.probabilities as Float32Array)[i]),
+          maxDifference: first.probabilities.length === cpu.length ? Math.max(...Array.from(first.probabilities as Float32Array, (v, i) => Math.abs(v - cpu[i]))) : Infinity,
         };
         report = await heldOutCheck(model, weights, count, seed);
         // This engine's device has no timestamp-query feature: layers are timed in a separate per-layer run on the page clock.

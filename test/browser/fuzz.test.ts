@@ -2,35 +2,45 @@
 // calls checked to raise PoolError (never a GPU error, a hang or a wrong shape).
 // FUZZ_SEED and FUZZ_CASES set the run; failures print the seed and the call.
 import { describe, expect, it } from 'vitest';
+import type { BinnedCase } from '../support/binned-grid';
+import { unaddressable } from '../support/case-name';
 import { fuzzBinned, fuzzInvalid, fuzzSettings, fuzzValid } from '../support/fuzz';
 import { useHarnessPage } from '../support/page';
+import type { WindowCase } from '../support/window-grid';
 
 const harness = useHarnessPage();
 const { seed, cases } = fuzzSettings(process.env);
+// Drawn at collection, so that every call is a test of its own, named after the
+// seed, its number and its parameters (`npx vitest run -t "<case name>"` replays it).
+const valid = fuzzValid(seed, cases);
+const binned = fuzzBinned(seed, Math.max(20, Math.floor(cases / 3)));
+const replay = `replay with FUZZ_SEED=${seed} FUZZ_CASES=${cases}`;
+
+/** Runs one case in the page (in an error scope of its own) and expects no failure line; a failure prints how to replay the run. */
+async function check(method: 'runWindowCase' | 'runBinnedCase', c: WindowCase | BinnedCase) {
+  let failures: string[];
+  try {
+    failures = await harness().page.evaluate((m, cs) => (window as any).harness[m](cs), method, c);
+  } catch (e) {
+    console.error(replay);
+    throw e;
+  }
+  if (failures.length) console.error(replay);
+  expect(failures).toEqual([]);
+}
 
 describe(`fuzz seed=${seed} cases=${cases}`, () => {
-  it('valid calls: GPU matches the CPU reference, forward and backward', async () => {
-    const valid = fuzzValid(seed, cases);
-    const failures: string[] = [];
-    for (let i = 0; i < valid.length; i += 100) {
-      const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), valid.slice(i, i + 100));
-      failures.push(...report.failures);
-      expect(report.ran).toBe(Math.min(100, valid.length - i));
-    }
-    if (failures.length) console.error(`replay with FUZZ_SEED=${seed} FUZZ_CASES=${cases}`);
-    expect(failures).toEqual([]);
+  describe('valid calls: GPU matches the CPU reference, forward and backward', () => {
+    for (const c of valid) it(c.name, () => check('runWindowCase', c));
   });
 
-  it('valid whole-map and binned calls: GPU matches the CPU reference, forward and backward', async () => {
-    const binned = fuzzBinned(seed, Math.max(20, Math.floor(cases / 3)));
-    const failures: string[] = [];
-    for (let i = 0; i < binned.length; i += 50) {
-      const report = await harness().page.evaluate((cs) => (window as any).harness.runBinnedCases(cs), binned.slice(i, i + 50));
-      failures.push(...report.failures);
-      expect(report.ran).toBe(Math.min(50, binned.length - i));
-    }
-    if (failures.length) console.error(`replay with FUZZ_SEED=${seed} FUZZ_CASES=${cases}`);
-    expect(failures).toEqual([]);
+  describe('valid whole-map and binned calls: GPU matches the CPU reference, forward and backward', () => {
+    for (const c of binned) it(c.name, () => check('runBinnedCase', c));
+  });
+
+  it('names every case so that -t selects it alone', ({ task }) => {
+    expect(valid.length).toBe(cases);
+    expect(unaddressable(task.file, [...valid, ...binned].map((c) => c.name))).toEqual([]);
   });
 
   it('invalid calls: PoolError before any GPU work, nothing allocated', async () => {
@@ -45,12 +55,17 @@ describe(`fuzz seed=${seed} cases=${cases}`, () => {
           const cs = JSON.parse(text, (_, v) => (typeof v === 'string' && /^__(NaN|-?Infinity)__$/.test(v) ? Number(v.slice(2, -2)) : v));
           const problems: string[] = [];
           for (const c of cs) {
+            const op = ({ max: 'maxPool', avg: 'avgPool', lp: 'lpPool', soft: 'softPool', mixed: 'mixedPool', stochasticEval: 'stochasticPoolEval', stochastic: 'stochasticPool' } as Record<string, string>)[c.mode];
+            // An unknown mode must fail, not count as an error raised.
+            if (!op) {
+              problems.push(`${c.name}: unknown mode ${c.mode}`);
+              continue;
+            }
             const shape = c.channelsLast ? [c.shape[0], ...c.shape.slice(2), c.shape[1]] : c.shape;
             const layout = pool.layoutFor(shape.length - 2, c.channelsLast);
             const x = engine.tensor(new Float32Array(shape.reduce((a: number, b: number) => a * b, 1)), shape, layout);
             const before = engine.stats();
             try {
-              const op = ({ max: 'maxPool', avg: 'avgPool', lp: 'lpPool', soft: 'softPool', mixed: 'mixedPool', stochasticEval: 'stochasticPoolEval', stochastic: 'stochasticPool' } as Record<string, string>)[c.mode];
               engine[op](x, c.options);
               problems.push(`${c.name}: no error`);
             } catch (e: any) {

@@ -54,37 +54,29 @@ async function start() {
     engine,
     adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description },
     withErrorScope: <T>(fn: () => Promise<T>) => withErrorScope(engine.device, fn),
-    /** Runs window cases; returns every failure line. */
-    async runWindowCases(cases: WindowCase[]): Promise<{ ran: number; failures: string[] }> {
-      const failures: string[] = [];
-      let ran = 0;
-      await withErrorScope(engine.device, async () => {
-        for (const c of cases) {
-          try {
-            failures.push(...(await runWindowCase(await engineWith(c.parallelism), c)));
-          } catch (e) {
-            failures.push(`${c.name}: threw ${(e as Error).stack ?? e}`);
-          }
-          ran++;
-        }
-      });
-      return { ran, failures };
+    /**
+     * Runs one window case (window-grid, window-small, fuzz and reliability tests)
+     * in an error scope of its own; returns its failure lines, each naming the case.
+     * A GPU error or a throw is rethrown prefixed with the case's name.
+     */
+    async runWindowCase(c: WindowCase): Promise<string[]> {
+      try {
+        return await withErrorScope(engine.device, async () => runWindowCase(await engineWith(c.parallelism), c));
+      } catch (e) {
+        throw new Error(`${c.name}: ${(e as Error).stack ?? e}`);
+      }
     },
-    /** Runs whole-map and binned pooling cases (binned.test.ts); returns every failure line. */
-    async runBinnedCases(cases: BinnedCase[]): Promise<{ ran: number; failures: string[] }> {
-      const failures: string[] = [];
-      let ran = 0;
-      await withErrorScope(engine.device, async () => {
-        for (const c of cases) {
-          try {
-            failures.push(...(await runBinnedCase(await engineWith(c.parallelism), c)));
-          } catch (e) {
-            failures.push(`${c.name}: threw ${(e as Error).stack ?? e}`);
-          }
-          ran++;
-        }
-      });
-      return { ran, failures };
+    /**
+     * Runs one whole-map or binned pooling case (binned and fuzz tests) in an error
+     * scope of its own; returns its failure lines, each naming the case. A GPU
+     * error or a throw is rethrown prefixed with the case's name.
+     */
+    async runBinnedCase(c: BinnedCase): Promise<string[]> {
+      try {
+        return await withErrorScope(engine.device, async () => runBinnedCase(await engineWith(c.parallelism), c));
+      } catch (e) {
+        throw new Error(`${c.name}: ${(e as Error).stack ?? e}`);
+      }
     },
     /** Runs one op on wrapped views of the test's own buffers, in an error scope of its own (wrapped-views.test.ts); a GPU error names the case. */
     async runWrappedCase(c: WrappedCase) {

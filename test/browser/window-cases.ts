@@ -1,5 +1,5 @@
-// Runs window pooling cases in the page: GPU forward and backward against the
-// CPU reference, in the case's layout, inside an error scope.
+// Runs a window pooling case in the page: GPU forward and backward against the
+// CPU reference, in the case's layout (the harness wraps it in an error scope).
 import type { PoolEngine } from '../../src/index';
 import { layoutFor, relayout, type SpatialRank } from '../../src/layout';
 import * as reference from '../../src/reference/index';
@@ -27,6 +27,8 @@ const CALLS = {
 } as const;
 
 export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<string[]> {
+  // An unknown mode must fail, never pass having compared nothing.
+  if (c.mode !== 'max' && c.mode !== 'stochastic' && !Object.hasOwn(CALLS, c.mode)) throw new Error(`unknown window mode ${JSON.stringify(c.mode)}`);
   const dims = { batch: c.shape[0], channels: c.shape[1], spatial: c.shape.slice(2) };
   const layout = layoutFor(dims.spatial.length as SpatialRank, c.channelsLast);
   const size = c.shape.reduce((a, b) => a * b, 1);

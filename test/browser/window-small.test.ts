@@ -1,14 +1,37 @@
 // The small-window kernels (at most 3 taps per dimension, every tap or covering
 // output written out) against the CPU reference: cases drawn so that each kernel
-// runs them, named after their parameters, forward and backward.
+// runs them, forward and backward. Every case is a test of its own, named after
+// the kernel and its parameters (`npx vitest run -t "<case name>"` runs just that
+// one), and runs in a GPU error scope of its own.
 import { describe, expect, it } from 'vitest';
 import { layoutFor, type SpatialRank } from '../../src/layout';
 import { clipped, windowBackwardKernel, windowForwardKernel } from '../../src/ops/window-kernels';
 import { windowSpec } from '../../src/window-spec';
+import { unaddressable } from '../support/case-name';
 import { useHarnessPage } from '../support/page';
-import { smallWindowGrid, tiledWindowGrid, type WindowCase } from '../support/window-grid';
+import { describeWindowCase, smallWindowGrid, tiledWindowGrid, type WindowCase } from '../support/window-grid';
 
 const harness = useHarnessPage();
+
+/** Runs one case in the page; its failure lines (a GPU error throws, naming the case). */
+const runCase = (c: WindowCase): Promise<string[]> => harness().page.evaluate((cs) => (window as any).harness.runWindowCase(cs), c);
+
+/** Every case's name, for the check that -t selects each alone. */
+const names: string[] = [];
+
+/** One test per case, named after the kernel it is about and the case's parameters. */
+function caseTests(cases: WindowCase[]) {
+  for (const c of cases) {
+    names.push(c.name);
+    it(c.name, async () => expect(await runCase(c)).toEqual([]));
+  }
+}
+
+/** A case at a parallelism option, named after the kernel, the case and the rows per thread that gives. */
+const atParallelism = (shader: string, c: WindowCase, parallelism: number, rows: number): WindowCase => {
+  const run = { ...c, parallelism };
+  return { ...run, name: `${shader} ${describeWindowCase(run)} rowsPerThread=${rows}` };
+};
 
 /** The forward or backward kernel the engine picks for a case, on a device that wants `parallelism` threads. */
 function kernelOf(pass: 'forward' | 'backward', c: WindowCase, parallelism?: number) {
@@ -42,13 +65,13 @@ describe('small-window kernels, GPU against CPU reference', () => {
         const cases = [
           ...smallWindowGrid(mode, rank, 12, seed, (c) => kernelsOf(c).includes(shader) && isClipped(c)),
           ...smallWindowGrid(mode, rank, 12, seed + 500, (c) => kernelsOf(c).includes(shader) && !isClipped(c)),
-        ];
-        it(`${shader} ${mode} rank ${rank}: ${cases.length} cases`, async () => {
-          expect(cases.length).toBe(24);
-          if (shader === 'windowForwardSmall') expect(cases.some((c) => c.channelsLast) && cases.some((c) => !c.channelsLast)).toBe(true);
-          const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), cases);
-          expect(report.failures).toEqual([]);
-          expect(report.ran).toBe(cases.length);
+        ].map((c) => ({ ...c, name: `${shader} ${c.name}` }));
+        describe(`${shader} ${mode} rank ${rank}`, () => {
+          it(`draws ${cases.length} cases`, () => {
+            expect(cases.length).toBe(24);
+            if (shader === 'windowForwardSmall') expect(cases.some((c) => c.channelsLast) && cases.some((c) => !c.channelsLast)).toBe(true);
+          });
+          caseTests(cases);
         });
       }
     }
@@ -84,13 +107,13 @@ describe('small-window kernels, GPU against CPU reference', () => {
       const rank = shader.endsWith('/B_H=2') ? 3 : 2;
       const keep = (c: WindowCase) => kernelsOf(c).includes(shader) && rowChoices(shader, c).size > 1 && shortChunk(shader, c);
       const cases = smallWindowGrid(mode, rank, 6, 97 + mode.length + shader.length, keep);
-      const runs = cases.flatMap((c) => [...rowChoices(shader, c)].map(([rows, parallelism]) => ({ ...c, parallelism, name: `${c.name} parallelism=${parallelism} (${rows} rows per thread)` })));
-      it(`${shader} ${mode}: ${cases.length} cases at every rows per thread they allow (${runs.length} runs)`, async () => {
-        expect(cases.length).toBe(6);
-        expect(runs.length).toBeGreaterThanOrEqual(12);
-        const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), runs);
-        expect(report.failures).toEqual([]);
-        expect(report.ran).toBe(runs.length);
+      const runs = cases.flatMap((c) => [...rowChoices(shader, c)].map(([rows, parallelism]) => atParallelism(shader, c, parallelism, rows)));
+      describe(`${shader} ${mode} at every rows per thread`, () => {
+        it(`draws ${cases.length} cases, ${runs.length} runs`, () => {
+          expect(cases.length).toBe(6);
+          expect(runs.length).toBeGreaterThanOrEqual(12);
+        });
+        caseTests(runs);
       });
     }
   }
@@ -100,18 +123,22 @@ describe('small-window kernels, GPU against CPU reference', () => {
     for (const mode of ['max', 'avg'] as const) {
       for (const rank of [1, 2, 3]) {
         const cases = tiledWindowGrid(mode, rank, 8, 131 + rank * 3 + mode.length + shader.length, shader.endsWith('Vec4'));
-        const runs = cases.flatMap((c) => [...rowChoices(shader, c)].map(([rows, parallelism]) => ({ ...c, parallelism, name: `${c.name} parallelism=${parallelism} (${rows} rows per thread)` })));
-        it(`${shader} ${mode} rank ${rank}: ${cases.length} cases at every rows per thread they allow (${runs.length} runs)`, async () => {
-          expect(cases.map((c) => kernelOf('backward', c).shader)).toEqual(cases.map(() => shader));
-          // Rank 1 has one row of outputs: nothing to walk.
-          if (rank > 1) expect(runs.length).toBeGreaterThan(cases.length);
-          const report = await harness().page.evaluate((cs) => (window as any).harness.runWindowCases(cs), runs);
-          expect(report.failures).toEqual([]);
-          expect(report.ran).toBe(runs.length);
+        const runs = cases.flatMap((c) => [...rowChoices(shader, c)].map(([rows, parallelism]) => atParallelism(shader, c, parallelism, rows)));
+        describe(`${shader} ${mode} rank ${rank} at every rows per thread`, () => {
+          it(`draws ${cases.length} cases that take the kernel, ${runs.length} runs`, () => {
+            expect(cases.map((c) => kernelOf('backward', c).shader)).toEqual(cases.map(() => shader));
+            // Rank 1 has one row of outputs: nothing to walk.
+            if (rank > 1) expect(runs.length).toBeGreaterThan(cases.length);
+          });
+          caseTests(runs);
         });
       }
     }
   }
+
+  it('names every case so that -t selects it alone', ({ task }) => {
+    expect(unaddressable(task.file, names)).toEqual([]);
+  });
 
   it('logged no browser errors', () => {
     expect(harness().errors).toEqual([]);

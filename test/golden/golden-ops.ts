@@ -39,14 +39,53 @@ export interface GoldenCase {
 /** Results by golden key (output, indices, gradInput, …), channels-first like the golden data. */
 export type Results = Record<string, ArrayLike<number>>;
 
+/** Golden numbers as numbers; a string other than "NaN", "Infinity", "-Infinity" or a number's text throws. */
 export function toNumbers(data: GoldenNumber[]): number[] {
-  return data.map((v) => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : Number(v)));
+  return data.map((v) => {
+    if (typeof v === 'number') return v;
+    if (v === 'NaN') return NaN;
+    if (v === 'Infinity') return Infinity;
+    if (v === '-Infinity') return -Infinity;
+    const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (Number.isNaN(n)) throw new Error(`golden value ${JSON.stringify(v)} is not a number`);
+    return n;
+  });
 }
 
-/** Parses a golden file's text, accepting Python's bare NaN / Infinity tokens. */
+/** The bare tokens Python's json module writes for non-finite floats, longest first. */
+const BARE_TOKENS = ['-Infinity', 'Infinity', 'NaN'];
+const WORD = /[A-Za-z0-9_$]/;
+
+/**
+ * Parses a golden file's text, accepting Python's bare NaN / Infinity / -Infinity
+ * tokens: each becomes the string "NaN", "Infinity" or "-Infinity" (the form
+ * the format's README gives them). Text inside JSON strings ("note": "… NaN …")
+ * is never changed: a scanner tracks whether it is inside a "…" string, honouring
+ * backslash escapes, and rewrites only whole tokens outside strings.
+ */
 export function parseGolden(text: string): { cases: GoldenCase[] } {
-  const safe = text.replace(/(?<=[[,:\s])(-?Infinity|NaN)(?=[\s,\]}])/g, '"$1"');
-  return JSON.parse(safe);
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++; // the escaped character, whatever it is, cannot end the string
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') {
+      inString = true;
+      continue;
+    }
+    if (ch !== 'N' && ch !== 'I' && ch !== '-') continue;
+    const token = BARE_TOKENS.find((t) => text.startsWith(t, i));
+    if (!token || WORD.test(text[i - 1] ?? '') || WORD.test(text[i + token.length] ?? '')) continue;
+    out += text.slice(from, i) + `"${token}"`;
+    i += token.length - 1;
+    from = i + 1;
+  }
+  return JSON.parse(out + text.slice(from));
 }
 
 /**
@@ -407,6 +446,7 @@ export async function checkGoldenCase(c: GoldenCase, backend: Backend, channelsL
     const got = backend === 'cpu' ? op.cpu(c, io) : await op.gpu(c, io, backend, (t) => made.push(t));
     const tol = c.tolerance ?? DEFAULT_TOLERANCE;
     const failures: string[] = [];
+    let compared = 0;
     for (const key of RESULT_KEYS) {
       if (op.inputKeys?.includes(key)) continue;
       const want = c[key] as GoldenTensor | number | undefined;
@@ -420,7 +460,10 @@ export async function checkGoldenCase(c: GoldenCase, backend: Backend, channelsL
       const exact = key === 'indices' ? { abs: 0, rel: 0 } : tol;
       const dims = wantT.shape.length >= 3 ? dimsOf(wantT.shape, layoutFor((wantT.shape.length - 2) as SpatialRank, false)) : { batch: 1, channels: 1, spatial: [toNumbers(wantT.data).length] };
       failures.push(...mismatches(key, result, toNumbers(wantT.data), exact, dims, false));
+      compared++;
     }
+    // A case with no expected results would pass having compared nothing.
+    if (compared === 0) failures.push(`no expected results to compare (none of ${RESULT_KEYS.filter((k) => !op.inputKeys?.includes(k)).join(', ')})`);
     return failures.map((f) => `${where}: ${f}`);
   } catch (e) {
     return [`${where}: threw ${(e as Error).stack ?? e}`];

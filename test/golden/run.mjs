@@ -30,8 +30,16 @@ async function main() {
       const { cases } = ops.parseGolden(readFileSync(join(dir, file), 'utf8'));
       const runnable = cases.filter((c) => ops.SUPPORTED_OPS.includes(c.op));
       const gpu = runnable.length ? await harness.page.evaluate((cs) => window.harness.runGoldenCases(cs), runnable) : {};
+      const ids = new Set();
       for (const c of cases) {
         total++;
+        // GPU results are keyed by id: a repeated id would stand for two cases.
+        if (ids.has(c.id)) {
+          failed++;
+          lines.push(`FAIL ${file} ${c.id}`, `  ${c.id}: id repeated in ${file}`);
+          continue;
+        }
+        ids.add(c.id);
         if (ops.PENDING_OPS.includes(c.op)) {
           pending++;
           pendingOps.set(c.op, (pendingOps.get(c.op) ?? 0) + 1);

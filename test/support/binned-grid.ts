@@ -3,6 +3,7 @@
 // N > 1 and C > 1, both layouts, both workgroup-reduction variants (subgroups and
 // workgroup memory). Each case is named after its parameters.
 import { adaptiveSpec, gemSpec, pyramidSpec } from '../../src/binned-spec';
+import { optionsText, shapeText } from './case-name';
 import { pick, rng, type DataKind } from './random';
 
 export type BinnedOp = 'globalAvg' | 'globalMax' | 'adaptiveAvg' | 'adaptiveMax' | 'pyramid' | 'strip' | 'stripExpand' | 'gem';
@@ -25,14 +26,12 @@ export interface BinnedCase {
 /** Ops with a workgroup reduction (GeM's backward statistics), and so two variants. */
 export const REDUCTION_OPS: readonly BinnedOp[] = ['gem'];
 
+/** A case's name: its parameters, as text that `vitest -t` selects it by (case-name.ts). */
 export function describeCase(c: Omit<BinnedCase, 'name'>): string {
-  const o = Object.entries(c.options)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(' ');
+  const o = optionsText(c.options);
   const variant = REDUCTION_OPS.includes(c.op) ? (c.subgroups ? ' subgroups' : ' workgroup-memory') : '';
   const threads = c.parallelism === undefined ? '' : ` parallelism=${c.parallelism}`;
-  return `${c.op} x=[${c.shape.join(',')}] ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data}${variant}${threads}`;
+  return `${c.op} x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data} dataSeed=${c.seed}${variant}${threads}`;
 }
 
 function make(c: Omit<BinnedCase, 'name'>): BinnedCase {

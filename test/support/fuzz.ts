@@ -4,8 +4,9 @@
 // choose the run; a failure names the seed and the call so it can be replayed.
 import { windowSpec, type WindowMode } from '../../src/window-spec';
 import { pick, rng } from './random';
-import { windowGrid, type WindowCase } from './window-grid';
-import { adaptiveGrid, gemGrid, globalGrid, pyramidGrid, stripGrid, type BinnedCase } from './binned-grid';
+import { describeWindowCase, windowGrid, type WindowCase } from './window-grid';
+import { adaptiveGrid, describeCase, gemGrid, globalGrid, pyramidGrid, stripGrid, type BinnedCase } from './binned-grid';
+import { optionsText, shapeText } from './case-name';
 
 export interface InvalidCase {
   name: string;
@@ -29,7 +30,7 @@ export function fuzzValid(seed: number, count: number): WindowCase[] {
     for (const c of drawn) {
       c.data = pick(r, ['normal', 'ties', 'nan', 'special', 'positive'] as const);
       c.channelsLast = r() < 0.5;
-      c.name = `fuzz seed=${seed} #${out.length} ${c.name.replace(/data=\w+/, `data=${c.data}`).replace(/channels-(first|last)/, c.channelsLast ? 'channels-last' : 'channels-first')}`;
+      c.name = `fuzz seed=${seed} #${out.length} ${describeWindowCase(c)}`;
       out.push(c);
     }
     batch++;
@@ -67,7 +68,7 @@ export function fuzzInvalid(seed: number, count: number): InvalidCase[] {
       valid = false;
     }
     if (valid) continue; // the breaker happened to keep it valid (e.g. dilation on avg is caught elsewhere)
-    out.push({ name: `fuzz-invalid seed=${seed} #${out.length} ${c.mode} x=[${c.shape}] ${JSON.stringify(options)}`, mode: c.mode, shape: c.shape, channelsLast: c.channelsLast, options });
+    out.push({ name: `fuzz-invalid seed=${seed} #${out.length} ${c.mode} x=${shapeText(c.shape)} ${optionsText(options)}`, mode: c.mode, shape: c.shape, channelsLast: c.channelsLast, options });
   }
   return out;
 }
@@ -96,7 +97,7 @@ export function fuzzBinned(seed: number, count: number): BinnedCase[] {
     c.channelsLast = r() < 0.5;
     c.subgroups = r() < 0.5;
     c.seed = s;
-    c.name = `fuzz seed=${seed} #${out.length} ${c.name.replace(/data=\w+/, `data=${c.data}`).replace(/channels-(first|last)/, c.channelsLast ? 'channels-last' : 'channels-first').replace(/ (subgroups|workgroup-memory)$/, c.subgroups ? ' subgroups' : ' workgroup-memory')}`;
+    c.name = `fuzz seed=${seed} #${out.length} ${describeCase(c)}`;
     out.push(c);
   }
   return out;

@@ -1,8 +1,10 @@
 // Parameter grids for window pooling (max, avg, lp): seeded random draws from
 // kernels 1–5, strides 1–3, paddings up to half the kernel (every form),
 // dilations 1–3 and both ceil modes, over odd sizes with N > 1 and C > 1, kept
-// only where the call is valid. Each case is named after its parameters.
+// only where the call is valid. Each case is named after its parameters, a name
+// that `vitest -t` selects it by.
 import { windowSpec, type WindowMode } from '../../src/window-spec';
+import { optionsText, shapeText } from './case-name';
 import { pick, rng, type DataKind } from './random';
 
 export interface WindowCase {
@@ -28,12 +30,11 @@ function perDim(r: () => number, rank: number, max: number): number[] {
   return Array.from({ length: rank }, () => 1 + Math.floor(r() * max));
 }
 
-function describe(c: Omit<WindowCase, 'name'>): string {
-  const o = Object.entries(c.options)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(' ');
-  return `${c.mode} x=[${c.shape.join(',')}] ${c.channelsLast ? 'channels-last' : 'channels-first'} ${o} data=${c.data}`;
+/** A case's name: its parameters, as text that `vitest -t` selects it by (case-name.ts). */
+export function describeWindowCase(c: Omit<WindowCase, 'name'>): string {
+  const o = optionsText(c.options);
+  const threads = c.parallelism === undefined ? '' : ` parallelism=${c.parallelism}`;
+  return `${c.mode} x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data} dataSeed=${c.seed}${threads}`;
 }
 
 function drawOptions(r: () => number, mode: WindowMode, rank: number, maxKernel = 5): Record<string, unknown> {
@@ -97,7 +98,7 @@ export function windowGrid(mode: WindowMode, rank: number, count: number, seed: 
           ? pick(r, ['positive', 'positive', 'normal'] as const)
           : 'normal';
     const c = { mode, shape, channelsLast: cases.length % 2 === 1, options, data, seed: seed * 1000 + cases.length };
-    cases.push({ ...c, name: describe(c) });
+    cases.push({ ...c, name: describeWindowCase(c) });
   }
   return cases;
 }
@@ -135,7 +136,7 @@ export function smallWindowGrid(mode: 'max' | 'avg' | 'stochastic', rank: number
           ? pick(r, ['positive', 'normal', 'ties', 'neginf', 'special'] as const)
           : pick(r, ['normal', 'normal', 'special'] as const);
     const c = { mode, shape, channelsLast, options, data, seed: seed * 1000 + cases.length };
-    const named = { ...c, name: describe(c) };
+    const named = { ...c, name: describeWindowCase(c) };
     if (keep(named)) cases.push(named);
   }
   return cases;
@@ -164,7 +165,7 @@ export function tiledWindowGrid(mode: 'max' | 'avg', rank: number, count: number
     }
     const data = mode === 'max' ? pick(r, ['normal', 'ties', 'nan', 'neginf', 'special'] as const) : pick(r, ['normal', 'special'] as const);
     const c = { mode, shape, channelsLast, options, data, seed: seed * 1000 + cases.length };
-    cases.push({ ...c, name: describe(c) });
+    cases.push({ ...c, name: describeWindowCase(c) });
   }
   return cases;
 }
