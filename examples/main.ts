@@ -17,12 +17,19 @@ function tracked(api: any) {
   const made: { destroy(): void }[] = [];
   const collect = (r: any) => {
     if (r && typeof r.destroy === 'function') made.push(r);
-    else if (r && typeof r === 'object' && !ArrayBuffer.isView(r)) for (const v of Object.values(r)) if (v && typeof (v as any).destroy === 'function') made.push(v as any);
+    else if (r && typeof r === 'object' && !ArrayBuffer.isView(r))
+      for (const v of Object.values(r)) if (v && typeof (v as any).destroy === 'function') made.push(v as any);
   };
   const proxy = new Proxy(api, {
     get(target, key) {
       const v = target[key];
-      return typeof v === 'function' ? (...args: unknown[]) => { const r = v.apply(target, args); collect(r); return r; } : v;
+      return typeof v === 'function'
+        ? (...args: unknown[]) => {
+            const r = v.apply(target, args);
+            collect(r);
+            return r;
+          }
+        : v;
     },
   });
   return { api: proxy, free: () => made.forEach((t) => t.destroy()) };
@@ -55,7 +62,14 @@ function oneHot(shape: number[], cell: [number, number] | null): Float32Array | 
 }
 
 /** One mode on the GPU (engine) or the CPU (reference), in a layout; results come back channels-first. */
-async function runOn(gpu: boolean, mode: ModeSpec, o: Record<string, unknown>, data: Float32Array, layout: Layout, cell: [number, number] | null): Promise<Run> {
+async function runOn(
+  gpu: boolean,
+  mode: ModeSpec,
+  o: Record<string, unknown>,
+  data: Float32Array,
+  layout: Layout,
+  cell: [number, number] | null,
+): Promise<Run> {
   const last = layout === 'NHWC';
   const shape = last ? [1, SIZE, SIZE, 3] : [1, 3, SIZE, SIZE];
   const input = relayout(data, dims, false, last);
@@ -78,7 +92,9 @@ async function runOn(gpu: boolean, mode: ModeSpec, o: Record<string, unknown>, d
     const grad = toFirst(await read(g), shape, layout).data;
     const backwardMs = performance.now() - t0;
     const hot = oneHot(out.shape, cell);
-    const clickGrad = hot ? toFirst(await read(mode.backward(api, make(layoutOf(hot, out.shape), f.output.shape, f.output.layout), x, f, o)), shape, layout).data : null;
+    const clickGrad = hot
+      ? toFirst(await read(mode.backward(api, make(layoutOf(hot, out.shape), f.output.shape, f.output.layout), x, f, o)), shape, layout).data
+      : null;
     return { out: out.data, shape: out.shape, grad, clickGrad, forwardMs, backwardMs };
   } finally {
     free();

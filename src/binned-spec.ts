@@ -161,7 +161,12 @@ export function adaptiveSpec(mode: BinnedMode, inputSpatial: readonly number[], 
   const given = o.outputSize;
   const list = typeof given === 'number' ? new Array(rank).fill(given) : given;
   if (!Array.isArray(list) || list.length !== rank) {
-    throw new PoolError('INVALID_OUTPUT_SIZE', 'outputSize', given, `must be a number or ${rank} entries (one per spatial dimension, null keeps that dimension)`);
+    throw new PoolError(
+      'INVALID_OUTPUT_SIZE',
+      'outputSize',
+      given,
+      `must be a number or ${rank} entries (one per spatial dimension, null keeps that dimension)`,
+    );
   }
   const outputSpatial = list.map((v: unknown, i: number) => {
     if (v === null) return inputSpatial[i];
@@ -170,7 +175,12 @@ export function adaptiveSpec(mode: BinnedMode, inputSpatial: readonly number[], 
     if (v === 0) throw new PoolError('EMPTY_OUTPUT', 'outputSize', given, `gives an empty output in dimension ${i}; every output size must be at least 1`);
     if (!Number.isInteger(v) || v < 0) throw new PoolError('INVALID_OUTPUT_SIZE', 'outputSize', given, 'must hold positive integers or null');
     if (v * inputSpatial[i] > MAX_BIN_PRODUCT) {
-      throw new PoolError('INVALID_OUTPUT_SIZE', 'outputSize', given, `times the input size must be at most 2^31 in every dimension (dimension ${i}: ${v} × ${inputSpatial[i]})`);
+      throw new PoolError(
+        'INVALID_OUTPUT_SIZE',
+        'outputSize',
+        given,
+        `times the input size must be at most 2^31 in every dimension (dimension ${i}: ${v} × ${inputSpatial[i]})`,
+      );
     }
     return v;
   });
@@ -228,12 +238,22 @@ export interface StripTensorLike {
  */
 export function stripExpandDims(rows: StripTensorLike, cols: StripTensorLike): Dims {
   if (rows.dims.spatial.length !== 2 || rows.dims.spatial[1] !== 1) {
-    throw new PoolError(rows.dims.spatial.length !== 2 ? 'INVALID_RANK' : 'SHAPE_MISMATCH', 'rows.shape', rows.shape, `must be a row strip [N, C, H, 1] (or [N, H, 1, C] channels-last), in layout ${rows.layout}`);
+    throw new PoolError(
+      rows.dims.spatial.length !== 2 ? 'INVALID_RANK' : 'SHAPE_MISMATCH',
+      'rows.shape',
+      rows.shape,
+      `must be a row strip [N, C, H, 1] (or [N, H, 1, C] channels-last), in layout ${rows.layout}`,
+    );
   }
   const width = cols.dims.spatial.length === 2 ? cols.dims.spatial[1] : 0;
   const want = shapeOf({ ...rows.dims, spatial: [1, width] }, rows.layout);
   if (width < 1 || cols.layout !== rows.layout || cols.shape.length !== want.length || cols.shape.some((n, i) => n !== want[i])) {
-    throw new PoolError('SHAPE_MISMATCH', 'cols.shape', cols.shape, `must be a column strip [N, C, 1, W] with the rows' N = ${rows.dims.batch} and C = ${rows.dims.channels}, in the rows' layout ${rows.layout} (got ${cols.layout})`);
+    throw new PoolError(
+      'SHAPE_MISMATCH',
+      'cols.shape',
+      cols.shape,
+      `must be a column strip [N, C, 1, W] with the rows' N = ${rows.dims.batch} and C = ${rows.dims.channels}, in the rows' layout ${rows.layout} (got ${cols.layout})`,
+    );
   }
   return { batch: rows.dims.batch, channels: rows.dims.channels, spatial: [rows.dims.spatial[0], width] };
 }

@@ -114,7 +114,12 @@ export class GpuContext implements TensorOwner {
   checkAlive(): void {
     if (this.#destroyed) throw new PoolError('DESTROYED_ENGINE', 'engine', this.label, 'was destroyed; create a new engine');
     if (this.#lostInfo) {
-      throw new PoolError('DEVICE_LOST', 'device', this.#lostInfo.reason, `was lost (${this.#lostInfo.message || 'no message'}); create a new engine on a new device`);
+      throw new PoolError(
+        'DEVICE_LOST',
+        'device',
+        this.#lostInfo.reason,
+        `was lost (${this.#lostInfo.message || 'no message'}); create a new engine on a new device`,
+      );
     }
   }
 
@@ -153,7 +158,12 @@ export class GpuContext implements TensorOwner {
       const bytes = shape.reduce((a, b) => a * b, 1) * 4;
       if (bytes > this.maxTensorBytes) {
         const rounded = this.maxTensorBytes < this.#bindingLimit ? ', in whole 16-byte vec4s' : '';
-        throw new PoolError('TOO_LARGE', param, shape, `needs ${bytes} bytes, more than this device's storage binding limit of ${this.maxTensorBytes} bytes (maxStorageBufferBindingSize${rounded}); split the batch or channels`);
+        throw new PoolError(
+          'TOO_LARGE',
+          param,
+          shape,
+          `needs ${bytes} bytes, more than this device's storage binding limit of ${this.maxTensorBytes} bytes (maxStorageBufferBindingSize${rounded}); split the batch or channels`,
+        );
       }
     }
   }
@@ -205,7 +215,13 @@ export class GpuContext implements TensorOwner {
     return buffer;
   }
 
-  makeTensor<D extends DType>(buffer: GPUBuffer, shape: readonly number[], layout: Layout, dtype: D, view?: { offset: number; wrapped: boolean; label: string }): PoolTensor<D> {
+  makeTensor<D extends DType>(
+    buffer: GPUBuffer,
+    shape: readonly number[],
+    layout: Layout,
+    dtype: D,
+    view?: { offset: number; wrapped: boolean; label: string },
+  ): PoolTensor<D> {
     const tensor = new PoolTensor(this, buffer, shape, layout, dimsOf(shape, layout), dtype, view);
     if (!view?.wrapped) this.#recording?.tensors.push(tensor);
     return tensor;
@@ -260,7 +276,12 @@ export class GpuContext implements TensorOwner {
     if (typeof fn !== 'function') throw new PoolError('INVALID_OPTION', 'fn', fn, 'must be a function that issues ops');
     if (this.#recording) {
       if (encoder && encoder !== this.#recording.encoder) {
-        throw new PoolError('IN_BATCH', 'encoder', encoder.label ?? 'encoder', 'cannot be recorded into inside another batch or encode; nest calls without an encoder, or end the outer one first');
+        throw new PoolError(
+          'IN_BATCH',
+          'encoder',
+          encoder.label ?? 'encoder',
+          'cannot be recorded into inside another batch or encode; nest calls without an encoder, or end the outer one first',
+        );
       }
       return fn(); // Nested: joins the outer recording.
     }
@@ -270,7 +291,12 @@ export class GpuContext implements TensorOwner {
     try {
       result = fn();
       if (result && typeof (result as { then?: unknown }).then === 'function') {
-        throw new PoolError('INVALID_OPTION', 'fn', 'an async function', 'must be synchronous: ops are recorded until it returns (await reads after the batch)');
+        throw new PoolError(
+          'INVALID_OPTION',
+          'fn',
+          'an async function',
+          'must be synchronous: ops are recorded until it returns (await reads after the batch)',
+        );
       }
     } catch (e) {
       this.#recording = null;
@@ -364,7 +390,12 @@ export class GpuContext implements TensorOwner {
   /** Copies a view back to the CPU (tensor.read()). */
   checkReadable(): void {
     if (this.#recording) {
-      throw new PoolError('IN_BATCH', 'read', 'inside batch/encode', 'would wait for work that is not submitted yet; read after the batch returns (after your own submit, for encode)');
+      throw new PoolError(
+        'IN_BATCH',
+        'read',
+        'inside batch/encode',
+        'would wait for work that is not submitted yet; read after the batch returns (after your own submit, for encode)',
+      );
     }
   }
 
@@ -432,7 +463,12 @@ export async function acquireDevice(options: PoolEngineOptions): Promise<GPUDevi
   if (options.device) return options.device;
   const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) {
-    throw new PoolError('NO_WEBGPU', 'gpu', undefined, 'WebGPU is not available here: use a browser with WebGPU enabled, or pass `gpu` (Node: the webgpu package) or `device`');
+    throw new PoolError(
+      'NO_WEBGPU',
+      'gpu',
+      undefined,
+      'WebGPU is not available here: use a browser with WebGPU enabled, or pass `gpu` (Node: the webgpu package) or `device`',
+    );
   }
   const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
   if (!adapter) throw new PoolError('NO_WEBGPU', 'adapter', null, 'requestAdapter() found no WebGPU adapter');

@@ -36,11 +36,17 @@ function list(name: string, value: unknown, rank: number): number[] {
 export function fractionalSpec(inputSpatial: readonly number[], options: unknown): FractionalSpec {
   const rank = inputSpatial.length;
   if (rank !== 2 && rank !== 3) throw new PoolError('INVALID_RANK', 'input', inputSpatial, 'fractional max pooling needs spatial rank 2 or 3');
-  if (options === null || typeof options !== 'object') throw new PoolError('INVALID_OPTION', 'options', options, 'must be an object with kernel and outputSize or outputRatio');
+  if (options === null || typeof options !== 'object')
+    throw new PoolError('INVALID_OPTION', 'options', options, 'must be an object with kernel and outputSize or outputRatio');
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (o[key] !== undefined && !['kernel', 'outputSize', 'outputRatio', 'samples', 'seed'].includes(key)) {
-      throw new PoolError('INVALID_OPTION', key, o[key], 'is not an option of fractional max pooling (options: kernel, outputSize, outputRatio, samples, seed)');
+      throw new PoolError(
+        'INVALID_OPTION',
+        key,
+        o[key],
+        'is not an option of fractional max pooling (options: kernel, outputSize, outputRatio, samples, seed)',
+      );
     }
   }
   const kernel = list('kernel', o.kernel, rank);
@@ -51,16 +57,23 @@ export function fractionalSpec(inputSpatial: readonly number[], options: unknown
   }
   if (o.outputSize !== undefined) {
     outputSpatial = list('outputSize', o.outputSize, rank);
-    if (outputSpatial.some((n) => !Number.isInteger(n) || n < 1)) throw new PoolError('INVALID_OUTPUT_SIZE', 'outputSize', o.outputSize, 'must hold positive integers');
+    if (outputSpatial.some((n) => !Number.isInteger(n) || n < 1))
+      throw new PoolError('INVALID_OUTPUT_SIZE', 'outputSize', o.outputSize, 'must hold positive integers');
   } else {
     const ratio = list('outputRatio', o.outputRatio, rank);
     if (ratio.some((r) => !(r > 0 && r < 1))) throw new PoolError('INVALID_OPTION', 'outputRatio', o.outputRatio, 'must hold numbers in (0, 1)');
     outputSpatial = inputSpatial.map((n, i) => Math.floor(n * ratio[i]));
-    if (outputSpatial.some((n) => n < 1)) throw new PoolError('EMPTY_OUTPUT', 'outputRatio', o.outputRatio, `gives output ${JSON.stringify(outputSpatial)}; every size must be at least 1`);
+    if (outputSpatial.some((n) => n < 1))
+      throw new PoolError('EMPTY_OUTPUT', 'outputRatio', o.outputRatio, `gives output ${JSON.stringify(outputSpatial)}; every size must be at least 1`);
   }
   outputSpatial.forEach((n, i) => {
     if (n + kernel[i] - 1 > inputSpatial[i]) {
-      throw new PoolError('INVALID_OUTPUT_SIZE', 'outputSize', outputSpatial, `plus kernel − 1 must fit in the input (${n} + ${kernel[i]} − 1 > ${inputSpatial[i]} in dimension ${i})`);
+      throw new PoolError(
+        'INVALID_OUTPUT_SIZE',
+        'outputSize',
+        outputSpatial,
+        `plus kernel − 1 must fit in the input (${n} + ${kernel[i]} − 1 > ${inputSpatial[i]} in dimension ${i})`,
+      );
     }
   });
   if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isInteger(o.seed) || o.seed < 0)) {

@@ -35,9 +35,7 @@ export function layoutInfo(layout: Layout): { rank: 0 | SpatialRank; channelsLas
 
 /** Layout with the given spatial rank and channel placement. */
 export function layoutFor(rank: SpatialRank, channelsLast: boolean): Layout {
-  const found = (Object.keys(LAYOUTS) as Layout[]).find(
-    (l) => LAYOUTS[l].rank === rank && LAYOUTS[l].channelsLast === channelsLast,
-  );
+  const found = (Object.keys(LAYOUTS) as Layout[]).find((l) => LAYOUTS[l].rank === rank && LAYOUTS[l].channelsLast === channelsLast);
   return found as Layout;
 }
 
@@ -71,9 +69,7 @@ export function dimsOf(shape: readonly number[], layout: Layout): Dims {
 
 /** A shape in the layout's order from logical dims. */
 export function shapeOf(dims: Dims, layout: Layout): number[] {
-  return LAYOUTS[layout].channelsLast
-    ? [dims.batch, ...dims.spatial, dims.channels]
-    : [dims.batch, dims.channels, ...dims.spatial];
+  return LAYOUTS[layout].channelsLast ? [dims.batch, ...dims.spatial, dims.channels] : [dims.batch, dims.channels, ...dims.spatial];
 }
 
 /** Validates host data against a shape and layout; returns the resolved layout. Shared by uploads and the CPU reference. */
@@ -81,7 +77,12 @@ export function checkTensorData(data: unknown, shape: readonly number[], layout:
   const resolved = checkTensorShape(shape, layout);
   if (!(data instanceof Float32Array) && !(data instanceof Int32Array)) {
     const kind = ArrayBuffer.isView(data) || Array.isArray(data) ? (data as object).constructor.name : typeof data;
-    throw new PoolError('INVALID_OPTION', 'data', data, `is ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}; use a Float32Array (Float32Array.from(data) converts it), or an Int32Array of indices`);
+    throw new PoolError(
+      'INVALID_OPTION',
+      'data',
+      data,
+      `is ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}; use a Float32Array (Float32Array.from(data) converts it), or an Int32Array of indices`,
+    );
   }
   const size = shape.reduce((a, b) => a * b, 1);
   if (data.length !== size) {
@@ -110,19 +111,13 @@ export function offsetOf(dims: Dims, channelsLast: boolean, n: number, c: number
 }
 
 /** Copies `data` from one channel placement to the other (also used to feed channels-first data to NHWC paths). */
-export function relayout<T extends Float32Array | Int32Array>(
-  data: T,
-  dims: Dims,
-  fromChannelsLast: boolean,
-  toChannelsLast: boolean,
-): T {
+export function relayout<T extends Float32Array | Int32Array>(data: T, dims: Dims, fromChannelsLast: boolean, toChannelsLast: boolean): T {
   if (fromChannelsLast === toChannelsLast) return data.slice() as T;
   const out = new (data.constructor as { new (n: number): T })(data.length);
   const plane = dims.spatial.reduce((a, b) => a * b, 1);
   for (let n = 0; n < dims.batch; n++)
     for (let c = 0; c < dims.channels; c++)
-      for (let s = 0; s < plane; s++)
-        out[offsetOf(dims, toChannelsLast, n, c, s)] = data[offsetOf(dims, fromChannelsLast, n, c, s)];
+      for (let s = 0; s < plane; s++) out[offsetOf(dims, toChannelsLast, n, c, s)] = data[offsetOf(dims, fromChannelsLast, n, c, s)];
   return out;
 }
 

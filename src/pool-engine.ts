@@ -158,7 +158,7 @@ export class PoolEngine {
    */
   encode<T>(encoder: GPUCommandEncoder, fn: () => T): T {
     if (!encoder || typeof (encoder as GPUCommandEncoder).beginComputePass !== 'function') {
-      throw new PoolError('INVALID_OPTION', 'encoder', encoder, 'must be a GPUCommandEncoder of the engine\'s device');
+      throw new PoolError('INVALID_OPTION', 'encoder', encoder, "must be a GPUCommandEncoder of the engine's device");
     }
     return this.#ctx.record(encoder, fn);
   }
@@ -183,7 +183,13 @@ export class PoolEngine {
   }
 
   /** Gradient of max pooling with respect to its input: each winner collects its windows' gradients. */
-  maxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxPoolOptions, out?: Out): PoolTensor<'float32'> {
+  maxPoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    indices: PoolTensor<'int32'>,
+    options: MaxPoolOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
     const { x, spec } = specFor(this.#ctx, 'max', input, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     const idx = this.#indices(indices);
@@ -259,7 +265,13 @@ export class PoolEngine {
   }
 
   /** Gradient of stochastic pooling in training: each output's gradient goes to its picked element. */
-  stochasticPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: StochasticPoolOptions, out?: Out): PoolTensor<'float32'> {
+  stochasticPoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    indices: PoolTensor<'int32'>,
+    options: StochasticPoolOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
     const { x, spec } = specFor(this.#ctx, 'stochastic', input, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     const idx = this.#indices(indices);
@@ -270,7 +282,12 @@ export class PoolEngine {
   }
 
   /** Gradient of stochastic pooling's evaluation rule with respect to its input. */
-  stochasticPoolEvalBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: StochasticPoolOptions, out?: Out): PoolTensor<'float32'> {
+  stochasticPoolEvalBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    options: StochasticPoolOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
     return this.#windowGradient('stochasticEval', gradOutput, input, options, out);
   }
 
@@ -289,7 +306,13 @@ export class PoolEngine {
   }
 
   /** Gradient of max unpooling with respect to the values: the output gradient at each index. */
-  maxUnpoolBackward(gradOutput: PoolTensor<'float32'>, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions, out?: Out): PoolTensor<'float32'> {
+  maxUnpoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    values: PoolTensor<'float32'>,
+    indices: PoolTensor<'int32'>,
+    options: MaxUnpoolOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
     const { v, idx, spec } = this.#unpoolCall(values, indices, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     checkShape(g, 'gradOutput', unpoolShape(v, spec), v.layout, 'the unpooled shape');
@@ -323,7 +346,13 @@ export class PoolEngine {
   }
 
   /** Gradient of fractional max pooling; `options.samples` must be the ones the forward returned. */
-  fractionalMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: FractionalMaxPoolOptions, out?: Out): PoolTensor<'float32'> {
+  fractionalMaxPoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    indices: PoolTensor<'int32'>,
+    options: FractionalMaxPoolOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
     const { x, spec, samples } = this.#fractionalCall(input, options, false);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     const idx = this.#indices(indices);
@@ -475,7 +504,13 @@ export class PoolEngine {
   }
 
   /** Gradient of adaptive max pooling: each winner collects the gradients of the bins it won. */
-  adaptiveMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: AdaptivePoolOptions, out?: Out): PoolTensor<'float32'> {
+  adaptiveMaxPoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    indices: PoolTensor<'int32'>,
+    options: AdaptivePoolOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
     const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('max', s, options));
     return this.#adaptiveBackward(gradOutput, x, spec, indices, out);
   }
@@ -576,7 +611,12 @@ export class PoolEngine {
   }
 
   /** Gradients of GeM pooling with respect to the input and to p (one p shared by every channel). */
-  gemPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options?: GemPoolOptions, out?: { gradInput?: PoolTensor<'float32'>; gradP?: PoolTensor<'float32'> }): GemPoolGradients {
+  gemPoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    options?: GemPoolOptions,
+    out?: { gradInput?: PoolTensor<'float32'>; gradP?: PoolTensor<'float32'> },
+  ): GemPoolGradients {
     this.#ctx.checkAlive();
     const x = this.#ctx.own(input, 'input', 'float32');
     const spec = gemSpec(x.dims.spatial, options);

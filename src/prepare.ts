@@ -128,7 +128,12 @@ export async function prepareCalls(real: GpuContext, calls: readonly PrepareCall
   } finally {
     plan.destroy();
   }
-  const wanted = [...plan.planned.values(), { shader: 'copyWords' as const, constants: { ZERO: 0 } }, { shader: 'copyWords' as const, constants: { ZERO: 1 } }, { shader: 'probe' as const, constants: {} }];
+  const wanted = [
+    ...plan.planned.values(),
+    { shader: 'copyWords' as const, constants: { ZERO: 0 } },
+    { shader: 'copyWords' as const, constants: { ZERO: 1 } },
+    { shader: 'probe' as const, constants: {} },
+  ];
   const made = await Promise.all(wanted.map((p) => preparePipeline(real.device, p.shader, p.constants)));
   return made.filter(Boolean).length;
 }

@@ -104,9 +104,9 @@ export class PoolTensor<D extends DType = 'float32'> {
     // Checked before the promise: a read inside a batch throws at once instead of waiting forever.
     this.owner.checkAlive();
     this.owner.checkReadable();
-    return this.owner.readView(this.view, this.byteLength).then(
-      (bytes) => (this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes)) as HostArray<D>,
-    );
+    return this.owner
+      .readView(this.view, this.byteLength)
+      .then((bytes) => (this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes)) as HostArray<D>);
   }
 
   /**

@@ -21,7 +21,15 @@ export interface UnpoolSpec {
 
 /** The error code of a bad value of option `name`. */
 function code(name: string): 'INVALID_KERNEL' | 'INVALID_STRIDE' | 'INVALID_PADDING' | 'INVALID_OUTPUT_SIZE' | 'INVALID_OPTION' {
-  return name === 'kernel' ? 'INVALID_KERNEL' : name === 'stride' ? 'INVALID_STRIDE' : name === 'padding' ? 'INVALID_PADDING' : name === 'outputSize' ? 'INVALID_OUTPUT_SIZE' : 'INVALID_OPTION';
+  return name === 'kernel'
+    ? 'INVALID_KERNEL'
+    : name === 'stride'
+      ? 'INVALID_STRIDE'
+      : name === 'padding'
+        ? 'INVALID_PADDING'
+        : name === 'outputSize'
+          ? 'INVALID_OUTPUT_SIZE'
+          : 'INVALID_OPTION';
 }
 
 function perDim(name: string, value: unknown, rank: number, min: number): number[] {
@@ -32,11 +40,17 @@ function perDim(name: string, value: unknown, rank: number, min: number): number
   for (const v of list) {
     if (name === 'padding' && Array.isArray(v)) {
       // PyTorch's MaxUnpool takes one symmetric padding per dimension, not [before, after] pairs.
-      throw new PoolError('INVALID_PADDING', name, value, 'must be a number or one number per spatial dimension (max unpooling pads both sides alike; [before, after] pairs are not taken)');
+      throw new PoolError(
+        'INVALID_PADDING',
+        name,
+        value,
+        'must be a number or one number per spatial dimension (max unpooling pads both sides alike; [before, after] pairs are not taken)',
+      );
     }
     if (typeof v !== 'number') throw new PoolError(code(name), name, value, 'must hold integers');
     if (!Number.isFinite(v)) throw new PoolError('NOT_FINITE', name, value, 'must hold finite integers');
-    if (!Number.isInteger(v) || v < min) throw new PoolError(code(name), name, value, min > 0 ? 'must hold positive integers' : 'must hold non-negative integers');
+    if (!Number.isInteger(v) || v < min)
+      throw new PoolError(code(name), name, value, min > 0 ? 'must hold positive integers' : 'must hold non-negative integers');
   }
   return list as number[];
 }
@@ -63,12 +77,22 @@ export function unpoolSpec(inputSpatial: readonly number[], options: unknown): U
     outputSpatial.forEach((n, i) => {
       // PyTorch accepts sizes from the default up to default + stride − 1 (what max pooling's floor can have dropped).
       if (n < defaults[i] || n > defaults[i] + stride[i] - 1) {
-        throw new PoolError('INVALID_OUTPUT_SIZE', 'outputSize', o.outputSize, `must be between ${defaults[i]} and ${defaults[i] + stride[i] - 1} in dimension ${i}`);
+        throw new PoolError(
+          'INVALID_OUTPUT_SIZE',
+          'outputSize',
+          o.outputSize,
+          `must be between ${defaults[i]} and ${defaults[i] + stride[i] - 1} in dimension ${i}`,
+        );
       }
     });
   }
   if (outputSpatial.some((n) => n < 1)) {
-    throw new PoolError('EMPTY_OUTPUT', 'kernel', o.kernel, `with this stride and padding gives output ${JSON.stringify(outputSpatial)}; every size must be at least 1`);
+    throw new PoolError(
+      'EMPTY_OUTPUT',
+      'kernel',
+      o.kernel,
+      `with this stride and padding gives output ${JSON.stringify(outputSpatial)}; every size must be at least 1`,
+    );
   }
   return { rank, inputSpatial: [...inputSpatial], outputSpatial };
 }

@@ -19,7 +19,13 @@ export type BufferVerdict = { code: 'FOREIGN_BUFFER' | 'INVALID_BUFFER'; rule: s
  * Checks that `t` is a live tensor of `owner` with dtype `dtype` and, where it
  * views a caller's buffer, that the device did not refuse that buffer.
  */
-export function checkTensor<D extends DType>(owner: object, t: unknown, param: string, dtype: D, refused?: (buffer: GPUBuffer) => BufferVerdict | undefined): PoolTensor<D> {
+export function checkTensor<D extends DType>(
+  owner: object,
+  t: unknown,
+  param: string,
+  dtype: D,
+  refused?: (buffer: GPUBuffer) => BufferVerdict | undefined,
+): PoolTensor<D> {
   if (!(t instanceof PoolTensor)) throw new PoolError('INVALID_OPTION', param, t, 'must be a tensor made by this engine');
   const name = `${t.dtype}[${t.shape.join(', ')}]`;
   if (t.owner !== owner) throw new PoolError('FOREIGN_TENSOR', param, name, 'belongs to another engine; upload it to this one');
@@ -93,10 +99,15 @@ export function checkOut<K extends string>(
     const spec = want[name];
     if (spec === null) throw new PoolError('INVALID_OPTION', param, 'a tensor', 'is a result this call does not make (indices: false?)');
     const tensor = own(t, param, spec.dtype);
-    checkShape(tensor, param, spec.shape, spec.layout, 'the result\'s shape');
+    checkShape(tensor, param, spec.shape, spec.layout, "the result's shape");
     for (const input of inputs) {
       if (overlaps(tensor, input)) {
-        throw new PoolError('OVERLAP', param, describe(tensor), `shares bytes with the input ${describe(input)}; write into a range of the buffer that no input of the call uses`);
+        throw new PoolError(
+          'OVERLAP',
+          param,
+          describe(tensor),
+          `shares bytes with the input ${describe(input)}; write into a range of the buffer that no input of the call uses`,
+        );
       }
     }
     for (const other of Object.values(checked) as PoolTensor<DType>[]) {

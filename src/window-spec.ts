@@ -112,15 +112,7 @@ export interface WindowSpec {
  * PyTorch's pooling output size (pooling_output_shape_pad_lr), with ceil mode's
  * rule that the last window must start inside the input or the left padding.
  */
-export function pooledSize(
-  input: number,
-  kernel: number,
-  stride: number,
-  dilation: number,
-  padBefore: number,
-  padAfter: number,
-  ceilMode: boolean,
-): number {
+export function pooledSize(input: number, kernel: number, stride: number, dilation: number, padBefore: number, padAfter: number, ceilMode: boolean): number {
   const span = input + padBefore + padAfter - dilation * (kernel - 1) - 1;
   let out = Math.floor((span + (ceilMode ? stride - 1 : 0)) / stride) + 1;
   if (ceilMode && (out - 1) * stride >= input + padBefore) out--;
@@ -158,13 +150,7 @@ interface PadResult {
   same: boolean;
 }
 
-function resolvePadding(
-  padding: unknown,
-  input: number[],
-  kernel: number[],
-  stride: number[],
-  dilation: number[],
-): PadResult {
+function resolvePadding(padding: unknown, input: number[], kernel: number[], stride: number[], dilation: number[]): PadResult {
   const rank = input.length;
   if (padding === undefined || padding === 'valid') return { before: new Array(rank).fill(0), after: new Array(rank).fill(0), same: false };
   if (padding === 'same') {
@@ -235,7 +221,8 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
   let lambda = 0.5;
   if (mode === 'mixed' && o.lambda !== undefined) {
     const l = o.lambda;
-    if (typeof l !== 'number' || Number.isNaN(l)) throw new PoolError(typeof l === 'number' ? 'NOT_FINITE' : 'INVALID_OPTION', 'lambda', l, 'must be a number in [0, 1]');
+    if (typeof l !== 'number' || Number.isNaN(l))
+      throw new PoolError(typeof l === 'number' ? 'NOT_FINITE' : 'INVALID_OPTION', 'lambda', l, 'must be a number in [0, 1]');
     if (!(l >= 0 && l <= 1)) throw new PoolError('INVALID_OPTION', 'lambda', l, 'must be in [0, 1]');
     lambda = l;
   }
@@ -252,18 +239,22 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
   let divisorOverride: number | null = null;
   if (o.divisorOverride !== undefined && o.divisorOverride !== null) {
     const d = o.divisorOverride;
-    if (typeof d !== 'number' || !Number.isFinite(d)) throw new PoolError(typeof d === 'number' ? 'NOT_FINITE' : 'INVALID_OPTION', 'divisorOverride', d, 'must be a non-zero finite integer or null');
+    if (typeof d !== 'number' || !Number.isFinite(d))
+      throw new PoolError(typeof d === 'number' ? 'NOT_FINITE' : 'INVALID_OPTION', 'divisorOverride', d, 'must be a non-zero finite integer or null');
     if (!Number.isInteger(d) || d === 0) throw new PoolError('INVALID_OPTION', 'divisorOverride', d, 'must be a non-zero integer or null');
     divisorOverride = d;
   }
   const asymmetric = pad.before.some((b, i) => b !== pad.after[i]);
   const countIncludePad = o.countIncludePad === undefined ? !(pad.same || asymmetric) : checkFlag('countIncludePad', o.countIncludePad);
 
-  const outputSpatial = inputSpatial.map((n, i) =>
-    pooledSize(n, kernel[i], stride[i], dilation[i], pad.before[i], pad.after[i], ceilMode),
-  );
+  const outputSpatial = inputSpatial.map((n, i) => pooledSize(n, kernel[i], stride[i], dilation[i], pad.before[i], pad.after[i], ceilMode));
   if (outputSpatial.some((n) => n < 1)) {
-    throw new PoolError('EMPTY_OUTPUT', 'kernel', o.kernel, `with input ${JSON.stringify(inputSpatial)} and this stride, padding and dilation gives output ${JSON.stringify(outputSpatial)}; every output size must be at least 1`);
+    throw new PoolError(
+      'EMPTY_OUTPUT',
+      'kernel',
+      o.kernel,
+      `with input ${JSON.stringify(inputSpatial)} and this stride, padding and dilation gives output ${JSON.stringify(outputSpatial)}; every output size must be at least 1`,
+    );
   }
   for (let i = 0; i < rank; i++) {
     for (let out = 0; out < outputSpatial[i]; out++) {
@@ -274,7 +265,12 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
         real = at >= 0 && at < inputSpatial[i];
       }
       if (!real) {
-        throw new PoolError('EMPTY_WINDOW', 'dilation', o.dilation ?? 1, `makes output window ${out} of dimension ${i} cover only padding; every window must hold a real element`);
+        throw new PoolError(
+          'EMPTY_WINDOW',
+          'dilation',
+          o.dilation ?? 1,
+          `makes output window ${out} of dimension ${i} cover only padding; every window must hold a real element`,
+        );
       }
     }
   }

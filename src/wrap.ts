@@ -45,17 +45,37 @@ export function wrapBuffer<D extends DType>(ctx: GpuContext, buffer: unknown, sh
   const offset = options.offset ?? 0;
   const align = ctx.device.limits.minStorageBufferOffsetAlignment;
   if (!Number.isInteger(offset) || offset < 0 || offset % align !== 0) {
-    throw new PoolError('INVALID_BUFFER', 'offset', offset, `must be a non-negative multiple of this device's minStorageBufferOffsetAlignment (${align} bytes); place the view at an aligned offset`);
+    throw new PoolError(
+      'INVALID_BUFFER',
+      'offset',
+      offset,
+      `must be a non-negative multiple of this device's minStorageBufferOffsetAlignment (${align} bytes); place the view at an aligned offset`,
+    );
   }
   if (!(buffer.usage & BufferUsage.STORAGE)) {
-    throw new PoolError('INVALID_BUFFER', 'buffer.usage', buffer.usage, 'lacks GPUBufferUsage.STORAGE; create the buffer with STORAGE in its usage to pool it in place');
+    throw new PoolError(
+      'INVALID_BUFFER',
+      'buffer.usage',
+      buffer.usage,
+      'lacks GPUBufferUsage.STORAGE; create the buffer with STORAGE in its usage to pool it in place',
+    );
   }
   const bytes = shape.reduce((a, b) => a * b, 1) * 4;
   if (offset + bytes > buffer.size) {
-    throw new PoolError('INVALID_BUFFER', 'buffer.size', buffer.size, `is too small for the view: offset ${offset} + ${bytes} bytes of [${shape.join(', ')}] ${dtype} = ${offset + bytes}; use a larger buffer or a smaller shape`);
+    throw new PoolError(
+      'INVALID_BUFFER',
+      'buffer.size',
+      buffer.size,
+      `is too small for the view: offset ${offset} + ${bytes} bytes of [${shape.join(', ')}] ${dtype} = ${offset + bytes}; use a larger buffer or a smaller shape`,
+    );
   }
   if (bytes > ctx.device.limits.maxStorageBufferBindingSize) {
-    throw new PoolError('TOO_LARGE', 'shape', shape, `needs ${bytes} bytes, more than this device's storage binding limit of ${ctx.device.limits.maxStorageBufferBindingSize} bytes (maxStorageBufferBindingSize); split the batch or channels`);
+    throw new PoolError(
+      'TOO_LARGE',
+      'shape',
+      shape,
+      `needs ${bytes} bytes, more than this device's storage binding limit of ${ctx.device.limits.maxStorageBufferBindingSize} bytes (maxStorageBufferBindingSize); split the batch or channels`,
+    );
   }
   const bad = ctx.badBuffers.get(buffer);
   if (bad) throw new PoolError(bad.code, 'buffer', label || buffer.label, bad.rule);
@@ -80,7 +100,11 @@ function probe(ctx: GpuContext, buffer: GPUBuffer): Promise<void> {
   const device = ctx.device;
   const pipeline = getPipeline(device, 'probe', {});
   device.pushErrorScope('validation');
-  const group = device.createBindGroup({ label: `${ctx.label}.probe`, layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 1, resource: { buffer, offset: 0, size: 4 } }] });
+  const group = device.createBindGroup({
+    label: `${ctx.label}.probe`,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [{ binding: 1, resource: { buffer, offset: 0, size: 4 } }],
+  });
   const bound = device.popErrorScope();
   device.pushErrorScope('validation');
   const encoder = device.createCommandEncoder({ label: `${ctx.label}.probe` });
@@ -93,7 +117,10 @@ function probe(ctx: GpuContext, buffer: GPUBuffer): Promise<void> {
   const submitted = device.popErrorScope();
   done = Promise.all([bound, submitted]).then(([b, s]) => {
     if (b) {
-      ctx.badBuffers.set(buffer, { code: 'FOREIGN_BUFFER', rule: `cannot be bound on this engine's device (${b.message.split('\n')[0]}); wrap only buffers created on engine.device` });
+      ctx.badBuffers.set(buffer, {
+        code: 'FOREIGN_BUFFER',
+        rule: `cannot be bound on this engine's device (${b.message.split('\n')[0]}); wrap only buffers created on engine.device`,
+      });
     } else if (s) {
       ctx.badBuffers.set(buffer, { code: 'INVALID_BUFFER', rule: `cannot be used on this device (${s.message.split('\n')[0]}); was it destroyed?` });
     }

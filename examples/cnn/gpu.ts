@@ -82,8 +82,7 @@ type KernelName = 'conv' | 'dense' | 'softmax';
  * on wrapped views (`pool`, called inside `engine.encode`).
  */
 type Step = { layer: string; shape: number[] } & (
-  | { kind: 'kernel'; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; groups: [number, number] }
-  | { kind: 'pool'; pool(): void }
+  { kind: 'kernel'; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; groups: [number, number] } | { kind: 'pool'; pool(): void }
 );
 
 /** Everything a batch of `n` needs, made once and reused by every run of that size. */
@@ -239,7 +238,10 @@ export class CnnGpu {
     };
     /** An activation: the example's buffer, and the engine's view of it in NCHW. */
     const activation = (name: string, shape: number[]) => {
-      const b = buffer(name, shape.reduce((a, c) => a * c, 1));
+      const b = buffer(
+        name,
+        shape.reduce((a, c) => a * c, 1),
+      );
       const view = engine.wrap(b, shape, { layout: 'NCHW', label: `${label}.${name}` });
       views.push(view);
       return { buffer: b, view };
@@ -279,7 +281,14 @@ export class CnnGpu {
       };
 
       const steps: Step[] = [
-        kernel('conv', 'conv1 3×3 + ReLU', [n, conv1, s, s], { batch: n, in_channels: inChannels, out_channels: conv1, height: s, width: s }, [input, w.conv1.weight, w.conv1.bias, a1.buffer], n * conv1 * s * s),
+        kernel(
+          'conv',
+          'conv1 3×3 + ReLU',
+          [n, conv1, s, s],
+          { batch: n, in_channels: inChannels, out_channels: conv1, height: s, width: s },
+          [input, w.conv1.weight, w.conv1.bias, a1.buffer],
+          n * conv1 * s * s,
+        ),
         {
           kind: 'pool',
           layer: 'max pool 2×2 (engine)',
@@ -287,14 +296,28 @@ export class CnnGpu {
           // Inference: no winners' indices; the output is written into p1's buffer.
           pool: () => engine.maxPool(a1.view, POOL1_INFERENCE, { output: p1.view }),
         },
-        kernel('conv', 'conv2 3×3 + ReLU', [n, conv2, ph, ph], { batch: n, in_channels: conv1, out_channels: conv2, height: ph, width: ph }, [p1.buffer, w.conv2.weight, w.conv2.bias, a2.buffer], n * conv2 * ph * ph),
+        kernel(
+          'conv',
+          'conv2 3×3 + ReLU',
+          [n, conv2, ph, ph],
+          { batch: n, in_channels: conv1, out_channels: conv2, height: ph, width: ph },
+          [p1.buffer, w.conv2.weight, w.conv2.bias, a2.buffer],
+          n * conv2 * ph * ph,
+        ),
         {
           kind: 'pool',
           layer: 'global average pool (engine)',
           shape: [n, conv2, 1, 1],
           pool: () => engine.globalAvgPool(a2.view, g.view),
         },
-        kernel('dense', 'dense', [n, classes], { batch: n, in_features: conv2, out_features: classes }, [g.buffer, w.dense.weight, w.dense.bias, logits], n * classes),
+        kernel(
+          'dense',
+          'dense',
+          [n, classes],
+          { batch: n, in_features: conv2, out_features: classes },
+          [g.buffer, w.dense.weight, w.dense.bias, logits],
+          n * classes,
+        ),
         kernel('softmax', 'softmax', [n, classes], { batch: n, classes }, [logits, probabilities], n),
       ];
       // The device checks each wrapped buffer once (asynchronously); wait for its verdict here, not in a run.

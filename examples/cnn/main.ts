@@ -81,7 +81,8 @@ function showPrediction(gpu: Float32Array, cpu: Float32Array): void {
     if (k === best) tr.className = 'predicted';
     tr.dataset.class = name;
     tr.dataset.probability = String(gpu[k]);
-    tr.innerHTML = `<td>${name}</td><td><span class="bar" style="width:${(120 * gpu[k]).toFixed(1)}px"></span></td>` +
+    tr.innerHTML =
+      `<td>${name}</td><td><span class="bar" style="width:${(120 * gpu[k]).toFixed(1)}px"></span></td>` +
       `<td class="num">${(100 * gpu[k]).toFixed(2)}%</td><td class="num">${(100 * cpu[k]).toFixed(2)}%</td>`;
     table.append(tr);
   });
@@ -92,7 +93,8 @@ function showInference(result: Classification, runs: number): void {
   const p = $('inference');
   p.dataset.runs = String(runs);
   p.dataset.ms = String(result.ms);
-  p.textContent = `Forward pass: one command encoder, one queue.submit (conv1, engine max pool, conv2, engine global average pool, dense, softmax, ` +
+  p.textContent =
+    `Forward pass: one command encoder, one queue.submit (conv1, engine max pool, conv2, engine global average pool, dense, softmax, ` +
     `copy of the probabilities); ${result.ms.toFixed(2)} ms from submit to probabilities on the page.`;
 }
 
@@ -100,7 +102,8 @@ function showPrepared(prepared: Prepared): void {
   const p = $('prepared');
   p.dataset.ms = String(prepared.ms);
   p.dataset.pipelines = String(prepared.enginePipelines + prepared.examplePipelines);
-  p.textContent = `Pipelines prepared in ${prepared.ms.toFixed(1)} ms at load: ${prepared.enginePipelines} of the engine's for the pooling calls ` +
+  p.textContent =
+    `Pipelines prepared in ${prepared.ms.toFixed(1)} ms at load: ${prepared.enginePipelines} of the engine's for the pooling calls ` +
     `(engine.prepare, batch size ${prepared.batchSizes.join(', ')}) and the example's ${prepared.examplePipelines} (createComputePipelineAsync), ` +
     'so no inference compiles anything.';
 }
@@ -125,8 +128,10 @@ function showTimings(timings: LayerTiming[], method: CnnGpu['timingMethod']): vo
 
 function describeModel(file: WeightsFile): string {
   const t = file.training as Record<string, unknown>;
-  return `Weights: weights.json, trained by npm run train:example (seed ${t.seed}, ${t.trainCount} images from data seed ${t.dataSeed}, ` +
-    `${t.epochs} epochs, ${t.seconds} s); held-out accuracy ${(100 * file.training.heldOutAccuracy).toFixed(1)}% on ${t.heldOutCount} images (seed ${t.heldOutSeed}).`;
+  return (
+    `Weights: weights.json, trained by npm run train:example (seed ${t.seed}, ${t.trainCount} images from data seed ${t.dataSeed}, ` +
+    `${t.epochs} epochs, ${t.seconds} s); held-out accuracy ${(100 * file.training.heldOutAccuracy).toFixed(1)}% on ${t.heldOutCount} images (seed ${t.heldOutSeed}).`
+  );
 }
 
 async function start(): Promise<void> {
@@ -231,7 +236,8 @@ async function start(): Promise<void> {
     try {
       const r = await heldOutCheck(model, weights, 500, HELD_OUT_SEED);
       result.dataset.accuracy = String(r.gpuAccuracy);
-      result.textContent = `GPU accuracy ${(100 * r.gpuAccuracy).toFixed(1)}%, CPU ${(100 * r.cpuAccuracy).toFixed(1)}% on ${r.count} images (seed ${r.seed}); ` +
+      result.textContent =
+        `GPU accuracy ${(100 * r.gpuAccuracy).toFixed(1)}%, CPU ${(100 * r.cpuAccuracy).toFixed(1)}% on ${r.count} images (seed ${r.seed}); ` +
         `same class on ${(100 * r.agreement).toFixed(1)}%; max |GPU − CPU| probability ${r.maxDifference.toExponential(2)}; GPU batch ${r.gpuMs.toFixed(1)} ms.`;
     } catch (e) {
       result.className = 'error';

@@ -13,7 +13,13 @@ const outIndex = args.indexOf('--out');
 const out = outIndex >= 0 ? args[outIndex + 1] : fileURLToPath(new URL('./weights.json', import.meta.url));
 
 async function main() {
-  const server = await createServer({ root, configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false }, optimizeDeps: { noDiscovery: true } });
+  const server = await createServer({
+    root,
+    configFile: false,
+    logLevel: 'error',
+    server: { middlewareMode: true, hmr: false },
+    optimizeDeps: { noDiscovery: true },
+  });
   try {
     const { train, evaluate, DEFAULT_SETTINGS } = await server.ssrLoadModule('/examples/cnn/training.ts');
     const { generate, CLASSES } = await server.ssrLoadModule('/examples/cnn/data.ts');
@@ -43,11 +49,15 @@ async function main() {
       heldOutAccuracy: Number(heldOutAccuracy.toFixed(4)),
       seconds: Number(seconds.toFixed(1)),
     };
-    const text = JSON.stringify({ format: file.format, architecture: file.architecture, training, weights: json }, (key, value) =>
-      Array.isArray(value) && typeof value[0] === 'number' ? JSON.stringify(value) : value, 2)
-      .replace(/"(\[[^"]*\])"/g, '$1');
+    const text = JSON.stringify(
+      { format: file.format, architecture: file.architecture, training, weights: json },
+      (key, value) => (Array.isArray(value) && typeof value[0] === 'number' ? JSON.stringify(value) : value),
+      2,
+    ).replace(/"(\[[^"]*\])"/g, '$1');
     writeFileSync(out, text + '\n');
-    console.log(`held-out accuracy ${(100 * heldOutAccuracy).toFixed(1)}% on ${settings.heldOutCount} images (seed ${settings.heldOutSeed}); ${seconds.toFixed(1)} s; wrote ${out}`);
+    console.log(
+      `held-out accuracy ${(100 * heldOutAccuracy).toFixed(1)}% on ${settings.heldOutCount} images (seed ${settings.heldOutSeed}); ${seconds.toFixed(1)} s; wrote ${out}`,
+    );
   } finally {
     await server.close();
   }

@@ -5,17 +5,7 @@
 // weights, bit for bit, on every run.
 import { reference } from '../../src/index';
 import { generate, gaussian, rng, type Dataset } from './data';
-import {
-  accuracy,
-  argmax,
-  ARCHITECTURE,
-  forwardCpu,
-  parameterShapes,
-  POOL1,
-  type Activations,
-  type LayerWeights,
-  type Weights,
-} from './network';
+import { accuracy, argmax, ARCHITECTURE, forwardCpu, parameterShapes, POOL1, type Activations, type LayerWeights, type Weights } from './network';
 
 export interface TrainSettings {
   /** Seed of the weight initialization and of the batch order. */
@@ -161,7 +151,11 @@ class Adam {
   #m = new Map<Float32Array, Float64Array>();
   #v = new Map<Float32Array, Float64Array>();
   #t = 0;
-  constructor(readonly beta1 = 0.9, readonly beta2 = 0.999, readonly eps = 1e-8) {}
+  constructor(
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly eps = 1e-8,
+  ) {}
 
   step(weights: Weights, grads: Gradients, lr: number): void {
     this.#t++;

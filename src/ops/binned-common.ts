@@ -1,7 +1,6 @@
 import { layoutInfo } from '../layout';
 import type { PoolTensor } from '../tensor';
 
-
 /** The `out` of a forward call with values and, for max, indices. */
 export interface BinnedOut {
   output?: PoolTensor<'float32'>;

@@ -34,7 +34,18 @@ export const BINNED_MODE = { avg: MODE.avg, max: MODE.max, gem: MODE.gem } as co
 export function binnedUniformValues(
   dims: Dims,
   total: number,
-  extra: { outputSpatial?: readonly number[]; numLevels?: number; features?: number; rowDivisor?: number; colDivisor?: number; p?: number; eps?: number; chunk?: number; chunks?: number; steps?: number } = {},
+  extra: {
+    outputSpatial?: readonly number[];
+    numLevels?: number;
+    features?: number;
+    rowDivisor?: number;
+    colDivisor?: number;
+    p?: number;
+    eps?: number;
+    chunk?: number;
+    chunks?: number;
+    steps?: number;
+  } = {},
 ): Record<string, number> {
   const [in_d, in_h, in_w] = to3(dims.spatial);
   const [out_d, out_h, out_w] = to3(extra.outputSpatial ?? dims.spatial.map(() => 1));
@@ -42,8 +53,12 @@ export function binnedUniformValues(
     total,
     batch: dims.batch,
     channels: dims.channels,
-    in_d, in_h, in_w,
-    out_d, out_h, out_w,
+    in_d,
+    in_h,
+    in_w,
+    out_d,
+    out_h,
+    out_w,
     num_levels: extra.numLevels ?? 0,
     features: extra.features ?? 0,
     row_divisor: extra.rowDivisor ?? 1,

@@ -43,9 +43,15 @@ function uniforms(x: PoolTensor<'float32'>, spec: FractionalSpec, total: number)
     total,
     channels: x.dims.channels,
     rank: spec.rank,
-    in_d, in_h, in_w,
-    out_d, out_h, out_w,
-    k_d, k_h, k_w,
+    in_d,
+    in_h,
+    in_w,
+    out_d,
+    out_h,
+    out_w,
+    k_d,
+    k_h,
+    k_w,
     slot_d: slots[0],
     slot_h: slots[1],
     slot_w: slots[2],
@@ -72,7 +78,15 @@ export function fractionalForward(ctx: GpuContext, x: PoolTensor<'float32'>, spe
   return { output, indices };
 }
 
-export function fractionalBackward(ctx: GpuContext, gradOutput: PoolTensor<'float32'>, x: PoolTensor<'float32'>, spec: FractionalSpec, samples: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, out?: PoolTensor<'float32'>) {
+export function fractionalBackward(
+  ctx: GpuContext,
+  gradOutput: PoolTensor<'float32'>,
+  x: PoolTensor<'float32'>,
+  spec: FractionalSpec,
+  samples: PoolTensor<'float32'>,
+  indices: PoolTensor<'int32'>,
+  out?: PoolTensor<'float32'>,
+) {
   const gradInput = ctx.output(out, x.shape, x.layout, 'float32', 'fractionalMaxPool.gradInput');
   ctx.run({
     shader: 'fractional',

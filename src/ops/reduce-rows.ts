@@ -78,7 +78,13 @@ export function reduceRows(
     const uniforms = { p: extra.p, eps: extra.eps, rowDivisor: extra.divisor ?? plane, chunk: pass.chunk, chunks: pass.chunks };
     ctx.run({
       shader: vec4 ? 'reduceRowsVec4' : 'reduceRows',
-      constants: { MODE: mode, CHANNELS_LAST: channelsLast, FIRST: first ? 1 : 0, LAST: last ? 1 : 0, ...(mode === BINNED_MODE.max && !indices ? { INDICES: 0 } : {}) },
+      constants: {
+        MODE: mode,
+        CHANNELS_LAST: channelsLast,
+        FIRST: first ? 1 : 0,
+        LAST: last ? 1 : 0,
+        ...(mode === BINNED_MODE.max && !indices ? { INDICES: 0 } : {}),
+      },
       uniforms: packUniforms(BINNED_PARAMS, binnedUniformValues({ batch, channels, spatial: [pass.plane] }, threads, uniforms)),
       bindings: { x: values, y: outValues, indices: outIndices, partial_indices: partialIndices },
       threads,

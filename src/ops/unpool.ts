@@ -20,7 +20,17 @@ export function unpoolShape(values: PoolTensor<'float32'>, spec: UnpoolSpec): nu
   return shapeOf({ ...values.dims, spatial: spec.outputSpatial }, values.layout);
 }
 
-function launch(ctx: GpuContext, backward: boolean, values: PoolTensor<'float32'>, spec: UnpoolSpec, src: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, dst: PoolTensor<'float32'>, clear: boolean, label: string): void {
+function launch(
+  ctx: GpuContext,
+  backward: boolean,
+  values: PoolTensor<'float32'>,
+  spec: UnpoolSpec,
+  src: PoolTensor<'float32'>,
+  indices: PoolTensor<'int32'>,
+  dst: PoolTensor<'float32'>,
+  clear: boolean,
+  label: string,
+): void {
   ctx.run({
     shader: 'unpool',
     constants: { BACKWARD: backward ? 1 : 0, CHANNELS_LAST: layoutInfo(values.layout).channelsLast ? 1 : 0 },
@@ -38,14 +48,27 @@ function launch(ctx: GpuContext, backward: boolean, values: PoolTensor<'float32'
 }
 
 /** Forward: zeros, with each value written at its index. */
-export function unpoolForward(ctx: GpuContext, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, spec: UnpoolSpec, out?: PoolTensor<'float32'>): PoolTensor<'float32'> {
+export function unpoolForward(
+  ctx: GpuContext,
+  values: PoolTensor<'float32'>,
+  indices: PoolTensor<'int32'>,
+  spec: UnpoolSpec,
+  out?: PoolTensor<'float32'>,
+): PoolTensor<'float32'> {
   const output = ctx.output(out, unpoolShape(values, spec), values.layout, 'float32', 'maxUnpool.output');
   launch(ctx, false, values, spec, values, indices, output, true, 'maxUnpool.forward');
   return output;
 }
 
 /** Backward: the gradient of each value is the output gradient at its index. */
-export function unpoolBackward(ctx: GpuContext, gradOutput: PoolTensor<'float32'>, values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, spec: UnpoolSpec, out?: PoolTensor<'float32'>): PoolTensor<'float32'> {
+export function unpoolBackward(
+  ctx: GpuContext,
+  gradOutput: PoolTensor<'float32'>,
+  values: PoolTensor<'float32'>,
+  indices: PoolTensor<'int32'>,
+  spec: UnpoolSpec,
+  out?: PoolTensor<'float32'>,
+): PoolTensor<'float32'> {
   const gradInput = ctx.output(out, values.shape, values.layout, 'float32', 'maxUnpool.gradInput');
   launch(ctx, true, values, spec, gradOutput, indices, gradInput, false, 'maxUnpool.backward');
   return gradInput;

@@ -86,7 +86,16 @@ function rollingRows(spec: WindowSpec): { B_W: number; S_H: number } | null {
  * channels, each making `rows` (at least `minRows`) steps of `rowStep` rows top
  * to bottom.
  */
-function rowsLaunch(shader: ShaderName, constants: OverrideConstants, dims: Dims, spatial: readonly number[], perThread: number, parallelism: number, minRows: number, rowStep = 1): WindowKernel {
+function rowsLaunch(
+  shader: ShaderName,
+  constants: OverrideConstants,
+  dims: Dims,
+  spatial: readonly number[],
+  perThread: number,
+  parallelism: number,
+  minRows: number,
+  rowStep = 1,
+): WindowKernel {
   const [depth, height, width] = to3(spatial, 1);
   const columns = (dims.batch * dims.channels * depth * width) / perThread;
   const steps = height / rowStep;
@@ -206,7 +215,13 @@ export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec
 export function tilesInput(spec: WindowSpec): boolean {
   if (spec.mode !== 'max' && spec.mode !== 'avg') return false;
   return spec.kernel.every(
-    (k, i) => k <= SMALL_WINDOW && spec.stride[i] === k && (k === 1 || spec.dilation[i] === 1) && spec.padBefore[i] === 0 && spec.padAfter[i] === 0 && spec.inputSpatial[i] === spec.outputSpatial[i] * k,
+    (k, i) =>
+      k <= SMALL_WINDOW &&
+      spec.stride[i] === k &&
+      (k === 1 || spec.dilation[i] === 1) &&
+      spec.padBefore[i] === 0 &&
+      spec.padAfter[i] === 0 &&
+      spec.inputSpatial[i] === spec.outputSpatial[i] * k,
   );
 }
 

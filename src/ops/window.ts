@@ -70,7 +70,12 @@ export function windowBackward(
     constants: kernel.constants,
     uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, 0, kernel.rows)),
     // The general kernel reads the forward's input in the modes whose gradient depends on it.
-    bindings: { grad_out: gradOutput, saved_indices: indices, x: kernel.readsInput && spec.mode !== 'max' && spec.mode !== 'avg' ? x : null, grad_in: gradInput },
+    bindings: {
+      grad_out: gradOutput,
+      saved_indices: indices,
+      x: kernel.readsInput && spec.mode !== 'max' && spec.mode !== 'avg' ? x : null,
+      grad_in: gradInput,
+    },
     threads: kernel.threads,
     label: `${spec.mode}Pool.backward`,
   });

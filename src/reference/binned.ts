@@ -52,7 +52,6 @@ function emptyLike(dims: Dims, layout: Layout): HostTensor {
   return { data: new Float32Array(sizeOf(dims)), shape: shapeOf(dims, layout), layout, dims };
 }
 
-
 /** PyTorch's max over a bin: a later value wins when greater, a NaN always takes over (the last NaN is reported). */
 function binMax(x: HostTensor, n: number, c: number, cells: readonly number[]): { value: number; index: number } {
   const cl = channelsLastOf(x);
@@ -190,12 +189,7 @@ export function spatialPyramidPool(x: HostTensor, options?: SpatialPyramidPoolOp
   return { output, indices };
 }
 
-export function spatialPyramidPoolBackward(
-  gradOutput: HostTensor,
-  x: HostTensor,
-  indices: Indices | null,
-  options?: SpatialPyramidPoolOptions,
-): HostTensor {
+export function spatialPyramidPoolBackward(gradOutput: HostTensor, x: HostTensor, indices: Indices | null, options?: SpatialPyramidPoolOptions): HostTensor {
   const spec = pyramidSpec(x.dims.spatial, options);
   const features = x.dims.channels * spec.cells;
   const outShape = [x.dims.batch, features];
@@ -270,8 +264,7 @@ export function stripPoolExpand(rows: HostTensor, cols: HostTensor): HostTensor 
     for (let c = 0; c < dims.channels; c++)
       for (let h = 0; h < height; h++)
         for (let w = 0; w < width; w++) {
-          out.data[offsetOf(dims, cl, n, c, h * width + w)] =
-            rows.data[offsetOf(rows.dims, cl, n, c, h)] + cols.data[offsetOf(cols.dims, cl, n, c, w)];
+          out.data[offsetOf(dims, cl, n, c, h * width + w)] = rows.data[offsetOf(rows.dims, cl, n, c, h)] + cols.data[offsetOf(cols.dims, cl, n, c, w)];
         }
   return out;
 }

@@ -18,7 +18,10 @@ function samplesOf(x: HostTensor, options: FractionalMaxPoolOptions, rank: numbe
  * PyTorch's sequence (fractionalStarts) and spans the kernel; the maximum wins
  * as in max pooling (first maximum, a NaN takes over). Returns the samples used.
  */
-export function fractionalMaxPool(x: HostTensor, options: FractionalMaxPoolOptions): { output: HostTensor; indices: HostTensor<Int32Array>; samples: Float32Array } {
+export function fractionalMaxPool(
+  x: HostTensor,
+  options: FractionalMaxPoolOptions,
+): { output: HostTensor; indices: HostTensor<Int32Array>; samples: Float32Array } {
   const spec = fractionalSpec(x.dims.spatial, options);
   const samples = samplesOf(x, options, spec.rank);
   const cl = layoutInfo(x.layout).channelsLast;
@@ -35,7 +38,10 @@ export function fractionalMaxPool(x: HostTensor, options: FractionalMaxPoolOptio
       for (let s = 0; s < outPlane; s++) {
         const o = unflatten(s, spec.outputSpatial);
         let best = -Infinity;
-        let bestIndex = planeIndex(o.map((v, d) => starts[d][v]), spec.inputSpatial);
+        let bestIndex = planeIndex(
+          o.map((v, d) => starts[d][v]),
+          spec.inputSpatial,
+        );
         for (let k = 0; k < cells; k++) {
           const tap = unflatten(k, spec.kernel).map((t, d) => starts[d][o[d]] + t);
           const at = planeIndex(tap, spec.inputSpatial);
@@ -54,12 +60,21 @@ export function fractionalMaxPool(x: HostTensor, options: FractionalMaxPoolOptio
 }
 
 /** Gradient of fractional max pooling: each output's gradient goes to the input its index names. */
-export function fractionalMaxPoolBackward(gradOutput: HostTensor, x: HostTensor, indices: HostTensor<Int32Array>, options: FractionalMaxPoolOptions): HostTensor {
+export function fractionalMaxPoolBackward(
+  gradOutput: HostTensor,
+  x: HostTensor,
+  indices: HostTensor<Int32Array>,
+  options: FractionalMaxPoolOptions,
+): HostTensor {
   const spec = fractionalSpec(x.dims.spatial, options);
   const cl = layoutInfo(x.layout).channelsLast;
   const dims = { ...x.dims, spatial: spec.outputSpatial };
   const want = shapeOf(dims, x.layout);
-  for (const [name, t] of [['gradOutput', gradOutput], ['indices', indices]] as const) checkShape(t, name, want, x.layout, "the forward output's shape");
+  for (const [name, t] of [
+    ['gradOutput', gradOutput],
+    ['indices', indices],
+  ] as const)
+    checkShape(t, name, want, x.layout, "the forward output's shape");
   const grad = new Float64Array(x.data.length);
   const outPlane = spec.outputSpatial.reduce((a, b) => a * b, 1);
   for (let n = 0; n < dims.batch; n++)

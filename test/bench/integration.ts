@@ -178,7 +178,9 @@ function chainEntry(): IntegrationEntry {
       let h: HostTensor = reference.hostTensor(data, shape, 'NCHW');
       for (let i = 0; i < ops; i++) h = i % 2 === 0 ? reference.maxPool(h, maxOptions).output : reference.avgPool(h, avgOptions);
       const diffs = variants.map(([name]) => maxAbsDiff(results.get(name)!, h.data as Float32Array));
-      const check = diffs.every((d) => d <= 1e-4) ? 'matches the CPU reference' : `DIFFERS from the CPU reference (max abs diff ${diffs.map((d) => d.toExponential(1)).join(' / ')})`;
+      const check = diffs.every((d) => d <= 1e-4)
+        ? 'matches the CPU reference'
+        : `DIFFERS from the CPU reference (max abs diff ${diffs.map((d) => d.toExponential(1)).join(' / ')})`;
       const perOp = median(times.get('per op')!);
       const batch = median(times.get('batch')!);
       const moved = ops * 2 * bytes;
@@ -186,7 +188,11 @@ function chainEntry(): IntegrationEntry {
       const extra = { bytes: moved, gbps: 0 };
       ctx.log(`${id}: per op ${perOp.toFixed(3)} ms, batch ${batch.toFixed(3)} ms per chain (${(perOp / batch).toFixed(2)}x); ${check}`);
       return [
-        row(id, 'NCHW', 'per op', perOp, times.get('per op')!, { ...extra, gbps: moved / (perOp * 1e6), note: `${ops} submits per chain; ${issued('per op')}; ${check}` }),
+        row(id, 'NCHW', 'per op', perOp, times.get('per op')!, {
+          ...extra,
+          gbps: moved / (perOp * 1e6),
+          note: `${ops} submits per chain; ${issued('per op')}; ${check}`,
+        }),
         row(id, 'NCHW', 'batch', batch, times.get('batch')!, {
           ...extra,
           gbps: moved / (batch * 1e6),
@@ -265,13 +271,21 @@ function firstCallEntry(): IntegrationEntry {
       const prepareMs = median(prepares);
       const warmMs = median(warm);
       const check = wrong ? `${wrong} of ${2 * trials} first calls DIFFER from the CPU reference` : 'every first call matches the CPU reference';
-      ctx.log(`${id}: first call ${coldMs.toFixed(2)} ms, prepare ${prepareMs.toFixed(2)} ms then first call ${preparedMs.toFixed(2)} ms (second call ${warmMs.toFixed(2)} ms)`);
+      ctx.log(
+        `${id}: first call ${coldMs.toFixed(2)} ms, prepare ${prepareMs.toFixed(2)} ms then first call ${preparedMs.toFixed(2)} ms (second call ${warmMs.toFixed(2)} ms)`,
+      );
       return [
         row(id, 'NCHW', 'first call', coldMs, cold, {
           note: `no prepare; samples ${fmtSamples(cold)}; the second call on that device: ${warmMs.toFixed(2)} ms; fresh devices: ${[...hows].join('; ')}; ${check}`,
         }),
-        row(id, 'NCHW', 'prepare', prepareMs, prepares, { note: `await engine.prepare (${[...new Set(pipelines)].join('/')} pipelines), not in the call after it; samples ${fmtSamples(prepares)}` }),
-        row(id, 'NCHW', 'first call after prepare', preparedMs, prepared, { speedup: coldMs / preparedMs, speedupOf: 'first call', note: `samples ${fmtSamples(prepared)}; ${check}` }),
+        row(id, 'NCHW', 'prepare', prepareMs, prepares, {
+          note: `await engine.prepare (${[...new Set(pipelines)].join('/')} pipelines), not in the call after it; samples ${fmtSamples(prepares)}`,
+        }),
+        row(id, 'NCHW', 'first call after prepare', preparedMs, prepared, {
+          speedup: coldMs / preparedMs,
+          speedupOf: 'first call',
+          note: `samples ${fmtSamples(prepared)}; ${check}`,
+        }),
       ];
     },
   };
@@ -310,10 +324,15 @@ function noIndicesEntry(): IntegrationEntry {
           const outSize = ref.output.size;
           for (const t of [ref.output, ref.indices, bare.output]) t.destroy();
           const sync = () => device.queue.onSubmittedWorkDone();
-          const withMs = await ctx.timeGpu(() => {
-            const r = engine.maxPool(x, options);
-            return [r.output, r.indices];
-          }, sync, ctx.samples, ctx.targetMs);
+          const withMs = await ctx.timeGpu(
+            () => {
+              const r = engine.maxPool(x, options);
+              return [r.output, r.indices];
+            },
+            sync,
+            ctx.samples,
+            ctx.targetMs,
+          );
           const withoutMs = await ctx.timeGpu(() => [engine.maxPool(x, { ...options, indices: false }).output], sync, ctx.samples, ctx.targetMs);
           const withBytes = 4 * (x.size + 2 * outSize);
           const withoutBytes = 4 * (x.size + outSize);

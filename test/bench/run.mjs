@@ -64,8 +64,13 @@ async function inNode() {
       console.error(tfProblem);
     }
     const i = adapter.info ?? {};
-    const description = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.replace(/\s+/g, ' ').trim() + ` — Node ${process.version}, Dawn (webgpu package)`;
-    const report = await runSuite(engine, tf, description, { ...options, freshDevice: freshDevices(gpu, adapter, requiredLimits), log: (l) => console.error(`bench: ${l}`) });
+    const description =
+      `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.replace(/\s+/g, ' ').trim() + ` — Node ${process.version}, Dawn (webgpu package)`;
+    const report = await runSuite(engine, tf, description, {
+      ...options,
+      freshDevice: freshDevices(gpu, adapter, requiredLimits),
+      log: (l) => console.error(`bench: ${l}`),
+    });
     if (tfProblem) report.skipped.push(tfProblem);
     return report;
   } finally {
@@ -145,10 +150,14 @@ function summary(report) {
     ...(report.parallelism ? [`engine parallelism: ${report.parallelism} threads in flight`] : []),
     `copy kernel (roofline, measured between configurations): median ${report.copyGBps.toFixed(2)} GB/s`,
   ];
-  if (ratios.length) lines.push(`configurations with TF.js: ${ratios.length}; median TF.js/ours ${med(ratios.map((q) => q.x)).toFixed(2)}x; slowest ratio ${Math.min(...ratios.map((q) => q.x)).toFixed(2)}x`);
+  if (ratios.length)
+    lines.push(
+      `configurations with TF.js: ${ratios.length}; median TF.js/ours ${med(ratios.map((q) => q.x)).toFixed(2)}x; slowest ratio ${Math.min(...ratios.map((q) => q.x)).toFixed(2)}x`,
+    );
   else lines.push('configurations with TF.js: none in this run');
   const heavy = ratios.filter((q) => q.r.op.startsWith('global') || q.r.pass === 'backward');
-  if (heavy.length) lines.push(`global pooling and backward passes: slowest TF.js/ours ${Math.min(...heavy.map((q) => q.x)).toFixed(2)}x over ${heavy.length} configurations`);
+  if (heavy.length)
+    lines.push(`global pooling and backward passes: slowest TF.js/ours ${Math.min(...heavy.map((q) => q.x)).toFixed(2)}x over ${heavy.length} configurations`);
   const slower = ratios.filter((q) => q.x < 1).map((q) => `${q.r.id} ${q.r.layout} ${q.r.pass} (${q.x.toFixed(2)}x)`);
   if (slower.length) lines.push(`slower than TF.js: ${slower.join('; ')}`);
   const big = report.rows.filter((r) => r.pass === 'forward' && r.bytes >= 8e6);
@@ -178,7 +187,7 @@ function markdown(report) {
     '  once for the queue (`onSubmittedWorkDone`; TF.js is flushed first); at least 10 samples, median shown.',
     '- MB moved: input + output (+ indices) bytes the op must read and write. GB/s: that over our time.',
     '  "copy GB/s": a plain vec4 copy kernel of 64 MB on the same device (the practical roofline), measured',
-    '  between configurations, since a shared machine\'s speed drifts during a run: each row takes the faster',
+    "  between configurations, since a shared machine's speed drifts during a run: each row takes the faster",
     '  of the copies just before and just after it. "of copy": GB/s as a fraction of that.',
     '- Integration (`--filter integration` runs it alone), on the same device after the suite:',
     '  - chain: 64 ops on 1x64x28x28 NCHW, max (indices: false) and avg 3x3 s1 p1 alternating, each reading the',
@@ -206,9 +215,7 @@ function markdown(report) {
   ].join('\n');
 }
 
-const report = value('--from-json')
-  ? JSON.parse(readFileSync(value('--from-json'), 'utf8'))
-  : await (flag('--node') ? inNode() : inBrowser());
+const report = value('--from-json') ? JSON.parse(readFileSync(value('--from-json'), 'utf8')) : await (flag('--node') ? inNode() : inBrowser());
 if (!value('--from-json')) {
   report.date = new Date().toISOString();
   report.mode = flag('--node') ? 'node' : 'browser';

@@ -94,7 +94,13 @@ function gradLike(ctx: Ctx, shape: readonly number[]) {
 }
 
 /** Max or average pooling, forward or backward; TF.js where it has the op (channels-last). */
-function windowEntry(id: string, kind: 'max' | 'avg', pass: 'forward' | 'backward', shape: number[], options: { kernel: number[]; stride: number[]; padding: number }): Entry {
+function windowEntry(
+  id: string,
+  kind: 'max' | 'avg',
+  pass: 'forward' | 'backward',
+  shape: number[],
+  options: { kernel: number[]; stride: number[]; padding: number },
+): Entry {
   const rank = shape.length - 2;
   return {
     id,
@@ -133,14 +139,14 @@ function windowEntry(id: string, kind: 'max' | 'avg', pass: 'forward' | 'backwar
         cleanup.push(ty, tdy);
         const kernel = rank === 3 ? (kind === 'max' ? 'MaxPool3DGrad' : 'AvgPool3DGrad') : kind === 'max' ? 'MaxPoolGrad' : 'AvgPoolGrad';
         const attrs = { filterSize: options.kernel, strides: options.stride, pad: tfPad };
-        tfRun = () => [tf.engine().runKernel(kernel, kind === 'max' ? { dy: tdy, input: ctx.tx, output: ty } : { dy: tdy, input: ctx.tx }, attrs as never) as any];
+        tfRun = () => [
+          tf.engine().runKernel(kernel, kind === 'max' ? { dy: tdy, input: ctx.tx, output: ty } : { dy: tdy, input: ctx.tx }, attrs as never) as any,
+        ];
       }
       return {
         ours: () => [kind === 'max' ? e.maxPoolBackward(g.t, ctx.x, fwd.indices!, options) : e.avgPoolBackward(g.t, ctx.x, options)],
         cpu: () =>
-          kind === 'max'
-            ? reference.maxPoolBackward(g.h, ctx.hx, hf!.indices, options as never)
-            : reference.avgPoolBackward(g.h, ctx.hx, options as never),
+          kind === 'max' ? reference.maxPoolBackward(g.h, ctx.hx, hf!.indices, options as never) : reference.avgPoolBackward(g.h, ctx.hx, options as never),
         tf: tfRun,
         tfNote: tf && !ctx.channelsLast ? 'TF.js pools channels-last only' : '',
         bytes: 4 * (outSize * (kind === 'max' ? 2 : 1) + ctx.x.size),
@@ -218,7 +224,16 @@ function globalEntry(id: string, pass: 'forward' | 'backward', shape: number[]):
 }
 
 /** Ops from later issues with no TF.js counterpart (or an equivalent noted). */
-function plainEntry(id: string, op: string, shape: number[], call: (e: PoolEngine, x: PoolTensor<'float32'>) => any, cpu: (hx: any) => any, bytes: (inSize: number, outSize: number) => number, tf?: (tf: TfHandle['tf'], tx: any) => any, tfNote = ''): Entry {
+function plainEntry(
+  id: string,
+  op: string,
+  shape: number[],
+  call: (e: PoolEngine, x: PoolTensor<'float32'>) => any,
+  cpu: (hx: any) => any,
+  bytes: (inSize: number, outSize: number) => number,
+  tf?: (tf: TfHandle['tf'], tx: any) => any,
+  tfNote = '',
+): Entry {
   return {
     id,
     op,
@@ -284,7 +299,10 @@ export function suite(): Entry[] {
       'spatial pyramid 1,2,4 8x256x13x13',
       'spatialPyramidPool',
       [8, 256, 13, 13],
-      (e, x) => (typeof engineOp(e, 'spatialPyramidPool') === 'string' ? missing('spatialPyramidPool')() : (e as any).spatialPyramidPool(x, { levels: [1, 2, 4], mode: 'max' })),
+      (e, x) =>
+        typeof engineOp(e, 'spatialPyramidPool') === 'string'
+          ? missing('spatialPyramidPool')()
+          : (e as any).spatialPyramidPool(x, { levels: [1, 2, 4], mode: 'max' }),
       (hx) => (reference as any).spatialPyramidPool?.(hx, { levels: [1, 2, 4], mode: 'max' }),
       (i, o) => 4 * (i + o),
     ),
@@ -355,7 +373,10 @@ async function copyBandwidth(device: GPUDevice, bytes: number, samples: number):
   const bind = device.createBindGroup({
     label: 'bench.copy.bindGroup',
     layout: pipeline.getBindGroupLayout(0),
-    entries: [{ binding: 0, resource: { buffer: src } }, { binding: 1, resource: { buffer: dst } }],
+    entries: [
+      { binding: 0, resource: { buffer: src } },
+      { binding: 1, resource: { buffer: dst } },
+    ],
   });
   const groups = Math.ceil(bytes / 16 / 256);
   const run = () => {
@@ -412,7 +433,15 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
       const shape = options.quick ? [1, ...entry.shape.slice(1)] : entry.shape;
       const dimsCF = dimsOf(shape, (['NCW', 'NCHW', 'NCDHW'] as Layout[])[entry.shape.length - 3]);
       const layoutShape = channelsLast ? [dimsCF.batch, ...dimsCF.spatial, dimsCF.channels] : shape;
-      const data = relayout(randomData(shape.reduce((a, b) => a * b, 1), 3), dimsCF, false, channelsLast);
+      const data = relayout(
+        randomData(
+          shape.reduce((a, b) => a * b, 1),
+          3,
+        ),
+        dimsCF,
+        false,
+        channelsLast,
+      );
       const x = engine.tensor(data, layoutShape, layout);
       const tx = tf && channelsLast ? tf.tf.tensor(data, layoutShape) : null;
       const ctx: Ctx = { engine, tf, layout, shape, channelsLast, x, hx: reference.hostTensor(data, layoutShape, layout), tx, data, layoutShape };
@@ -429,10 +458,15 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
         let tfNote = prepared.tfNote ?? '';
         if (prepared.tf && tf) {
           try {
-            tfMs = await timeGpu(prepared.tf, async () => {
-              tf.flush();
-              await device.queue.onSubmittedWorkDone();
-            }, samples, targetMs);
+            tfMs = await timeGpu(
+              prepared.tf,
+              async () => {
+                tf.flush();
+                await device.queue.onSubmittedWorkDone();
+              },
+              samples,
+              targetMs,
+            );
           } catch (e) {
             tfNote = `TF.js failed: ${(e as Error).message}`;
           }
@@ -440,7 +474,21 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
         const cpuMs = await timeCpu(prepared.cpu, options.quick ? 1 : 3);
         dispose(prepared.cleanup);
         const gbps = prepared.bytes / (oursMs * 1e6);
-        const row: BenchRow = { id, op: entry.op, pass: entry.pass, layout, shape: layoutShape, oursMs, tfMs, tfNote, cpuMs, bytes: prepared.bytes, gbps, copyGBps: copyBefore, ofCopy: 0 };
+        const row: BenchRow = {
+          id,
+          op: entry.op,
+          pass: entry.pass,
+          layout,
+          shape: layoutShape,
+          oursMs,
+          tfMs,
+          tfNote,
+          cpuMs,
+          bytes: prepared.bytes,
+          gbps,
+          copyGBps: copyBefore,
+          ofCopy: 0,
+        };
         entryRows.push(row);
         log(`${label}: ours ${oursMs.toFixed(3)} ms, TF.js ${tfMs === null ? '-' : tfMs.toFixed(3) + ' ms'}, CPU ${cpuMs.toFixed(1)} ms`);
       } finally {

@@ -10,12 +10,18 @@ import { join } from 'node:path';
 
 function bench(extra: string[], filter = 'global avg 1x2048') {
   const json = join(mkdtempSync(join(tmpdir(), 'pool-bench-')), 'report.json');
-  const run = spawnSync(process.execPath, ['test/bench/run.mjs', '--quick', '--filter', filter, '--json', json, ...extra], { encoding: 'utf8', timeout: 240_000 });
+  const run = spawnSync(process.execPath, ['test/bench/run.mjs', '--quick', '--filter', filter, '--json', json, ...extra], {
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   return { run, report: run.status === 0 ? JSON.parse(readFileSync(json, 'utf8')) : null };
 }
 
 describe('npm run bench', () => {
-  for (const [name, extra] of [['in headless Chromium', []], ['in Node through Dawn (--node)', ['--node']]] as const) {
+  for (const [name, extra] of [
+    ['in headless Chromium', []],
+    ['in Node through Dawn (--node)', ['--node']],
+  ] as const) {
     it(`runs ${name} and prints the table`, () => {
       const { run, report } = bench([...extra]);
       expect(run.stderr + run.stdout).not.toMatch(/TF\.js failed|did not start/);

@@ -19,7 +19,8 @@ const fallbacks = new WeakMap<PoolEngine, Promise<PoolEngine>>();
 export function engineFor(engine: PoolEngine, subgroups: boolean): Promise<PoolEngine> {
   if (subgroups) return Promise.resolve(engine);
   let fallback = fallbacks.get(engine);
-  if (!fallback) fallbacks.set(engine, (fallback = createPoolEngine({ device: engine.device, subgroups: false, parallelism: engine.parallelism, label: 'pool-fallback' })));
+  if (!fallback)
+    fallbacks.set(engine, (fallback = createPoolEngine({ device: engine.device, subgroups: false, parallelism: engine.parallelism, label: 'pool-fallback' })));
   return fallback;
 }
 
@@ -28,7 +29,13 @@ interface Run {
   failures: string[];
 }
 
-async function compare(run: Run, label: string, gpu: PoolTensor<'float32'> | PoolTensor<'int32'>, cpu: HostTensor<Float32Array | Int32Array>, tol: Tolerance): Promise<void> {
+async function compare(
+  run: Run,
+  label: string,
+  gpu: PoolTensor<'float32'> | PoolTensor<'int32'>,
+  cpu: HostTensor<Float32Array | Int32Array>,
+  tol: Tolerance,
+): Promise<void> {
   run.made.push(gpu);
   if (gpu.shape.join() !== cpu.shape.join() || gpu.layout !== cpu.layout) {
     run.failures.push(`${label}: shape ${gpu.layout} [${gpu.shape}], want ${cpu.layout} [${cpu.shape}]`);
@@ -44,7 +51,16 @@ function tensors(engine: PoolEngine, run: Run, shape: number[], channelsLast: bo
   const dims = { batch: shape[0], channels: shape[1], spatial: shape.slice(2) };
   const layout = layoutFor(dims.spatial.length as SpatialRank, channelsLast);
   const laid = channelsLast ? [dims.batch, ...dims.spatial, dims.channels] : shape;
-  const data = relayout(randomData(shape.reduce((a, b) => a * b, 1), seed, kind), dims, false, channelsLast);
+  const data = relayout(
+    randomData(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      kind,
+    ),
+    dims,
+    false,
+    channelsLast,
+  );
   const gpu = engine.tensor(data, laid, layout);
   run.made.push(gpu);
   return { gpu, cpu: reference.hostTensor(data, laid, layout) };
@@ -83,7 +99,9 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         await compare(run, 'output', got.output, want.output, EXACT);
         await compare(run, 'indices', got.indices, want.indices, EXACT);
         const g = gradLike(engine, run, want.output, c.seed + 1);
-        const wantGrad = global ? reference.globalMaxPoolBackward(g.cpu, x.cpu, want.indices) : reference.adaptiveMaxPoolBackward(g.cpu, x.cpu, want.indices, o);
+        const wantGrad = global
+          ? reference.globalMaxPoolBackward(g.cpu, x.cpu, want.indices)
+          : reference.adaptiveMaxPoolBackward(g.cpu, x.cpu, want.indices, o);
         const gotGrad = global ? engine.globalMaxPoolBackward(g.gpu, x.gpu, got.indices) : engine.adaptiveMaxPoolBackward(g.gpu, x.gpu, got.indices, o);
         await compare(run, 'gradInput', gotGrad, wantGrad, { abs: 1e-6, rel: 1e-6 });
         break;

@@ -7,7 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import { unaddressable } from '../support/case-name';
 import { useHarnessPage } from '../support/page';
-import { adaptiveGrid, gemGrid, globalGrid, largeReductionCases, pyramidGrid, smallMapGrid, stripGrid, walkingBackwardCases, type BinnedCase } from '../support/binned-grid';
+import {
+  adaptiveGrid,
+  gemGrid,
+  globalGrid,
+  largeReductionCases,
+  pyramidGrid,
+  smallMapGrid,
+  stripGrid,
+  walkingBackwardCases,
+  type BinnedCase,
+} from '../support/binned-grid';
 import { reduceBackwardSteps } from '../../src/ops/reduce';
 
 const harness = useHarnessPage();
@@ -53,7 +63,8 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
   const large = largeReductionCases();
   describe(`global avg and max of 1×512×64×64, of maps of three passes and of 66,000 rows: ${large.length} cases, both layouts`, () => caseTests(large));
 
-  const stepsOf = (c: BinnedCase) => reduceBackwardSteps({ batch: c.shape[0], channels: c.shape[1], spatial: c.shape.slice(2) }, c.channelsLast, c.parallelism!);
+  const stepsOf = (c: BinnedCase) =>
+    reduceBackwardSteps({ batch: c.shape[0], channels: c.shape[1], spatial: c.shape.slice(2) }, c.channelsLast, c.parallelism!);
   const walking = walkingBackwardCases(41, (c) => stepsOf(c) ?? 0);
   describe(`global avg and max backward walking 4 elements a step: ${walking.length} cases at every steps per thread they allow`, () => {
     it('draws cases that take the walking kernel, most at several steps per thread', () => {
@@ -86,18 +97,64 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
   const base = { options: {}, channelsLast: false, subgroups: true, seed: 5 };
   const handPicked: BinnedCase[] = [
     { ...base, name: 'hand-picked globalMax ties subgroups', op: 'globalMax', shape: [2, 3, 17, 19], data: 'ties' },
-    { ...base, name: 'hand-picked globalMax ties workgroup-memory NHWC', op: 'globalMax', shape: [2, 3, 17, 19], data: 'ties', channelsLast: true, subgroups: false },
+    {
+      ...base,
+      name: 'hand-picked globalMax ties workgroup-memory NHWC',
+      op: 'globalMax',
+      shape: [2, 3, 17, 19],
+      data: 'ties',
+      channelsLast: true,
+      subgroups: false,
+    },
     { ...base, name: 'hand-picked globalMax NaN subgroups', op: 'globalMax', shape: [3, 5, 40, 40], data: 'nan' },
     { ...base, name: 'hand-picked globalMax NaN workgroup-memory', op: 'globalMax', shape: [3, 5, 40, 40], data: 'nan', subgroups: false },
     { ...base, name: 'hand-picked adaptiveMax 1x1 = global, NaN', op: 'adaptiveMax', shape: [2, 3, 9, 9], data: 'nan', options: { outputSize: 1 } },
     { ...base, name: 'hand-picked adaptiveMax larger output ties', op: 'adaptiveMax', shape: [1, 2, 3, 4], data: 'ties', options: { outputSize: [7, 9] } },
     { ...base, name: 'hand-picked globalAvg single element', op: 'globalAvg', shape: [2, 3, 1, 1], data: 'normal', subgroups: false },
     // Bins that tile the input evenly run as window pooling (kernel = stride = in / out).
-    { ...base, name: 'hand-picked adaptiveAvg 14->7 even bins NHWC', op: 'adaptiveAvg', shape: [2, 8, 14, 14], data: 'normal', channelsLast: true, options: { outputSize: 7 } },
-    { ...base, name: 'hand-picked adaptiveMax 14->7 even bins NHWC NaN', op: 'adaptiveMax', shape: [2, 8, 14, 14], data: 'nan', channelsLast: true, options: { outputSize: 7 } },
-    { ...base, name: 'hand-picked adaptiveMax 16->8,4 even bins NCHW ties', op: 'adaptiveMax', shape: [1, 3, 16, 16], data: 'ties', options: { outputSize: [8, 4] } },
-    { ...base, name: 'hand-picked adaptiveAvg 16x16->8x8 even bins NCHW', op: 'adaptiveAvg', shape: [2, 3, 16, 16], data: 'normal', options: { outputSize: 8 } },
-    { ...base, name: 'hand-picked adaptiveAvg 20->5,null even bins, kernel 4', op: 'adaptiveAvg', shape: [1, 4, 20, 6], data: 'normal', channelsLast: true, options: { outputSize: [5, null] } },
+    {
+      ...base,
+      name: 'hand-picked adaptiveAvg 14->7 even bins NHWC',
+      op: 'adaptiveAvg',
+      shape: [2, 8, 14, 14],
+      data: 'normal',
+      channelsLast: true,
+      options: { outputSize: 7 },
+    },
+    {
+      ...base,
+      name: 'hand-picked adaptiveMax 14->7 even bins NHWC NaN',
+      op: 'adaptiveMax',
+      shape: [2, 8, 14, 14],
+      data: 'nan',
+      channelsLast: true,
+      options: { outputSize: 7 },
+    },
+    {
+      ...base,
+      name: 'hand-picked adaptiveMax 16->8,4 even bins NCHW ties',
+      op: 'adaptiveMax',
+      shape: [1, 3, 16, 16],
+      data: 'ties',
+      options: { outputSize: [8, 4] },
+    },
+    {
+      ...base,
+      name: 'hand-picked adaptiveAvg 16x16->8x8 even bins NCHW',
+      op: 'adaptiveAvg',
+      shape: [2, 3, 16, 16],
+      data: 'normal',
+      options: { outputSize: 8 },
+    },
+    {
+      ...base,
+      name: 'hand-picked adaptiveAvg 20->5,null even bins, kernel 4',
+      op: 'adaptiveAvg',
+      shape: [1, 4, 20, 6],
+      data: 'normal',
+      channelsLast: true,
+      options: { outputSize: [5, null] },
+    },
   ];
   describe('hand-picked cases: ties, NaN, one-element maps, even bins', () => caseTests(handPicked));
 
@@ -138,8 +195,16 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
         const { engine } = (window as any).harness;
         const data = Float32Array.from({ length: 2 * 5 * 23 * 19 }, (_, i) => Math.abs(Math.cos(i * 1.3)));
         const x = engine.tensor(data, [2, 23, 19, 5], 'NHWC');
-        const g = engine.tensor(Float32Array.from({ length: 10 }, (_, i) => Math.sin(i)), [2, 1, 1, 5], 'NHWC');
-        const ga = engine.tensor(Float32Array.from({ length: 2 * 5 * 7 * 30 }, (_, i) => Math.sin(i)), [2, 7, 30, 5], 'NHWC');
+        const g = engine.tensor(
+          Float32Array.from({ length: 10 }, (_, i) => Math.sin(i)),
+          [2, 1, 1, 5],
+          'NHWC',
+        );
+        const ga = engine.tensor(
+          Float32Array.from({ length: 2 * 5 * 7 * 30 }, (_, i) => Math.sin(i)),
+          [2, 7, 30, 5],
+          'NHWC',
+        );
         const bits = async (t: any) => {
           const s = Array.from(new Uint32Array((await t.read()).buffer)).join();
           t.destroy();
@@ -149,7 +214,12 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
         for (let r = 0; r < 3; r++) {
           const gem = engine.gemPoolBackward(g, x, { p: 3 });
           runs.push(
-            [await bits(engine.globalAvgPool(x)), await bits(gem.gradInput), await bits(gem.gradP), await bits(engine.adaptiveAvgPoolBackward(ga, x, { outputSize: [7, 30] }))].join('|'),
+            [
+              await bits(engine.globalAvgPool(x)),
+              await bits(gem.gradInput),
+              await bits(gem.gradP),
+              await bits(engine.adaptiveAvgPoolBackward(ga, x, { outputSize: [7, 30] })),
+            ].join('|'),
           );
         }
         for (const t of [x, g, ga]) t.destroy();

@@ -17,9 +17,7 @@ describe('CNN example', () => {
   it('the page classifies a generated shape and times each of the 6 layers', async () => {
     const { page, errors } = harness();
     expect(await page.$eval('#status', (e) => e.textContent)).toMatch(/^Running on WebGPU/);
-    const probabilities = await page.$$eval('#probabilities tr[data-probability]', (rows) =>
-      rows.map((r) => Number((r as HTMLElement).dataset.probability)),
-    );
+    const probabilities = await page.$$eval('#probabilities tr[data-probability]', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.probability)));
     expect(probabilities.length).toBe(5);
     expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     const times = await page.$$eval('#timings tr[data-ms]', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.ms)));
@@ -30,7 +28,11 @@ describe('CNN example', () => {
 
   it('the page reports its pipelines prepared at load', async () => {
     const { page } = harness();
-    const prepared = await page.$eval('#prepared', (e) => ({ text: e.textContent ?? '', pipelines: Number((e as HTMLElement).dataset.pipelines), ms: Number((e as HTMLElement).dataset.ms) }));
+    const prepared = await page.$eval('#prepared', (e) => ({
+      text: e.textContent ?? '',
+      pipelines: Number((e as HTMLElement).dataset.pipelines),
+      ms: Number((e as HTMLElement).dataset.ms),
+    }));
     expect(prepared.text).toMatch(/^Pipelines prepared in \d+(\.\d+)? ms/);
     // The example's 3 kernels, and at least one engine pipeline for each of the 2 pooling calls.
     expect(prepared.pipelines).toBeGreaterThanOrEqual(5);
@@ -40,7 +42,8 @@ describe('CNN example', () => {
   it('one inference of the page is exactly one queue.submit, and compiles no pipeline', async () => {
     const { page, errors } = harness();
     const runs = () => page.$eval('#inference', (e) => Number((e as HTMLElement).dataset.runs ?? 0));
-    const waitForRun = async (after: number) => page.waitForFunction((n) => Number(document.getElementById('inference')!.dataset.runs ?? 0) > n, { timeout: 30_000 }, after);
+    const waitForRun = async (after: number) =>
+      page.waitForFunction((n) => Number(document.getElementById('inference')!.dataset.runs ?? 0) > n, { timeout: 30_000 }, after);
     // Turn the separate per-layer timing run off (that re-classifies once), so only the inference runs.
     let before = await runs();
     await page.click('#per-layer');
@@ -127,8 +130,11 @@ describe('CNN example', () => {
           prepared: model.prepared,
           afterFirst,
           afterSecond,
-          same: first.probabilities.length === second.probabilities.length && Array.from(first.probabilities as Float32Array).every((v, i) => v === (second.probabilities as Float32Array)[i]),
-          maxDifference: first.probabilities.length === cpu.length ? Math.max(...Array.from(first.probabilities as Float32Array, (v, i) => Math.abs(v - cpu[i]))) : Infinity,
+          same:
+            first.probabilities.length === second.probabilities.length &&
+            Array.from(first.probabilities as Float32Array).every((v, i) => v === (second.probabilities as Float32Array)[i]),
+          maxDifference:
+            first.probabilities.length === cpu.length ? Math.max(...Array.from(first.probabilities as Float32Array, (v, i) => Math.abs(v - cpu[i]))) : Infinity,
         };
         report = await heldOutCheck(model, weights, count, seed);
         // This engine's device has no timestamp-query feature: layers are timed in a separate per-layer run on the page clock.
@@ -170,6 +176,8 @@ describe('CNN example', () => {
     expect(result.leftover.buffers).toBeLessThanOrEqual(2);
     expect(result.leftover.bytes).toBeLessThanOrEqual(32);
     expect(errors).toEqual([]);
-    console.log(`cnn example: GPU accuracy ${(100 * r.gpuAccuracy).toFixed(1)}% on ${r.count} held-out images, max |GPU − CPU| ${r.maxDifference.toExponential(2)}, GPU batch ${r.gpuMs.toFixed(1)} ms`);
+    console.log(
+      `cnn example: GPU accuracy ${(100 * r.gpuAccuracy).toFixed(1)}% on ${r.count} held-out images, max |GPU − CPU| ${r.maxDifference.toExponential(2)}, GPU batch ${r.gpuMs.toFixed(1)} ms`,
+    );
   });
 });

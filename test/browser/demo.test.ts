@@ -25,7 +25,7 @@ async function everyMode(page: Page) {
       const before = (await page.evaluate('window.lastRun.run')) as number;
       await page.select('#mode', mode);
       await page.waitForFunction((n: number) => (window as any).lastRun.run > n, {}, before);
-      runs.push((await page.evaluate("window.lastRun")) as (typeof runs)[number]);
+      runs.push((await page.evaluate('window.lastRun')) as (typeof runs)[number]);
     }
   }
   return { modes, runs };

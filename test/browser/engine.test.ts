@@ -141,7 +141,11 @@ describe('engine on real WebGPU', () => {
         const { pool } = (window as any).harness;
         const engine = await pool.createPoolEngine();
         const made: any[] = [];
-        for (const [c, size] of [[1, 8], [3, 16], [2, 24]]) {
+        for (const [c, size] of [
+          [1, 8],
+          [3, 16],
+          [2, 24],
+        ]) {
           const x = engine.tensor(new Float32Array(2 * c * size * size), [2, c, size, size]);
           made.push(x, engine.avgPool(x, { kernel: 2 }));
         }
@@ -180,7 +184,11 @@ describe('engine on real WebGPU', () => {
         const data = Float32Array.from({ length: 2 * 4 * 15 * 15 }, (_, i) => Math.cos(i * 1.7));
         const x = engine.tensor(data, [2, 15, 15, 4], 'NHWC');
         const opts = { kernel: 3, stride: 1, padding: 1 };
-        const g = engine.tensor(Float32Array.from({ length: 2 * 4 * 15 * 15 }, (_, i) => Math.sin(i)), [2, 15, 15, 4], 'NHWC');
+        const g = engine.tensor(
+          Float32Array.from({ length: 2 * 4 * 15 * 15 }, (_, i) => Math.sin(i)),
+          [2, 15, 15, 4],
+          'NHWC',
+        );
         const runs: string[] = [];
         for (let r = 0; r < 3; r++) {
           const gi = engine.avgPoolBackward(g, x, opts);

@@ -39,12 +39,18 @@ describe('fractional max pooling', () => {
               const out = await g.output.read();
               const idx = await g.indices.read();
               out.forEach((v: number, i: number) => {
-                if (v !== h.output.data[i] || idx[i] !== h.indices.data[i]) problems.push(`${name}: [${i}] got ${v}@${idx[i]} want ${h.output.data[i]}@${h.indices.data[i]}`);
+                if (v !== h.output.data[i] || idx[i] !== h.indices.data[i])
+                  problems.push(`${name}: [${i}] got ${v}@${idx[i]} want ${h.output.data[i]}@${h.indices.data[i]}`);
               });
               const gd = Float32Array.from({ length: out.length }, (_, i) => Math.cos(i));
               const gt = engine.tensor(gd, g.output.shape, layout);
               const gi = engine.fractionalMaxPoolBackward(gt, x, g.indices, { ...c.options, samples: g.samples });
-              const hgi = pool.reference.fractionalMaxPoolBackward(pool.reference.hostTensor(gd, g.output.shape, layout), h.output === null ? null : pool.reference.hostTensor(data, shape, layout), h.indices, { ...c.options, samples: h.samples });
+              const hgi = pool.reference.fractionalMaxPoolBackward(
+                pool.reference.hostTensor(gd, g.output.shape, layout),
+                h.output === null ? null : pool.reference.hostTensor(data, shape, layout),
+                h.indices,
+                { ...c.options, samples: h.samples },
+              );
               const ggot = await gi.read();
               ggot.forEach((v: number, i: number) => {
                 if (Math.abs(v - hgi.data[i]) > 1e-6) problems.push(`${name}: gradInput[${i}] got ${v} want ${hgi.data[i]}`);
@@ -63,7 +69,10 @@ describe('fractional max pooling', () => {
     const got = await harness().page.evaluate(() =>
       (window as any).harness.withErrorScope(async () => {
         const { engine } = (window as any).harness;
-        const x = engine.tensor(Float32Array.from({ length: 4 * 20 * 20 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1), [1, 4, 20, 20]);
+        const x = engine.tensor(
+          Float32Array.from({ length: 4 * 20 * 20 }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1),
+          [1, 4, 20, 20],
+        );
         const run = async (o: any) => {
           // alpha = (20 − 2)/(6 − 1) = 3.6: the windows depend on the samples (an integer alpha would not).
           const r = engine.fractionalMaxPool(x, { kernel: 2, outputSize: [6, 6], ...o });

@@ -40,7 +40,12 @@ describe(`fuzz seed=${seed} cases=${cases}`, () => {
 
   it('names every case so that -t selects it alone', ({ task }) => {
     expect(valid.length).toBe(cases);
-    expect(unaddressable(task.file, [...valid, ...binned].map((c) => c.name))).toEqual([]);
+    expect(
+      unaddressable(
+        task.file,
+        [...valid, ...binned].map((c) => c.name),
+      ),
+    ).toEqual([]);
   });
 
   it('invalid calls: PoolError before any GPU work, nothing allocated', async () => {
@@ -55,7 +60,17 @@ describe(`fuzz seed=${seed} cases=${cases}`, () => {
           const cs = JSON.parse(text, (_, v) => (typeof v === 'string' && /^__(NaN|-?Infinity)__$/.test(v) ? Number(v.slice(2, -2)) : v));
           const problems: string[] = [];
           for (const c of cs) {
-            const op = ({ max: 'maxPool', avg: 'avgPool', lp: 'lpPool', soft: 'softPool', mixed: 'mixedPool', stochasticEval: 'stochasticPoolEval', stochastic: 'stochasticPool' } as Record<string, string>)[c.mode];
+            const op = (
+              {
+                max: 'maxPool',
+                avg: 'avgPool',
+                lp: 'lpPool',
+                soft: 'softPool',
+                mixed: 'mixedPool',
+                stochasticEval: 'stochasticPoolEval',
+                stochastic: 'stochasticPool',
+              } as Record<string, string>
+            )[c.mode];
             // An unknown mode must fail, not count as an error raised.
             if (!op) {
               problems.push(`${c.name}: unknown mode ${c.mode}`);

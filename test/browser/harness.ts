@@ -9,28 +9,7 @@ import { runWindowCase } from './window-cases';
 import type { BinnedCase } from '../support/binned-grid';
 import { runBinnedCase } from './binned-cases';
 import { runWrappedCase, type WrappedCase } from './wrapped-cases';
-
-const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
-
-/** Runs `fn` inside validation, out-of-memory and internal error scopes; throws on any GPU error. */
-async function withErrorScope<T>(device: GPUDevice, fn: () => Promise<T>): Promise<T> {
-  for (const s of SCOPES) device.pushErrorScope(s);
-  let result: T;
-  let thrown: unknown = null;
-  try {
-    result = await fn();
-  } catch (e) {
-    thrown = e;
-  }
-  const errors: string[] = [];
-  for (const s of [...SCOPES].reverse()) {
-    const e = await device.popErrorScope();
-    if (e) errors.push(`${s} error: ${e.message}`);
-  }
-  if (errors.length) throw new Error(`GPU errors: ${errors.join('; ')}`);
-  if (thrown) throw thrown;
-  return result!;
-}
+import { withErrorScope } from '../support/error-scope';
 
 async function start() {
   if (!navigator.gpu) throw new Error('navigator.gpu is missing: this browser has no WebGPU');

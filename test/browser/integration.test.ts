@@ -71,7 +71,9 @@ describe('batch and encode', () => {
         }
         const got = await readAll(batched.last);
         batched.made.forEach((t: any) => t.destroy());
-        const diff = want.map((w: any[], k) => w.reduce((acc: number[], v: number, i: number) => (v !== got[k][i] && acc.length < 5 ? [...acc, i, v, got[k][i]] : acc), []));
+        const diff = want.map((w: any[], k) =>
+          w.reduce((acc: number[], v: number, i: number) => (v !== got[k][i] && acc.length < 5 ? [...acc, i, v, got[k][i]] : acc), []),
+        );
         return { diff, submits, passes, ops: 16 * 4 + 2, same: JSON.stringify(got) === JSON.stringify(want), sizes: want.map((w) => w.length) };
       }),
     );
@@ -83,7 +85,7 @@ describe('batch and encode', () => {
     expect(result.same).toBe(true);
   });
 
-  it('encode records into the caller\'s encoder and submits nothing; the caller\'s submit runs it', async () => {
+  it("encode records into the caller's encoder and submits nothing; the caller's submit runs it", async () => {
     const result = await evaluate(() =>
       (window as any).harness.withErrorScope(async () => {
         const { engine, pool } = (window as any).harness;
@@ -126,7 +128,11 @@ describe('batch and encode', () => {
       (window as any).harness.withErrorScope(async () => {
         const { engine } = (window as any).harness;
         const device: GPUDevice = engine.device;
-        const x = engine.tensor(Float32Array.from({ length: 3 * 5 * 300 }, (_, i) => i % 13), [3, 5, 300], 'NCW');
+        const x = engine.tensor(
+          Float32Array.from({ length: 3 * 5 * 300 }, (_, i) => i % 13),
+          [3, 5, 300],
+          'NCW',
+        );
         const before = engine.stats();
         const submit = device.queue.submit;
         let submits = 0;
@@ -351,7 +357,11 @@ describe('prepare', () => {
     const result = await evaluate(async () => {
       const { engine } = (window as any).harness;
       const codes: string[] = [];
-      for (const calls of [[{ op: 'nope', shape: [1, 1, 4, 4] }], [{ op: 'maxPool', shape: [1, 1, 0, 4], options: { kernel: 2 } }], [{ op: 'maxPool', shape: [1, 1, 4, 4], options: { kernel: 9 } }]]) {
+      for (const calls of [
+        [{ op: 'nope', shape: [1, 1, 4, 4] }],
+        [{ op: 'maxPool', shape: [1, 1, 0, 4], options: { kernel: 2 } }],
+        [{ op: 'maxPool', shape: [1, 1, 4, 4], options: { kernel: 9 } }],
+      ]) {
         try {
           await engine.prepare(calls);
           codes.push('none');
@@ -399,7 +409,9 @@ describe('wrap and out: typed errors before any GPU work', () => {
     expect(result.usage).toMatch(/^INVALID_BUFFER: buffer.usage = \d+: lacks GPUBufferUsage.STORAGE/);
     expect(result.small).toMatch(/^INVALID_BUFFER: buffer.size = 1024: is too small for the view: offset 0 \+ 1088 bytes/);
     expect(result['small at offset']).toMatch(/^INVALID_BUFFER: buffer.size = 1024: is too small.*offset 256 \+ 1024 bytes/);
-    expect(result.misaligned).toMatch(/^INVALID_BUFFER: offset = 16: must be a non-negative multiple of this device's minStorageBufferOffsetAlignment \(256 bytes\)/);
+    expect(result.misaligned).toMatch(
+      /^INVALID_BUFFER: offset = 16: must be a non-negative multiple of this device's minStorageBufferOffsetAlignment \(256 bytes\)/,
+    );
     expect(result['not a buffer']).toMatch(/^INVALID_BUFFER: buffer = Float32Array\(4\): must be a GPUBuffer/);
     expect(result['bad dtype']).toMatch(/^INVALID_OPTION: dtype = "float16"/);
     expect(result['bad option']).toMatch(/^INVALID_OPTION: stride = 2: is not an option of wrap/);
@@ -440,13 +452,17 @@ describe('wrap and out: typed errors before any GPU work', () => {
     expect(result).toEqual(['FOREIGN_BUFFER', 'FOREIGN_BUFFER input', 'nothing allocated', 'INVALID_BUFFER', 'INVALID_BUFFER input', 'nothing allocated']);
   });
 
-  it('a wrapped tensor never destroys the caller\'s buffer; a good buffer verifies', async () => {
+  it("a wrapped tensor never destroys the caller's buffer; a good buffer verifies", async () => {
     const result = await evaluate(() =>
       (window as any).harness.withErrorScope(async () => {
         const { engine } = (window as any).harness;
         const device: GPUDevice = engine.device;
         const buffer = device.createBuffer({ size: 512, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-        device.queue.writeBuffer(buffer, 256, Float32Array.from({ length: 16 }, (_, i) => i));
+        device.queue.writeBuffer(
+          buffer,
+          256,
+          Float32Array.from({ length: 16 }, (_, i) => i),
+        );
         const t = engine.wrap(buffer, [1, 1, 4, 4], { offset: 256, label: 'activations' });
         await engine.verify(t);
         const before = engine.stats();
@@ -455,7 +471,13 @@ describe('wrap and out: typed errors before any GPU work', () => {
         const again = engine.wrap(buffer, [1, 1, 4, 4], { offset: 256 });
         const values = Array.from(await again.read());
         const pooled = Array.from(await engine.maxPool(again, { kernel: 2, indices: false }).output.read());
-        return { values, pooled, wrapped: again.wrapped, stats: JSON.stringify(before) === JSON.stringify(engine.stats()) ? 'same' : 'changed', destroyedFlag: t.destroyed };
+        return {
+          values,
+          pooled,
+          wrapped: again.wrapped,
+          stats: JSON.stringify(before) === JSON.stringify(engine.stats()) ? 'same' : 'changed',
+          destroyedFlag: t.destroyed,
+        };
       }),
     );
     expect(result.values).toEqual(Array.from({ length: 16 }, (_, i) => i));
@@ -481,7 +503,15 @@ describe('wrap and out: typed errors before any GPU work', () => {
           ['dtype', () => engine.maxPool(x, { kernel: 2 }, { indices: engine.tensor(new Float32Array(32), [1, 2, 4, 4]) })],
           ['destroyed', () => engine.avgPool(x, { kernel: 2 }, dead)],
           ['overlap', () => engine.avgPool(x, { kernel: 2 }, engine.wrap(buffer, [1, 2, 4, 4], { offset: 256 }))],
-          ['results overlap', () => engine.maxPool(x, { kernel: 2 }, { output: engine.wrap(buffer, [1, 2, 4, 4], { offset: 512 }), indices: engine.wrap(buffer, [1, 2, 4, 4], { offset: 512, dtype: 'int32' }) })],
+          [
+            'results overlap',
+            () =>
+              engine.maxPool(
+                x,
+                { kernel: 2 },
+                { output: engine.wrap(buffer, [1, 2, 4, 4], { offset: 512 }), indices: engine.wrap(buffer, [1, 2, 4, 4], { offset: 512, dtype: 'int32' }) },
+              ),
+          ],
           ['no indices', () => engine.maxPool(x, { kernel: 2, indices: false }, { indices: engine.tensor(new Int32Array(32), [1, 2, 4, 4]) })],
           ['unknown result', () => engine.maxPool(x, { kernel: 2 }, { values: good })],
           ['not a tensor', () => engine.avgPool(x, { kernel: 2 }, new Float32Array(32))],

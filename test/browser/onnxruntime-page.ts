@@ -5,34 +5,13 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import * as pool from '../../src/index';
 import { modelA, modelB } from '../support/onnx-model';
+import { withErrorScope } from '../support/error-scope';
 
 // ORT fetches its WebAssembly from here (the Vite server serves node_modules), one
 // thread: the page is not cross-origin isolated, so there is no SharedArrayBuffer.
 ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'warning';
-
-const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
-
-/** Runs `fn` inside validation, out-of-memory and internal error scopes; throws on any GPU error. */
-async function withErrorScope<T>(device: GPUDevice, fn: () => Promise<T>): Promise<T> {
-  for (const s of SCOPES) device.pushErrorScope(s);
-  let result: T;
-  let thrown: unknown = null;
-  try {
-    result = await fn();
-  } catch (e) {
-    thrown = e;
-  }
-  const errors: string[] = [];
-  for (const s of [...SCOPES].reverse()) {
-    const e = await device.popErrorScope();
-    if (e) errors.push(`${s} error: ${e.message}`);
-  }
-  if (errors.length) throw new Error(`GPU errors: ${errors.join('; ')}`);
-  if (thrown) throw thrown;
-  return result!;
-}
 
 /** Counts GPUBuffer.mapAsync calls on the page (every readback maps a buffer). */
 const mapAsync = GPUBuffer.prototype.mapAsync;

@@ -56,7 +56,7 @@ function maxError(actual: ArrayLike<number>, expected: ArrayLike<number>): numbe
 }
 
 describe('ONNX Runtime Web round trip on a shared device', () => {
-  it('runs ORT on a real WebGPU adapter, and the engine is on ORT\'s device', async () => {
+  it("runs ORT on a real WebGPU adapter, and the engine is on ORT's device", async () => {
     const { page } = harness();
     const info = await page.evaluate(() => {
       const o = (window as any).onnx;

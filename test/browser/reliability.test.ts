@@ -13,7 +13,15 @@ let specialSeed = 500;
 for (const mode of ['max', 'avg', 'lp'] as const) {
   for (const channelsLast of [false, true]) {
     const options: Record<string, unknown> = mode === 'lp' ? { p: 2, kernel: [2, 3], stride: [2, 1] } : { kernel: 3, stride: 2, padding: 1, ceilMode: true };
-    specialCases.push({ name: `${mode} special ${channelsLast ? 'NHWC' : 'NCHW'}`, mode, shape: [2, 3, 9, 8], channelsLast, options, data: 'special', seed: specialSeed++ });
+    specialCases.push({
+      name: `${mode} special ${channelsLast ? 'NHWC' : 'NCHW'}`,
+      mode,
+      shape: [2, 3, 9, 8],
+      channelsLast,
+      options,
+      data: 'special',
+      seed: specialSeed++,
+    });
   }
 }
 
@@ -101,7 +109,10 @@ describe('size limits', () => {
       }
       const after = e.stats();
       // At the limit: runs.
-      const big = e.tensor(Float32Array.from({ length: limit / 4 }, (_, i) => i % 7), [1, 1, limit / 4]);
+      const big = e.tensor(
+        Float32Array.from({ length: limit / 4 }, (_, i) => i % 7),
+        [1, 1, limit / 4],
+      );
       device.pushErrorScope('validation');
       const y = e.maxPool(big, { kernel: 2 });
       const tail = Array.from((await y.output.read()).slice(-3));
@@ -111,7 +122,11 @@ describe('size limits', () => {
       return { limit, codes, before, held, after, tail, error: error?.message ?? null };
     }, null);
     expect(got.limit).toBeGreaterThan(0);
-    expect(got.codes[0]).toMatch(new RegExp(`^TOO_LARGE: shape = \\[1, 1, ${got.limit / 4 + 1}\\]: needs ${got.limit + 4} bytes, more than this device's storage binding limit of ${got.limit} bytes`));
+    expect(got.codes[0]).toMatch(
+      new RegExp(
+        `^TOO_LARGE: shape = \\[1, 1, ${got.limit / 4 + 1}\\]: needs ${got.limit + 4} bytes, more than this device's storage binding limit of ${got.limit} bytes`,
+      ),
+    );
     expect(got.codes[1]).toMatch(/^TOO_LARGE: output = /);
     expect(got.before.buffers).toBe(0);
     expect(got.after).toEqual(got.held);
@@ -125,12 +140,18 @@ describe('device loss', () => {
     const got = await evaluate(async () => {
       const { pool } = (window as any).harness;
       const e = await pool.createPoolEngine();
-      const x = e.tensor(Float32Array.from({ length: 4 * 64 * 64 }, (_, i) => i), [1, 4, 64, 64]);
-      for (let i = 0; i < 20; i++) e.avgPool(x, { kernel: 3, stride: 1, padding: 1 }).destroy();
-      const pending = e.maxPool(x, { kernel: 2 }).output.read().then(
-        () => 'resolved',
-        (err: any) => `rejected ${err?.code ?? err?.name}`,
+      const x = e.tensor(
+        Float32Array.from({ length: 4 * 64 * 64 }, (_, i) => i),
+        [1, 4, 64, 64],
       );
+      for (let i = 0; i < 20; i++) e.avgPool(x, { kernel: 3, stride: 1, padding: 1 }).destroy();
+      const pending = e
+        .maxPool(x, { kernel: 2 })
+        .output.read()
+        .then(
+          () => 'resolved',
+          (err: any) => `rejected ${err?.code ?? err?.name}`,
+        );
       e.device.destroy();
       const info = await Promise.race([e.lost, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]);
       let code = '';
@@ -160,7 +181,10 @@ describe('resource lifecycle', () => {
         (window as any).harness.withErrorScope(async () => {
           const e = (window as any).harness.engine;
           const start = e.stats();
-          const x = e.tensor(Float32Array.from({ length: 2 * 3 * 6 * 6 }, (_, i) => Math.sin(i)), [2, 3, 6, 6]);
+          const x = e.tensor(
+            Float32Array.from({ length: 2 * 3 * 6 * 6 }, (_, i) => Math.sin(i)),
+            [2, 3, 6, 6],
+          );
           const opts = { kernel: 2 };
           for (let i = 0; i < 5000; i++) {
             const m = e.maxPool(x, opts);

@@ -18,7 +18,10 @@ describe('stochastic pooling (training)', () => {
         const channels = 4000;
         // Every channel's 2 × 2 plane is [1, 2, 3, 4] (NHWC: channels innermost), or [0, −1, 2, 6].
         const counts: number[][] = [];
-        for (const plane of [[1, 2, 3, 4], [0, -1, 2, 6]]) {
+        for (const plane of [
+          [1, 2, 3, 4],
+          [0, -1, 2, 6],
+        ]) {
           const data = new Float32Array(4 * channels);
           for (let s = 0; s < 4; s++) for (let c = 0; c < channels; c++) data[s * channels + c] = plane[s];
           const x = engine.tensor(data, [1, 2, 2, channels], 'NHWC');

@@ -7,28 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // (the test prebundles both packages together, so they share it).
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { createPoolEngine, type PoolEngine, type PoolTensor } from '../../src/index';
-
-const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
-
-/** Runs `fn` inside validation, out-of-memory and internal error scopes; throws on any GPU error. */
-async function withErrorScope<T>(device: GPUDevice, fn: () => Promise<T>): Promise<T> {
-  for (const s of SCOPES) device.pushErrorScope(s);
-  let result: T;
-  let thrown: unknown = null;
-  try {
-    result = await fn();
-  } catch (e) {
-    thrown = e;
-  }
-  const errors: string[] = [];
-  for (const s of [...SCOPES].reverse()) {
-    const e = await device.popErrorScope();
-    if (e) errors.push(`${s} error: ${e.message}`);
-  }
-  if (errors.length) throw new Error(`GPU errors: ${errors.join('; ')}`);
-  if (thrown) throw thrown;
-  return result!;
-}
+import { withErrorScope } from '../support/error-scope';
 
 /** The input: [2, 8, 8, 4] NHWC, quarter-integers in [-12.5, 12.5] (sums and means of them are exact in float32). */
 export const SHAPE = [2, 8, 8, 4] as const;
@@ -94,7 +73,15 @@ interface Context {
  * page turns that off), and `dataToGPU` refuses data that is not on the GPU.
  */
 function makeX(): tf.Tensor4D {
-  return tf.tidy(() => tf.mul(tf.tensor4d(inputValues().map((v) => v * 4), [...SHAPE]), 0.25));
+  return tf.tidy(() =>
+    tf.mul(
+      tf.tensor4d(
+        inputValues().map((v) => v * 4),
+        [...SHAPE],
+      ),
+      0.25,
+    ),
+  );
 }
 
 /** x's buffer from TF.js (`dataToGPU`: a copy of x's buffer that the returned tensorRef owns), wrapped by the engine. */

@@ -19,11 +19,36 @@ function cases(): UnpoolCase[] {
     // spatial, kernel, stride, padding
     [[12], [2], [2], [0]],
     [[13], [3], [2], [1]],
-    [[8, 8], [2, 2], [2, 2], [0, 0]],
-    [[9, 10], [3, 3], [2, 2], [1, 1]],
-    [[11, 7], [3, 2], [3, 2], [1, 0]],
-    [[4, 6, 5], [2, 2, 2], [2, 2, 2], [0, 0, 0]],
-    [[7, 5, 6], [3, 2, 3], [2, 1, 2], [1, 0, 1]],
+    [
+      [8, 8],
+      [2, 2],
+      [2, 2],
+      [0, 0],
+    ],
+    [
+      [9, 10],
+      [3, 3],
+      [2, 2],
+      [1, 1],
+    ],
+    [
+      [11, 7],
+      [3, 2],
+      [3, 2],
+      [1, 0],
+    ],
+    [
+      [4, 6, 5],
+      [2, 2, 2],
+      [2, 2, 2],
+      [0, 0, 0],
+    ],
+    [
+      [7, 5, 6],
+      [3, 2, 3],
+      [2, 1, 2],
+      [1, 0, 1],
+    ],
   ];
   for (const [spatial, kernel, stride, padding] of specs)
     for (const channelsLast of [false, true])
@@ -32,7 +57,12 @@ function cases(): UnpoolCase[] {
         const base = pooled.map((n, i) => (n - 1) * stride[i] - 2 * padding[i] + kernel[i]);
         const outputSize = grow ? base.map((n, i) => n + stride[i] - 1) : undefined;
         const shape = [2, channelsLast ? 4 : 3, ...spatial];
-        out.push({ name: `unpool x=[${shape}] k=${kernel} s=${stride} p=${padding} out=${outputSize ?? 'default'} ${channelsLast ? 'channels-last' : 'channels-first'}`, shape, channelsLast, options: { kernel, stride, padding, outputSize } });
+        out.push({
+          name: `unpool x=[${shape}] k=${kernel} s=${stride} p=${padding} out=${outputSize ?? 'default'} ${channelsLast ? 'channels-last' : 'channels-first'}`,
+          shape,
+          channelsLast,
+          options: { kernel, stride, padding, outputSize },
+        });
       }
   return out;
 }

@@ -56,7 +56,9 @@ export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<
       made.push(go);
       const hgo = reference.hostTensor(gradData, h.output.shape, layout);
       gpuGrad = stochastic ? engine.stochasticPoolBackward(go, x, g.indices, c.options as never) : engine.maxPoolBackward(go, x, g.indices, c.options as never);
-      cpuGrad = stochastic ? reference.stochasticPoolBackward(hgo, hx, h.indices, c.options as never) : reference.maxPoolBackward(hgo, hx, h.indices, c.options as never);
+      cpuGrad = stochastic
+        ? reference.stochasticPoolBackward(hgo, hx, h.indices, c.options as never)
+        : reference.maxPoolBackward(hgo, hx, h.indices, c.options as never);
     } else {
       const [fwd, bwd] = CALLS[c.mode as keyof typeof CALLS];
       gpuOut = (engine[fwd] as (x: unknown, o: never) => any).call(engine, x, c.options as never);

@@ -13,16 +13,40 @@ const harness = useHarnessPage();
 const runCase = (c: WindowCase): Promise<string[]> => harness().page.evaluate((cs) => (window as any).harness.runWindowCase(cs), c);
 
 const MODES = ['max', 'avg', 'lp', 'soft', 'mixed', 'stochasticEval', 'stochastic'] as const;
-const grids = MODES.flatMap((mode) => [1, 2, 3].map((rank) => ({ mode, rank, cases: windowGrid(mode, rank, rank === 3 ? 32 : 48, 7 + rank * 31 + mode.length) })));
+const grids = MODES.flatMap((mode) =>
+  [1, 2, 3].map((rank) => ({ mode, rank, cases: windowGrid(mode, rank, rank === 3 ? 32 : 48, 7 + rank * 31 + mode.length) })),
+);
 
 const base = { channelsLast: false, seed: 99 };
 const handPicked: WindowCase[] = [
   { ...base, name: 'hand-picked max ties 3x3 s1 p1', mode: 'max', shape: [2, 3, 6, 6], options: { kernel: 3, stride: 1, padding: 1 }, data: 'ties' },
   { ...base, name: 'hand-picked max ties NHWC', mode: 'max', shape: [2, 3, 6, 6], channelsLast: true, options: { kernel: 2 }, data: 'ties' },
   { ...base, name: 'hand-picked max NaN 3x3 s2', mode: 'max', shape: [2, 2, 9, 9], options: { kernel: 3, stride: 2, padding: 1, ceilMode: true }, data: 'nan' },
-  { ...base, name: 'hand-picked max dilation 3', mode: 'max', shape: [1, 2, 13, 11], options: { kernel: 3, dilation: 3, stride: 2, padding: 3 }, data: 'normal' },
-  { ...base, name: 'hand-picked avg ceil include pad', mode: 'avg', shape: [3, 2, 9, 10], options: { kernel: 3, stride: 2, padding: 1, ceilMode: true }, data: 'normal' },
-  { ...base, name: 'hand-picked avg same 3d NDHWC', mode: 'avg', shape: [2, 3, 5, 6, 4], channelsLast: true, options: { kernel: [3, 2, 3], stride: [2, 2, 1], padding: 'same' }, data: 'normal' },
+  {
+    ...base,
+    name: 'hand-picked max dilation 3',
+    mode: 'max',
+    shape: [1, 2, 13, 11],
+    options: { kernel: 3, dilation: 3, stride: 2, padding: 3 },
+    data: 'normal',
+  },
+  {
+    ...base,
+    name: 'hand-picked avg ceil include pad',
+    mode: 'avg',
+    shape: [3, 2, 9, 10],
+    options: { kernel: 3, stride: 2, padding: 1, ceilMode: true },
+    data: 'normal',
+  },
+  {
+    ...base,
+    name: 'hand-picked avg same 3d NDHWC',
+    mode: 'avg',
+    shape: [2, 3, 5, 6, 4],
+    channelsLast: true,
+    options: { kernel: [3, 2, 3], stride: [2, 2, 1], padding: 'same' },
+    data: 'normal',
+  },
   { ...base, name: 'hand-picked lp p=2 ceil', mode: 'lp', shape: [2, 3, 9, 10], options: { p: 2, kernel: 3, stride: 2, ceilMode: true }, data: 'positive' },
   { ...base, name: 'hand-picked lp p=3 mixed signs', mode: 'lp', shape: [1, 2, 8, 8], options: { p: 3, kernel: 2 }, data: 'normal' },
 ];
@@ -43,7 +67,12 @@ describe('window pooling, GPU against CPU reference', () => {
   });
 
   it('names every case so that -t selects it alone', ({ task }) => {
-    expect(unaddressable(task.file, [...grids.flatMap((g) => g.cases), ...handPicked].map((c) => c.name))).toEqual([]);
+    expect(
+      unaddressable(
+        task.file,
+        [...grids.flatMap((g) => g.cases), ...handPicked].map((c) => c.name),
+      ),
+    ).toEqual([]);
   });
 
   it('logged no browser errors', () => {

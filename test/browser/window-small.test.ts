@@ -54,8 +54,22 @@ function kernelsOf(c: WindowCase): string[] {
 const isClipped = (c: WindowCase) => clipped(windowSpec(c.mode, c.shape.slice(2), c.options));
 
 describe('small-window kernels, GPU against CPU reference', () => {
-  for (const shader of ['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardBlockVec4', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2', 'windowForwardSmall', 'windowBackwardSmallVec4', 'windowBackwardSmall']) {
-    const modes = shader.startsWith('windowForward') && !['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardBlockVec4', 'windowForwardSmallRows/B_H=2'].includes(shader) ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
+  for (const shader of [
+    'windowForwardRollingVec4',
+    'windowForwardRollingRows',
+    'windowForwardBlockVec4',
+    'windowForwardSmallVec4',
+    'windowForwardSmallRows',
+    'windowForwardSmallRows/B_H=2',
+    'windowForwardSmall',
+    'windowBackwardSmallVec4',
+    'windowBackwardSmall',
+  ]) {
+    const modes =
+      shader.startsWith('windowForward') &&
+      !['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardBlockVec4', 'windowForwardSmallRows/B_H=2'].includes(shader)
+        ? (['max', 'avg', 'stochastic'] as const)
+        : (['max', 'avg'] as const);
     for (const mode of modes) {
       // The rolling kernels take 2-D windows only, and the two-row variant the 3-D ones they leave.
       const ranks = shader.startsWith('windowForwardRolling') ? [2] : shader.endsWith('/B_H=2') ? [3] : [1, 2, 3];
@@ -81,10 +95,20 @@ describe('small-window kernels, GPU against CPU reference', () => {
   // with the rows per thread that the engine's parallelism gives: from whole
   // columns to the fewest rows, with a short last chunk where the rows do not
   // divide the column.
-  const WALKERS = ['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmallRows/B_H=2', 'windowForwardSmall', 'windowBackwardSmallVec4', 'windowBackwardSmall'];
+  const WALKERS = [
+    'windowForwardRollingVec4',
+    'windowForwardRollingRows',
+    'windowForwardSmallVec4',
+    'windowForwardSmallRows',
+    'windowForwardSmallRows/B_H=2',
+    'windowForwardSmall',
+    'windowBackwardSmallVec4',
+    'windowBackwardSmall',
+  ];
   const PARALLELISMS = [1, 8, 64, 512, 1 << 30];
   /** The walking kernel of a case that the test is about, at a parallelism. */
-  const walkerOf = (shader: string, c: WindowCase, parallelism?: number) => kernelOf(shader.startsWith('windowBackward') ? 'backward' : 'forward', c, parallelism);
+  const walkerOf = (shader: string, c: WindowCase, parallelism?: number) =>
+    kernelOf(shader.startsWith('windowBackward') ? 'backward' : 'forward', c, parallelism);
   /** Parallelism options that give a case each of its distinct rows per thread. */
   const rowChoices = (shader: string, c: WindowCase) => {
     const byRows = new Map<number, number>();
@@ -102,7 +126,9 @@ describe('small-window kernels, GPU against CPU reference', () => {
     return [...rowChoices(shader, c).keys()].some((rows) => steps % rows !== 0);
   };
   for (const shader of WALKERS) {
-    const modes = ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmall'].includes(shader) ? (['max', 'avg', 'stochastic'] as const) : (['max', 'avg'] as const);
+    const modes = ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmall'].includes(shader)
+      ? (['max', 'avg', 'stochastic'] as const)
+      : (['max', 'avg'] as const);
     for (const mode of modes) {
       const rank = shader.endsWith('/B_H=2') ? 3 : 2;
       const keep = (c: WindowCase) => kernelsOf(c).includes(shader) && rowChoices(shader, c).size > 1 && shortChunk(shader, c);

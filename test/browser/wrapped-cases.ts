@@ -128,7 +128,11 @@ class Kit {
 
   /** A new GPUBuffer of `size` bytes filled with `guard`. */
   #buffer(size: number, guard: number, label: string): Placed {
-    const gpu = this.device.createBuffer({ label: `wrapped-test.${label}`, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    const gpu = this.device.createBuffer({
+      label: `wrapped-test.${label}`,
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
     this.device.queue.writeBuffer(gpu, 0, new Uint32Array(size / 4).fill(guard));
     const placed = { gpu, size, guard };
     this.buffers.push(placed);
@@ -162,7 +166,9 @@ class Kit {
     if (role === 'input') this.device.queue.writeBuffer(buffer.gpu, offset, host.data);
     const tensor = this.engine.wrap(buffer.gpu, host.shape, { layout: host.layout, offset, dtype: dtype as never, label }) as AnyTensor;
     if (!tensor.wrapped || tensor.byteOffset !== offset || tensor.byteLength !== host.data.length * 4) {
-      this.failures.push(`${label}: wrap gave wrapped=${tensor.wrapped} byteOffset=${tensor.byteOffset} byteLength=${tensor.byteLength}, want true ${offset} ${host.data.length * 4}`);
+      this.failures.push(
+        `${label}: wrap gave wrapped=${tensor.wrapped} byteOffset=${tensor.byteOffset} byteLength=${tensor.byteLength}, want true ${offset} ${host.data.length * 4}`,
+      );
     }
     this.slots.push({ label, buffer, offset, bytes: host.data.length * 4, host, role, tol, tensor });
     return tensor;
@@ -209,7 +215,8 @@ class Kit {
       this.failures.push(`${label}: no out view was given for it`);
       return;
     }
-    if (got !== slot.tensor) this.failures.push(`${label}: the op returned another tensor than its out view (${got?.wrapped ? 'wrapped' : 'not wrapped'}, offset ${got?.byteOffset})`);
+    if (got !== slot.tensor)
+      this.failures.push(`${label}: the op returned another tensor than its out view (${got?.wrapped ? 'wrapped' : 'not wrapped'}, offset ${got?.byteOffset})`);
   }
 }
 
@@ -254,14 +261,23 @@ for (const op of ['maxPool', 'stochasticPool', 'adaptiveMaxPool', 'fractionalMax
     const got = call(k, op, k.input('x', x), k.options, { output: k.out('output', want.output, EXACT), indices: k.out('indices', want.indices, EXACT) });
     k.returned('output', got.output);
     k.returned('indices', got.indices);
-    if (op === 'fractionalMaxPool' && (got.samples as Float32Array).join() !== (want.samples as Float32Array).join()) k.failures.push('samples: differ from the ones given');
+    if (op === 'fractionalMaxPool' && (got.samples as Float32Array).join() !== (want.samples as Float32Array).join())
+      k.failures.push('samples: differ from the ones given');
   };
   BUILDERS[`${op}Backward`] = (k) => {
     const x = inputOf(k, op === 'stochasticPool' ? 'positive' : 'normal');
     const fwd = ref[op](x, k.options);
     const g = k.like(fwd.output);
     const want = ref[`${op}Backward`](g, x, fwd.indices, k.options);
-    const got = call(k, `${op}Backward`, k.input('gradOutput', g), k.input('x', x), k.input('indices', fwd.indices), k.options, k.out('gradInput', want, SCATTER));
+    const got = call(
+      k,
+      `${op}Backward`,
+      k.input('gradOutput', g),
+      k.input('x', x),
+      k.input('indices', fwd.indices),
+      k.options,
+      k.out('gradInput', want, SCATTER),
+    );
     k.returned('gradInput', got);
   };
 }
@@ -301,14 +317,19 @@ BUILDERS.globalMaxPoolBackward = (k) => {
   const fwd = reference.globalMaxPool(x);
   const g = k.like(fwd.output);
   const want = reference.globalMaxPoolBackward(g, x, fwd.indices);
-  k.returned('gradInput', k.engine.globalMaxPoolBackward(k.input('gradOutput', g), k.input('x', x), k.input('indices', fwd.indices), k.out('gradInput', want, SCATTER)));
+  k.returned(
+    'gradInput',
+    k.engine.globalMaxPoolBackward(k.input('gradOutput', g), k.input('x', x), k.input('indices', fwd.indices), k.out('gradInput', want, SCATTER)),
+  );
 };
 
 BUILDERS.spatialPyramidPool = (k) => {
   const x = inputOf(k);
   const want = reference.spatialPyramidPool(x, k.options);
   const max = (k.options.mode ?? 'max') === 'max';
-  const out = max ? { output: k.out('output', want.output, EXACT), indices: k.out('indices', want.indices!, EXACT) } : { output: k.out('output', want.output, SUM) };
+  const out = max
+    ? { output: k.out('output', want.output, EXACT), indices: k.out('indices', want.indices!, EXACT) }
+    : { output: k.out('output', want.output, SUM) };
   const got = k.engine.spatialPyramidPool(k.input('x', x), k.options, out);
   k.returned('output', got.output);
   if (max) k.returned('indices', got.indices);
@@ -363,7 +384,10 @@ BUILDERS.gemPoolBackward = (k) => {
   const x = inputOf(k, 'positive');
   const g = k.like(reference.gemPool(x, k.options));
   const want = reference.gemPoolBackward(g, x, k.options);
-  const got = k.engine.gemPoolBackward(k.input('gradOutput', g), k.input('x', x), k.options, { gradInput: k.out('gradInput', want.gradInput, GEM), gradP: k.out('gradP', want.gradP, GEM_P) });
+  const got = k.engine.gemPoolBackward(k.input('gradOutput', g), k.input('x', x), k.options, {
+    gradInput: k.out('gradInput', want.gradInput, GEM),
+    gradP: k.out('gradP', want.gradP, GEM_P),
+  });
   k.returned('gradInput', got.gradInput);
   k.returned('gradP', got.gradP);
 };
@@ -383,7 +407,16 @@ BUILDERS.maxUnpoolBackward = (k) => {
   const m = pooled(k);
   const g = k.like(reference.maxUnpool(m.output, m.indices, k.options));
   const want = reference.maxUnpoolBackward(g, m.output, m.indices, k.options);
-  k.returned('gradInput', k.engine.maxUnpoolBackward(k.input('gradOutput', g), k.input('values', m.output), k.input('indices', m.indices), k.options, k.out('gradInput', want, EXACT)));
+  k.returned(
+    'gradInput',
+    k.engine.maxUnpoolBackward(
+      k.input('gradOutput', g),
+      k.input('values', m.output),
+      k.input('indices', m.indices),
+      k.options,
+      k.out('gradInput', want, EXACT),
+    ),
+  );
 };
 
 // Chains: the forward's results, written into out views, are the backward's inputs (run in a batch, say).
@@ -470,7 +503,8 @@ export async function runWrappedCase(base: PoolEngine, c: WrappedCase): Promise<
       // tensor.read() of a wrapped view reads exactly the view's bytes.
       const read = await s.tensor.read();
       const readWords = new Uint32Array(read.buffer, read.byteOffset, read.length);
-      if (readWords.length !== raw.length || readWords.some((w, i) => w !== raw[i])) k.failures.push(`${s.label}: tensor.read() differs from the view's bytes in the buffer`);
+      if (readWords.length !== raw.length || readWords.some((w, i) => w !== raw[i]))
+        k.failures.push(`${s.label}: tensor.read() differs from the view's bytes in the buffer`);
       result.views++;
     }
     for (let i = 0; i < k.allocated.length; i++) {
@@ -499,8 +533,13 @@ export async function runWrappedCase(base: PoolEngine, c: WrappedCase): Promise<
         }
       }
       if (bad) {
-        const owner = k.slots.filter((s) => s.buffer === b).map((s) => `${s.label}@${s.offset}+${s.bytes}`).join(', ');
-        k.failures.push(`guard bytes of buffer [${owner}] (size ${b.size}): ${bad} words overwritten, first at byte ${first * 4} (0x${w[first].toString(16)} = ${new Float32Array(w.buffer, first * 4, 1)[0]})`);
+        const owner = k.slots
+          .filter((s) => s.buffer === b)
+          .map((s) => `${s.label}@${s.offset}+${s.bytes}`)
+          .join(', ');
+        k.failures.push(
+          `guard bytes of buffer [${owner}] (size ${b.size}): ${bad} words overwritten, first at byte ${first * 4} (0x${w[first].toString(16)} = ${new Float32Array(w.buffer, first * 4, 1)[0]})`,
+        );
       }
     });
   } finally {

@@ -30,8 +30,16 @@ type More = Pick<WrappedCase, 'variant' | 'record' | 'subgroups'>;
 /** A case named after its parameters: op, layout, shape (in the layout's order), offset, options, variant. */
 function make(op: string, cfShape: number[], channelsLast: boolean, offset: number, options?: Options, more: More = {}): WrappedCase {
   const { layout, shape } = inLayout(cfShape, channelsLast);
-  const o = options ? Object.entries(options).filter(([k]) => k !== 'samples').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') : '';
-  const tags = [more.variant, more.record && `in ${more.record}`, more.subgroups === false && 'no subgroups'].filter(Boolean).map((t) => ` (${t})`).join('');
+  const o = options
+    ? Object.entries(options)
+        .filter(([k]) => k !== 'samples')
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ')
+    : '';
+  const tags = [more.variant, more.record && `in ${more.record}`, more.subgroups === false && 'no subgroups']
+    .filter(Boolean)
+    .map((t) => ` (${t})`)
+    .join('');
   const name = `${op} ${layout} [${shape.join(',')}] offset=${offset}${o ? ` ${o}` : ''}${tags}`;
   return { name, op, layout, shape, offset, options, seed: seed++ * 7919, ...more };
 }
@@ -51,13 +59,48 @@ const ODD: number[][] = [
 
 /** Window modes: two option sets each (every dimension alike, so they suit any rank). */
 const WINDOW: Record<string, [string, string, Options[]]> = {
-  max: ['maxPool', 'maxPoolBackward', [{ kernel: 3, stride: 2, padding: 1 }, { kernel: 2, ceilMode: true }]],
-  avg: ['avgPool', 'avgPoolBackward', [{ kernel: 3, stride: 2, padding: 1, countIncludePad: false }, { kernel: 2, ceilMode: true }]],
-  lp: ['lpPool', 'lpPoolBackward', [{ p: 2, kernel: 2 }, { p: 3, kernel: 3, stride: 2, ceilMode: true }]],
+  max: [
+    'maxPool',
+    'maxPoolBackward',
+    [
+      { kernel: 3, stride: 2, padding: 1 },
+      { kernel: 2, ceilMode: true },
+    ],
+  ],
+  avg: [
+    'avgPool',
+    'avgPoolBackward',
+    [
+      { kernel: 3, stride: 2, padding: 1, countIncludePad: false },
+      { kernel: 2, ceilMode: true },
+    ],
+  ],
+  lp: [
+    'lpPool',
+    'lpPoolBackward',
+    [
+      { p: 2, kernel: 2 },
+      { p: 3, kernel: 3, stride: 2, ceilMode: true },
+    ],
+  ],
   soft: ['softPool', 'softPoolBackward', [{ kernel: 2 }, { kernel: 3, stride: 2 }]],
-  mixed: ['mixedPool', 'mixedPoolBackward', [{ kernel: 2, lambda: 0.25 }, { kernel: 3, stride: 2 }]],
+  mixed: [
+    'mixedPool',
+    'mixedPoolBackward',
+    [
+      { kernel: 2, lambda: 0.25 },
+      { kernel: 3, stride: 2 },
+    ],
+  ],
   stochasticEval: ['stochasticPoolEval', 'stochasticPoolEvalBackward', [{ kernel: 2 }, { kernel: 3, stride: 2, padding: 1 }]],
-  stochastic: ['stochasticPool', 'stochasticPoolBackward', [{ kernel: 2, seed: 123 }, { kernel: 3, stride: 2, padding: 1, seed: 77 }]],
+  stochastic: [
+    'stochasticPool',
+    'stochasticPoolBackward',
+    [
+      { kernel: 2, seed: 123 },
+      { kernel: 3, stride: 2, padding: 1, seed: 77 },
+    ],
+  ],
 };
 
 /** Fractional max pooling's samples: [N, C, rank] numbers in [0, 1), seeded. */
@@ -121,7 +164,8 @@ function cases(): Record<string, WrappedCase[]> {
     [[1, 2, 3, 5, 5], { outputSize: [2, 3, 2] }],
   ];
   for (const op of ['adaptiveAvgPool', 'adaptiveAvgPoolBackward', 'adaptiveMaxPool', 'adaptiveMaxPoolBackward'])
-    for (const channelsLast of LAYOUTS) for (const [shape, options] of adaptive) for (const offset of OFFSETS) add('adaptive', make(op, shape, channelsLast, offset, options));
+    for (const channelsLast of LAYOUTS)
+      for (const [shape, options] of adaptive) for (const offset of OFFSETS) add('adaptive', make(op, shape, channelsLast, offset, options));
 
   // Spatial pyramid (rank 2), modes max and avg.
   for (const op of ['spatialPyramidPool', 'spatialPyramidPoolBackward'])
@@ -158,7 +202,8 @@ function cases(): Record<string, WrappedCase[]> {
     [[1, 2, 3, 5, 5], { kernel: 2, stride: 2, padding: 0 }],
   ];
   for (const op of ['maxUnpool', 'maxUnpoolBackward'])
-    for (const channelsLast of LAYOUTS) for (const [shape, options] of unpool) for (const offset of OFFSETS) add('unpool', make(op, shape, channelsLast, offset, options));
+    for (const channelsLast of LAYOUTS)
+      for (const [shape, options] of unpool) for (const offset of OFFSETS) add('unpool', make(op, shape, channelsLast, offset, options));
 
   // Fractional max pooling with given samples (ranks 2 and 3).
   const fractional: [number[], Options][] = [
@@ -187,8 +232,21 @@ function cases(): Record<string, WrappedCase[]> {
   add('same buffer', make('adaptiveMaxPool', [2, 3, 7, 5], false, 256, { outputSize: [4, 2] }, { variant: 'sameBuffer' }));
   add('same buffer', make('spatialPyramidPool', [1, 3, 5, 7], true, 0, { mode: 'max' }, { variant: 'sameBuffer' }));
   add('same buffer', make('maxUnpool', [1, 3, 5, 7], true, 256, { kernel: 2, stride: 2, padding: 0 }, { variant: 'sameBuffer' }));
-  add('same buffer', make('fractionalMaxPool', [1, 3, 5, 7], false, 0, { kernel: 2, outputSize: [3, 4], samples: samples([1, 3, 5, 7], 77) }, { variant: 'sameBuffer' }));
-  add('same buffer', make('fractionalMaxPoolBackward', [1, 3, 5, 7], true, 256, { kernel: 2, outputSize: [3, 4], samples: samples([1, 3, 5, 7], 78) }, { variant: 'sameBuffer' }));
+  add(
+    'same buffer',
+    make('fractionalMaxPool', [1, 3, 5, 7], false, 0, { kernel: 2, outputSize: [3, 4], samples: samples([1, 3, 5, 7], 77) }, { variant: 'sameBuffer' }),
+  );
+  add(
+    'same buffer',
+    make(
+      'fractionalMaxPoolBackward',
+      [1, 3, 5, 7],
+      true,
+      256,
+      { kernel: 2, outputSize: [3, 4], samples: samples([1, 3, 5, 7], 78) },
+      { variant: 'sameBuffer' },
+    ),
+  );
 
   // `out` left off: the engine allocates the results; the inputs are wrapped.
   add('no out', make('avgPool', [1, 3, 5, 7], true, 256, { kernel: 3, stride: 2, padding: 1 }, { variant: 'noOut' }));
@@ -198,7 +256,10 @@ function cases(): Record<string, WrappedCase[]> {
   add('no out', make('gemPoolBackward', [2, 3, 7, 5], false, 256, { p: 3 }, { variant: 'noOut' }));
   add('no out', make('stripPool', [1, 3, 5, 7], true, 0, undefined, { variant: 'noOut' }));
   add('no out', make('spatialPyramidPool', [2, 3, 7, 5], false, 256, { mode: 'max', levels: [1, 2] }, { variant: 'noOut' }));
-  add('no out', make('fractionalMaxPool', [1, 2, 3, 5, 5], true, 0, { kernel: 2, outputSize: [2, 3, 3], samples: samples([1, 2, 3, 5, 5], 79) }, { variant: 'noOut' }));
+  add(
+    'no out',
+    make('fractionalMaxPool', [1, 2, 3, 5, 5], true, 0, { kernel: 2, outputSize: [2, 3, 3], samples: samples([1, 2, 3, 5, 5], 79) }, { variant: 'noOut' }),
+  );
 
   // Edge shapes: one-element views, identity-sized windows and bins, GeM's dL/dp summed over more than 256 rows
   // (the multi-pass reduction), and offsets beyond the first aligned one.
@@ -259,14 +320,32 @@ describe('wrapped views of caller buffers, against the CPU reference, with guard
     const all = Object.values(FAMILIES).flat();
     const ops = new Set(all.map((c) => c.op));
     for (const op of [
-      'maxPool', 'avgPool', 'lpPool', 'softPool', 'mixedPool', 'stochasticPoolEval', 'stochasticPool',
-      'globalAvgPool', 'globalMaxPool', 'adaptiveAvgPool', 'adaptiveMaxPool', 'spatialPyramidPool', 'stripPool', 'stripPoolExpand',
-      'gemPool', 'maxUnpool', 'fractionalMaxPool',
+      'maxPool',
+      'avgPool',
+      'lpPool',
+      'softPool',
+      'mixedPool',
+      'stochasticPoolEval',
+      'stochasticPool',
+      'globalAvgPool',
+      'globalMaxPool',
+      'adaptiveAvgPool',
+      'adaptiveMaxPool',
+      'spatialPyramidPool',
+      'stripPool',
+      'stripPoolExpand',
+      'gemPool',
+      'maxUnpool',
+      'fractionalMaxPool',
     ]) {
       for (const name of [op, `${op}Backward`]) {
         expect(ops.has(name), name).toBe(true);
         for (const cl of [false, true])
-          for (const offset of [0, 256]) expect(all.some((c) => c.op === name && c.offset === offset && /^N.*C$/.test(c.layout) === cl), `${name} channelsLast=${cl} offset=${offset}`).toBe(true);
+          for (const offset of [0, 256])
+            expect(
+              all.some((c) => c.op === name && c.offset === offset && /^N.*C$/.test(c.layout) === cl),
+              `${name} channelsLast=${cl} offset=${offset}`,
+            ).toBe(true);
       }
     }
     expect(new Set(all.map((c) => c.name)).size).toBe(all.length);

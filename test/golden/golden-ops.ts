@@ -70,7 +70,8 @@ export function parseGolden(text: string): { cases: GoldenCase[] } {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (inString) {
-      if (ch === '\\') i++; // the escaped character, whatever it is, cannot end the string
+      if (ch === '\\')
+        i++; // the escaped character, whatever it is, cannot end the string
       else if (ch === '"') inString = false;
       continue;
     }
@@ -94,7 +95,10 @@ export function parseGolden(text: string): { cases: GoldenCase[] } {
  */
 export class LayoutBridge {
   readonly layout: Layout;
-  constructor(readonly rank: number, readonly channelsLast: boolean) {
+  constructor(
+    readonly rank: number,
+    readonly channelsLast: boolean,
+  ) {
     this.layout = layoutFor(rank as SpatialRank, channelsLast);
   }
   /** A channels-first golden [N, C, ...spatial] tensor as data and shape in the layout. */
@@ -202,7 +206,8 @@ function binnedOp(kind: 'global' | 'adaptive', mode: 'avg' | 'max'): GoldenOp {
         const { output, indices } = kind === 'global' ? reference.globalMaxPool(x) : reference.adaptiveMaxPool(x, options(c));
         const r: Results = { output: io.out(output.data, output.shape), indices: io.out(indices.data, indices.shape) };
         if (g) {
-          const grad = kind === 'global' ? reference.globalMaxPoolBackward(io.host(g), x, indices) : reference.adaptiveMaxPoolBackward(io.host(g), x, indices, options(c));
+          const grad =
+            kind === 'global' ? reference.globalMaxPoolBackward(io.host(g), x, indices) : reference.adaptiveMaxPoolBackward(io.host(g), x, indices, options(c));
           r.gradInput = io.out(grad.data, x.shape);
         }
         return r;
@@ -458,7 +463,10 @@ export async function checkGoldenCase(c: GoldenCase, backend: Backend, channelsL
         continue;
       }
       const exact = key === 'indices' ? { abs: 0, rel: 0 } : tol;
-      const dims = wantT.shape.length >= 3 ? dimsOf(wantT.shape, layoutFor((wantT.shape.length - 2) as SpatialRank, false)) : { batch: 1, channels: 1, spatial: [toNumbers(wantT.data).length] };
+      const dims =
+        wantT.shape.length >= 3
+          ? dimsOf(wantT.shape, layoutFor((wantT.shape.length - 2) as SpatialRank, false))
+          : { batch: 1, channels: 1, spatial: [toNumbers(wantT.data).length] };
       failures.push(...mismatches(key, result, toNumbers(wantT.data), exact, dims, false));
       compared++;
     }

@@ -12,7 +12,9 @@ const dir = resolve(process.env.GOLDEN_DIR ?? join(root, '../shared/golden'));
 
 async function main() {
   if (!existsSync(dir)) throw new Error(`golden folder ${dir} does not exist (set GOLDEN_DIR)`);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   if (files.length === 0) throw new Error(`no *.json golden files in ${dir}`);
 
   const harness = await openPage();

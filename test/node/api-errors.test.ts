@@ -22,7 +22,17 @@ describe('errors that name the fix', () => {
   });
 
   it("max unpooling's padding pairs are an INVALID_PADDING, not NOT_FINITE", () => {
-    expect(error(() => unpoolSpec([4, 4], { kernel: 2, padding: [[1, 0], [0, 1]] }))).toMatch(/^INVALID_PADDING: padding = \[\[1, 0\], \[0, 1\]\]: must be a number or one number per spatial dimension/);
+    expect(
+      error(() =>
+        unpoolSpec([4, 4], {
+          kernel: 2,
+          padding: [
+            [1, 0],
+            [0, 1],
+          ],
+        }),
+      ),
+    ).toMatch(/^INVALID_PADDING: padding = \[\[1, 0\], \[0, 1\]\]: must be a number or one number per spatial dimension/);
     expect(error(() => unpoolSpec([4, 4], { kernel: 2, padding: [1, Infinity] }))).toMatch(/^NOT_FINITE: padding/);
     expect(error(() => unpoolSpec([4, 4], { kernel: 2, outputSize: [8, 'x'] }))).toMatch(/^INVALID_OUTPUT_SIZE: outputSize/);
   });

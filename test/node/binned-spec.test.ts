@@ -1,31 +1,52 @@
 import { describe, expect, it } from 'vitest';
 import { PoolError } from '../../src/errors';
-import {
-  adaptiveSpec,
-  binEnd,
-  binsCovering,
-  binStart,
-  gemSpec,
-  globalSpec,
-  pyramidSpec,
-  stripExpandDims,
-  stripSpec,
-} from '../../src/binned-spec';
+import { adaptiveSpec, binEnd, binsCovering, binStart, gemSpec, globalSpec, pyramidSpec, stripExpandDims, stripSpec } from '../../src/binned-spec';
 import { hostTensor } from '../../src/reference/host-tensor';
 import * as reference from '../../src/reference/index';
 
 describe('adaptive bins (PyTorch)', () => {
   it('bin i covers [floor(i·L/out), ceil((i+1)·L/out))', () => {
     const bins = (size: number, out: number) => Array.from({ length: out }, (_, i) => [binStart(i, size, out), binEnd(i, size, out)]);
-    expect(bins(10, 3)).toEqual([[0, 4], [3, 7], [6, 10]]);
-    expect(bins(13, 5)).toEqual([[0, 3], [2, 6], [5, 8], [7, 11], [10, 13]]);
-    expect(bins(4, 5)).toEqual([[0, 1], [0, 2], [1, 3], [2, 4], [3, 4]]);
-    expect(bins(6, 6)).toEqual([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 6]]);
+    expect(bins(10, 3)).toEqual([
+      [0, 4],
+      [3, 7],
+      [6, 10],
+    ]);
+    expect(bins(13, 5)).toEqual([
+      [0, 3],
+      [2, 6],
+      [5, 8],
+      [7, 11],
+      [10, 13],
+    ]);
+    expect(bins(4, 5)).toEqual([
+      [0, 1],
+      [0, 2],
+      [1, 3],
+      [2, 4],
+      [3, 4],
+    ]);
+    expect(bins(6, 6)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+      [5, 6],
+    ]);
     expect(bins(7, 1)).toEqual([[0, 7]]);
   });
 
   it('binsCovering lists exactly the bins that contain a position', () => {
-    for (const [size, out] of [[10, 3], [13, 5], [4, 5], [7, 7], [3, 11], [1, 4], [9, 1]]) {
+    for (const [size, out] of [
+      [10, 3],
+      [13, 5],
+      [4, 5],
+      [7, 7],
+      [3, 11],
+      [1, 4],
+      [9, 1],
+    ]) {
       for (let pos = 0; pos < size; pos++) {
         const want = Array.from({ length: out }, (_, i) => i).filter((i) => binStart(i, size, out) <= pos && pos < binEnd(i, size, out));
         const [first, end] = binsCovering(pos, size, out);
@@ -49,7 +70,10 @@ describe('output sizes', () => {
   it('spatial pyramid: default levels [1, 2, 4] and mode max; Σ l² cells per channel', () => {
     expect(pyramidSpec([13, 11], undefined)).toMatchObject({ levels: [1, 2, 4], mode: 'max', cells: 21 });
     expect(pyramidSpec([9, 9], { levels: [1, 2, 3], mode: 'avg' })).toMatchObject({ cells: 14, mode: 'avg' });
-    const x = hostTensor(Float32Array.from({ length: 2 * 3 * 13 * 11 }, (_, i) => i % 17), [2, 3, 13, 11]);
+    const x = hostTensor(
+      Float32Array.from({ length: 2 * 3 * 13 * 11 }, (_, i) => i % 17),
+      [2, 3, 13, 11],
+    );
     expect(reference.spatialPyramidPool(x).output.shape).toEqual([2, 63]);
   });
 
@@ -135,7 +159,8 @@ const BAD: [string, () => unknown, string, string][] = [
   ],
   [
     'pyramid max backward without indices',
-    () => reference.spatialPyramidPoolBackward(hostTensor(new Float32Array(1), [1, 1], 'NC'), hostTensor(new Float32Array(4), [1, 1, 2, 2]), null, { levels: [1] }),
+    () =>
+      reference.spatialPyramidPoolBackward(hostTensor(new Float32Array(1), [1, 1], 'NC'), hostTensor(new Float32Array(4), [1, 1, 2, 2]), null, { levels: [1] }),
     'INVALID_OPTION',
     'indices',
   ],

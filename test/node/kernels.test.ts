@@ -41,7 +41,11 @@ describe('kernel registry', () => {
         }
       }
       expect(twice).toEqual([]);
-      const unmet = names.flatMap((f) => parseHeader(shaderFiles[f]).requires.filter((n) => !defined.has(n)).map((n) => `${f} requires ${n}`));
+      const unmet = names.flatMap((f) =>
+        parseHeader(shaderFiles[f])
+          .requires.filter((n) => !defined.has(n))
+          .map((n) => `${f} requires ${n}`),
+      );
       expect(unmet).toEqual([]);
       expect(kernelSource(kernel)).toMatch(/@compute/);
     });

@@ -56,7 +56,14 @@ describe('uniform structs', () => {
   });
 
   it('packs little-endian 4-byte scalars padded to 16 bytes', () => {
-    const buf = packUniforms([['a', 'u32'], ['b', 'i32'], ['c', 'f32']], { a: 7, b: -2, c: 0.5 });
+    const buf = packUniforms(
+      [
+        ['a', 'u32'],
+        ['b', 'i32'],
+        ['c', 'f32'],
+      ],
+      { a: 7, b: -2, c: 0.5 },
+    );
     expect(buf.byteLength).toBe(16);
     const v = new DataView(buf);
     expect([v.getUint32(0, true), v.getInt32(4, true), v.getFloat32(8, true)]).toEqual([7, -2, 0.5]);

@@ -36,8 +36,18 @@ describe('output size (PyTorch formula)', () => {
     const s = (padding: unknown) => windowSpec('avg', [8, 8], { kernel: 3, padding } as never);
     expect(s(1).padBefore).toEqual([1, 1]);
     expect(s([1, 0]).padAfter).toEqual([1, 0]);
-    expect(s([[0, 1], [1, 0]]).padBefore).toEqual([0, 1]);
-    expect(s([[0, 1], [1, 0]]).padAfter).toEqual([1, 0]);
+    expect(
+      s([
+        [0, 1],
+        [1, 0],
+      ]).padBefore,
+    ).toEqual([0, 1]);
+    expect(
+      s([
+        [0, 1],
+        [1, 0],
+      ]).padAfter,
+    ).toEqual([1, 0]);
     expect(s('valid').padBefore).toEqual([0, 0]);
   });
 
@@ -113,7 +123,9 @@ describe('bad input gets a typed error naming the parameter, its value and the r
   it('gradient shapes are checked against the forward output', () => {
     const x = hostTensor(new Float32Array(16), [1, 1, 4, 4]);
     const g = hostTensor(new Float32Array(9), [1, 1, 3, 3]);
-    expect(() => reference.avgPoolBackward(g, x, { kernel: 2 })).toThrow(/gradOutput.shape = \[1, 1, 3, 3\]: must be the forward output's shape \[1, 1, 2, 2\]/);
+    expect(() => reference.avgPoolBackward(g, x, { kernel: 2 })).toThrow(
+      /gradOutput.shape = \[1, 1, 3, 3\]: must be the forward output's shape \[1, 1, 2, 2\]/,
+    );
   });
 });
 

@@ -87,7 +87,19 @@ describe('npm package', () => {
     writeFileSync(join(project, 'use.ts'), USE);
     writeFileSync(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, skipLibCheck: true, outDir: 'out', lib: ['ES2022', 'DOM'], types: ['@webgpu/types'] }, files: ['use.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          strict: true,
+          skipLibCheck: true,
+          outDir: 'out',
+          lib: ['ES2022', 'DOM'],
+          types: ['@webgpu/types'],
+        },
+        files: ['use.ts'],
+      }),
     );
     // Type-checks, and compiles use.ts to out/use.js for the Node and page runs below.
     run('node', [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], project);
@@ -115,7 +127,10 @@ engine.destroy();
   });
 
   it('bundles a page with Vite that pools in headless Chromium, matching the CPU reference', async () => {
-    writeFileSync(join(project, 'index.html'), '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><script type="module" src="./page.mjs"></script></body></html>');
+    writeFileSync(
+      join(project, 'index.html'),
+      '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><script type="module" src="./page.mjs"></script></body></html>',
+    );
     writeFileSync(
       join(project, 'page.mjs'),
       `import { createPoolEngine } from 'webgpu-pool';

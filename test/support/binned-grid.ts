@@ -40,8 +40,18 @@ function make(c: Omit<BinnedCase, 'name'>): BinnedCase {
 
 const SPATIAL: Record<number, number[][]> = {
   1: [[13], [7], [33], [1], [300]],
-  2: [[9, 7], [5, 8], [13, 11], [1, 6], [17, 4]],
-  3: [[5, 6, 4], [3, 7, 5], [4, 1, 9]],
+  2: [
+    [9, 7],
+    [5, 8],
+    [13, 11],
+    [1, 6],
+    [17, 4],
+  ],
+  3: [
+    [5, 6, 4],
+    [3, 7, 5],
+    [4, 1, 9],
+  ],
 };
 
 /** Global avg / max: every rank, both layouts; max also with ties and NaN. */
@@ -70,8 +80,22 @@ export function largeReductionCases(): BinnedCase[] {
   // Maps large enough for three passes of the row reduction (16,899 elements: 265
   // chunks, then 5, then 1), with and without whole vec4s of channels.
   for (const op of ['globalAvg', 'globalMax'] as const)
-    for (const [channelsLast, channels] of [[false, 3], [true, 4], [true, 3]] as const) {
-      cases.push(make({ op, shape: [2, channels, 131, 129], channelsLast, options: {}, data: op === 'globalMax' ? 'nan' : 'normal', seed: 7050 + cases.length, subgroups: true }));
+    for (const [channelsLast, channels] of [
+      [false, 3],
+      [true, 4],
+      [true, 3],
+    ] as const) {
+      cases.push(
+        make({
+          op,
+          shape: [2, channels, 131, 129],
+          channelsLast,
+          options: {},
+          data: op === 'globalMax' ? 'nan' : 'normal',
+          seed: 7050 + cases.length,
+          subgroups: true,
+        }),
+      );
     }
   // More rows than one dispatch dimension holds (65,535 workgroups): the grid folds into 2-D.
   for (const subgroups of [true, false]) {
@@ -152,7 +176,17 @@ export function gemGrid(seed: number): BinnedCase[] {
       const spatial = pick(r, SPATIAL[2]);
       gemSpec(spatial, options);
       const shape = [1 + Math.floor(r() * 3), 1 + Math.floor(r() * 4), ...spatial];
-      cases.push(make({ op: 'gem', shape, channelsLast, options, data: pick(r, ['normal', 'positive'] as const), seed: seed * 100 + cases.length, subgroups: cases.length % 3 !== 0 }));
+      cases.push(
+        make({
+          op: 'gem',
+          shape,
+          channelsLast,
+          options,
+          data: pick(r, ['normal', 'positive'] as const),
+          seed: seed * 100 + cases.length,
+          subgroups: cases.length % 3 !== 0,
+        }),
+      );
     }
   cases.push(make({ op: 'gem', shape: [2, 64, 32, 32], channelsLast: true, options: { p: 3 }, data: 'positive', seed: seed * 100 + 99, subgroups: true }));
   cases.push(make({ op: 'gem', shape: [2, 64, 32, 32], channelsLast: false, options: { p: 3 }, data: 'positive', seed: seed * 100 + 98, subgroups: false }));
@@ -178,7 +212,11 @@ export function smallMapGrid(seed: number): BinnedCase[] {
     for (const spatial of maps) {
       if (op === 'gem' && spatial.length !== 2) continue;
       // Channels-first, then channels-last with and without whole vec4s of channels.
-      for (const [channelsLast, channels] of [[false, pick(r, [1, 2, 3, 5])], [true, pick(r, [4, 8, 12])], [true, pick(r, [1, 3, 5])]] as const) {
+      for (const [channelsLast, channels] of [
+        [false, pick(r, [1, 2, 3, 5])],
+        [true, pick(r, [4, 8, 12])],
+        [true, pick(r, [1, 3, 5])],
+      ] as const) {
         const shape = [1 + Math.floor(r() * 3), channels, ...spatial];
         const data = kinds[op][cases.length % kinds[op].length];
         const options = op === 'gem' ? pick(r, [{}, { p: 2.5, eps: 1e-6 }, { p: 1 }]) : {};
@@ -209,7 +247,16 @@ export function walkingBackwardCases(seed: number, stepsOf: (c: BinnedCase) => n
     for (const [channelsLast, shape] of shapes) {
       const seen = new Set<number>();
       for (const parallelism of [1, 2, 3, 5, 7, 16, 64, 1 << 30]) {
-        const c = make({ op, shape, channelsLast, options: {}, data: op === 'globalMax' ? 'ties' : 'normal', seed: seed * 100 + cases.length, subgroups: true, parallelism });
+        const c = make({
+          op,
+          shape,
+          channelsLast,
+          options: {},
+          data: op === 'globalMax' ? 'ties' : 'normal',
+          seed: seed * 100 + cases.length,
+          subgroups: true,
+          parallelism,
+        });
         const steps = stepsOf(c);
         if (seen.has(steps)) continue;
         seen.add(steps);

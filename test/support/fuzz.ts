@@ -68,7 +68,13 @@ export function fuzzInvalid(seed: number, count: number): InvalidCase[] {
       valid = false;
     }
     if (valid) continue; // the breaker happened to keep it valid (e.g. dilation on avg is caught elsewhere)
-    out.push({ name: `fuzz-invalid seed=${seed} #${out.length} ${c.mode} x=${shapeText(c.shape)} ${optionsText(options)}`, mode: c.mode, shape: c.shape, channelsLast: c.channelsLast, options });
+    out.push({
+      name: `fuzz-invalid seed=${seed} #${out.length} ${c.mode} x=${shapeText(c.shape)} ${optionsText(options)}`,
+      mode: c.mode,
+      shape: c.shape,
+      channelsLast: c.channelsLast,
+      options,
+    });
   }
   return out;
 }

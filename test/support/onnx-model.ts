@@ -140,12 +140,7 @@ export function encodeModel(g: OnnxGraph): Uint8Array {
   for (const t of g.initializers ?? []) graph.message(5, tensor(t));
   for (const v of g.inputs) graph.message(11, valueInfo(v));
   for (const v of g.outputs) graph.message(12, valueInfo(v));
-  return new Message()
-    .int(1, 8)
-    .string(2, 'webgpu-pool tests')
-    .message(7, graph)
-    .message(8, new Message().string(1, '').int(2, 17))
-    .finish();
+  return new Message().int(1, 8).string(2, 'webgpu-pool tests').message(7, graph).message(8, new Message().string(1, '').int(2, 17)).finish();
 }
 
 /** Model A: Y = Relu(X) * 2, X and Y float [1, 4, 8, 8]. */

@@ -25,7 +25,5 @@ export function serveStatic(dir: string): Promise<{ server: Server; url: string 
     res.setHeader('Content-Type', TYPES[extname(path)] ?? 'application/octet-stream');
     res.end(readFileSync(path));
   });
-  return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })),
-  );
+  return new Promise((done) => server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
 }

@@ -22,8 +22,17 @@ export interface WindowCase {
 
 const SIZES: Record<number, number[][]> = {
   1: [[11], [7], [16], [5]],
-  2: [[9, 7], [5, 8], [12, 11], [6, 6]],
-  3: [[5, 6, 4], [4, 3, 7], [6, 5, 5]],
+  2: [
+    [9, 7],
+    [5, 8],
+    [12, 11],
+    [6, 6],
+  ],
+  3: [
+    [5, 6, 4],
+    [4, 3, 7],
+    [6, 5, 5],
+  ],
 };
 
 function perDim(r: () => number, rank: number, max: number): number[] {
@@ -46,7 +55,12 @@ function drawOptions(r: () => number, mode: WindowMode, rank: number, maxKernel 
   }
   if (mode === 'stochastic') {
     const kernel = perDim(r, rank, Math.min(4, maxKernel));
-    return { kernel, stride: r() < 0.3 ? undefined : perDim(r, rank, 3), padding: r() < 0.5 ? 0 : kernel.map((k) => Math.floor((r() * (k + 1)) / 2)), seed: Math.floor(r() * 1e6) };
+    return {
+      kernel,
+      stride: r() < 0.3 ? undefined : perDim(r, rank, 3),
+      padding: r() < 0.5 ? 0 : kernel.map((k) => Math.floor((r() * (k + 1)) / 2)),
+      seed: Math.floor(r() * 1e6),
+    };
   }
   if (mode === 'stochasticEval') {
     const kernel = perDim(r, rank, 4);
@@ -107,8 +121,21 @@ export function windowGrid(mode: WindowMode, rank: number, count: number, seed: 
 // row kernel needs both), and some that are not (the scalar kernel).
 const ROW_SIZES: Record<number, number[][]> = {
   1: [[16], [24], [12], [32], [13]],
-  2: [[5, 16], [7, 24], [6, 12], [3, 8], [5, 9], [19, 6], [17, 8]],
-  3: [[3, 4, 16], [4, 3, 8], [2, 5, 24], [3, 4, 7]],
+  2: [
+    [5, 16],
+    [7, 24],
+    [6, 12],
+    [3, 8],
+    [5, 9],
+    [19, 6],
+    [17, 8],
+  ],
+  3: [
+    [3, 4, 16],
+    [4, 3, 8],
+    [2, 5, 24],
+    [3, 4, 7],
+  ],
 };
 
 /**

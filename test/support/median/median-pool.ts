@@ -25,7 +25,8 @@ export interface MedianPoolOptions {
 /** The spec: window pooling's rules for kernel and stride (average's options, without padding). */
 export function medianSpec(spatial: readonly number[], options: MedianPoolOptions): WindowSpec {
   const spec = windowSpec('avg', spatial, { kernel: options.kernel, stride: options.stride });
-  if (spec.kernel.reduce((a, b) => a * b, 1) > 27) throw new PoolError('INVALID_KERNEL', 'kernel', options.kernel, 'must hold at most 27 taps for median pooling');
+  if (spec.kernel.reduce((a, b) => a * b, 1) > 27)
+    throw new PoolError('INVALID_KERNEL', 'kernel', options.kernel, 'must hold at most 27 taps for median pooling');
   return spec;
 }
 
