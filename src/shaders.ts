@@ -123,6 +123,26 @@ export function kernelSource(name: ShaderName): string {
   return source;
 }
 
+/** A kernel as the registry knows it: its file, every file its module holds, its uniform struct and its overrides. */
+export interface KernelInfo {
+  file: string;
+  files: string[];
+  /** The struct of binding 0 (`var<uniform> P: …`), or null for a kernel without uniforms. */
+  uniform: string | null;
+  overrides: string[];
+}
+
+export function kernelInfo(name: ShaderName): KernelInfo {
+  const entry = kernelEntry(name);
+  const source = kernelSource(name);
+  return {
+    file: entry.file,
+    files: moduleFiles([...(entry.with ?? []), entry.file]),
+    uniform: /var<uniform>\s+\w+\s*:\s*(\w+)/.exec(source)?.[1] ?? null,
+    overrides: [...kernelOverrides(name)],
+  };
+}
+
 /** The override constants a kernel's module declares: the only names a pipeline may set. */
 export function kernelOverrides(name: ShaderName): Set<string> {
   return new Set([...kernelSource(name).matchAll(/^override (\w+)/gm)].map((m) => m[1]));

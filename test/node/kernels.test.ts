@@ -3,7 +3,7 @@
 // mode lists of WGSL and TypeScript agree. Compiling every kernel on a real
 // device is test/browser/kernels.test.ts.
 import { describe, expect, it } from 'vitest';
-import { kernelEntry, kernelNames, kernelSource, moduleFiles, parseHeader, shaderFiles } from '../../src/shaders';
+import { kernelEntry, kernelInfo, kernelNames, kernelSource, moduleFiles, parseHeader, shaderFiles } from '../../src/shaders';
 import { MODE } from '../../src/modes';
 import { definedNames, usedNames } from '../support/wgsl-names';
 
@@ -48,6 +48,11 @@ describe('kernel registry', () => {
       );
       expect(unmet).toEqual([]);
       expect(kernelSource(kernel)).toMatch(/@compute/);
+      // Its registry entry: the uniform struct of binding 0 and the overrides it allows.
+      const info = kernelInfo(kernel);
+      expect(info.files.at(-1)).toBe(entry.file);
+      if (kernel !== 'probe') expect(info.uniform, 'binding 0 is a uniform struct').toMatch(/^[A-Z]\w+Params$/);
+      expect(info.overrides.every((o) => /^[A-Z][A-Z0-9_]*$/.test(o))).toBe(true);
     });
   }
 
