@@ -45,3 +45,25 @@ export { pipelineKey, cachedPipelineCount } from './pipelines';
 export { unpoolSpec, type MaxUnpoolOptions, type UnpoolSpec } from './unpool-spec';
 export { fractionalSpec, fractionalStarts, drawSamples, type FractionalMaxPoolOptions, type FractionalSpec } from './fractional-spec';
 export { pcgHash, uniform01 } from './random';
+export {
+  roiSpec,
+  alignBox,
+  alignSample,
+  poolBox,
+  poolBin,
+  roiInputChannel,
+  roundHalfAway,
+  MAX_ROI_COORDINATE,
+  MAX_ROI_SAMPLES,
+  type RoiOp,
+  type RoiOutputSize,
+  type RoiAlignOptions,
+  type RoiPoolOptions,
+  type PsRoiAlignOptions,
+  type PsRoiPoolOptions,
+  type RoiBoxes,
+  type RoiSpec,
+  type AlignBox,
+  type PoolBox,
+  type PoolBin,
+} from './roi-spec';

@@ -37,3 +37,4 @@ export {
 } from './binned';
 export { maxUnpool, maxUnpoolBackward } from './unpool';
 export { fractionalMaxPool, fractionalMaxPoolBackward } from './fractional';
+export { roiAlign, roiAlignBackward, roiPool, roiPoolBackward, psRoiAlign, psRoiAlignBackward, psRoiPool, psRoiPoolBackward } from './roi';
