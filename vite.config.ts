@@ -21,16 +21,24 @@ function rootToExamples(): Plugin {
 export default defineConfig(({ mode, command }) => ({
   plugins: [rootToExamples()],
   base: command === 'build' && mode !== 'lib' ? './' : '/',
-  // `vite build --mode lib` (npm run build:lib): the library as one ES module in
-  // dist/, WGSL inlined (the ?raw imports become strings), no dependencies.
+  // `vite build --mode lib` (npm run build:lib): the library as ES modules in dist/,
+  // WGSL inlined (the ?raw imports become strings), no dependencies. Two entries:
+  // dist/index.js (everything) and dist/reference.js (webgpu-pool/reference, the CPU
+  // reference without any WGSL); the code both use is one shared chunk in
+  // dist/chunks/, so PoolError is one class whichever entry threw it.
   build:
     mode === 'lib'
       ? {
           outDir: 'dist',
-          emptyOutDir: false,
+          emptyOutDir: true,
           sourcemap: true,
           target: 'es2022',
-          lib: { entry: 'src/index.ts', formats: ['es' as const], fileName: () => 'index.js' },
+          lib: {
+            entry: { index: 'src/index.ts', reference: 'src/reference/index.ts' },
+            formats: ['es' as const],
+            fileName: (_format: string, entry: string) => `${entry}.js`,
+          },
+          rollupOptions: { output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
         }
       : {
           // `npm run build`: the demo and the CNN example as a static site in dist-demo/,

@@ -1,9 +1,12 @@
 // The package as a user gets it: build, `npm pack`, install the tarball into a
-// fresh project outside the repository, and there type-check a TypeScript file,
-// run max pooling forward and backward in Node on Dawn, and bundle a page with
-// Vite that does the same in headless Chromium — each against the CPU reference.
+// fresh project outside the repository, and there type-check a TypeScript file
+// (moduleResolution bundler, nodenext and node16 with skipLibCheck off; without the
+// DOM lib through @webgpu/types), run max pooling forward and backward in Node on Dawn, and bundle a
+// page with Vite that does the same in headless Chromium — each against the CPU
+// reference; then bundle a page that imports only webgpu-pool/reference and one
+// that imports the engine, and compare them (no WGSL in the first).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +27,24 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
 }
 
 const USE = `
-import { createPoolEngine, reference, PoolError, type MaxPoolOptions, type PoolTensor } from 'webgpu-pool';
+import { createPoolEngine, reference, PoolError, type MaxPoolOptions, type PoolStats, type PoolTensor } from 'webgpu-pool';
+import * as cpu from 'webgpu-pool/reference';
+
+// stats() is typed with all four fields, no more, no fewer.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const statsTyped: Same<ReturnType<Awaited<ReturnType<typeof createPoolEngine>>['stats']>, PoolStats> &
+  Same<PoolStats, { buffers: number; bytes: number; pooledBuffers: number; pooledBytes: number }> = true;
+
+/** The subpath's reference is the package's: the same functions, and PoolError is one class. */
+export function sameReference(): boolean {
+  let thrown: unknown;
+  try {
+    cpu.maxPool(cpu.hostTensor(new Float32Array(4), [1, 1, 2, 2]), { kernel: 0 });
+  } catch (e) {
+    thrown = e;
+  }
+  return cpu.maxPool === reference.maxPool && cpu.roiAlign === reference.roiAlign && thrown instanceof PoolError;
+}
 
 export async function check(engine: Awaited<ReturnType<typeof createPoolEngine>>): Promise<number> {
   const options: MaxPoolOptions = { kernel: 3, stride: 2, padding: 1 };
@@ -77,13 +97,35 @@ describe('npm package', () => {
     expect(files).toContain('README.md');
     expect(files).toContain(join('dist', 'index.js'));
     expect(files).toContain(join('dist', 'types', 'index.d.ts'));
-    expect(files.filter((f) => /^(src|test|shaders|examples|node_modules)\b/.test(f))).toEqual([]);
+    expect(files).toContain(join('dist', 'reference.js'));
+    expect(files).toContain(join('dist', 'types', 'reference', 'index.d.ts'));
+    expect(files).toContain('CHANGELOG.md');
+    expect(files.filter((f) => /^(src|test|shaders|examples|scripts|node_modules)\b/.test(f))).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules', 'webgpu-pool', 'package.json'), 'utf8'));
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.sideEffects).toBe(false);
+    expect(pkg.exports['./reference']).toEqual({ types: './dist/types/reference/index.d.ts', import: './dist/reference.js' });
+    // WebGPU's types come from the DOM lib or from an optional peer: declared, never installed for the user.
+    expect(Object.keys(pkg.peerDependencies)).toEqual(['@webgpu/types']);
+    expect(pkg.peerDependenciesMeta['@webgpu/types']).toEqual({ optional: true });
+    // The shipped declarations: every relative specifier with its extension, no vite
+    // types, and no triple-slash reference (one to @webgpu/types fails a DOM consumer
+    // with skipLibCheck off: TS2688 without it, duplicates against lib.dom with it).
+    const types = join(project, 'node_modules', 'webgpu-pool', 'dist', 'types');
+    const declarations = files.filter((f) => f.endsWith('.d.ts')).map((f) => readFileSync(join(project, 'node_modules', 'webgpu-pool', f), 'utf8'));
+    const specifiers = declarations.flatMap((text) => [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']*)'/g)].map((m) => m[1]));
+    expect(specifiers.length).toBeGreaterThan(50);
+    expect(specifiers.filter((x) => !x.endsWith('.js'))).toEqual([]);
+    expect(declarations.filter((text) => /vite/.test(text))).toEqual([]);
+    expect(declarations.filter((text) => text.includes('/// <reference'))).toEqual([]);
+    expect(readFileSync(join(types, 'engine.d.ts'), 'utf8')).toMatch(
+      /interface PoolStats \{[^}]*\bbuffers: number;[^}]*\bbytes: number;[^}]*\bpooledBuffers: number;[^}]*\bpooledBytes: number;/,
+    );
   });
 
-  it('type-checks a TypeScript file that uses the public API', () => {
+  const tsc = (config: string) => run('node', [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(project, config)], project);
+
+  it('type-checks a TypeScript file that uses the public API (moduleResolution bundler, DOM lib, skipLibCheck off)', () => {
     writeFileSync(join(project, 'use.ts'), USE);
     writeFileSync(
       join(project, 'tsconfig.json'),
@@ -93,24 +135,74 @@ describe('npm package', () => {
           module: 'ESNext',
           moduleResolution: 'Bundler',
           strict: true,
-          skipLibCheck: true,
+          skipLibCheck: false,
           outDir: 'out',
           lib: ['ES2022', 'DOM'],
-          types: ['@webgpu/types'],
+          types: [],
         },
         files: ['use.ts'],
       }),
     );
     // Type-checks, and compiles use.ts to out/use.js for the Node and page runs below.
-    run('node', [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], project);
+    tsc('tsconfig.json');
     expect(existsSync(join(project, 'out', 'use.js'))).toBe(true);
+  });
+
+  const config = (name: string, options: object, files: string[]) =>
+    writeFileSync(
+      join(project, name),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: [], ...options }, files }),
+    );
+
+  it('type-checks it under moduleResolution nodenext and node16 (DOM lib, skipLibCheck off)', () => {
+    for (const mode of ['NodeNext', 'Node16']) {
+      config(`tsconfig.${mode}.json`, { module: mode, moduleResolution: mode, lib: ['ES2022', 'DOM'] }, ['use.ts']);
+      tsc(`tsconfig.${mode}.json`);
+    }
+  });
+
+  it('type-checks it under nodenext without the DOM lib, WebGPU types from @webgpu/types', () => {
+    const options = { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], types: ['@webgpu/types'] };
+    config('tsconfig.nodom.json', { ...options, skipLibCheck: true }, ['use.ts']);
+    tsc('tsconfig.nodom.json');
+    // With skipLibCheck off, @webgpu/types' own file needs DOM names (EventTarget,
+    // HTMLImageElement, …) that no lib but DOM declares: those are its errors, not
+    // ours. Nothing in webgpu-pool's declarations or the user's file may fail.
+    config('tsconfig.nodom-strict.json', options, ['use.ts']);
+    let errors: string[] = [];
+    try {
+      tsc('tsconfig.nodom-strict.json');
+    } catch (e) {
+      errors = String(e)
+        .split('\n')
+        .filter((line) => /error TS\d+/.test(line));
+    }
+    console.log(`nodenext, lib ES2022 + @webgpu/types, skipLibCheck off: ${errors.length} errors, all in @webgpu/types' own declarations`);
+    expect(errors.filter((line) => !/node_modules\/@webgpu\/types\/dist\/index\.d\.ts\(/.test(line))).toEqual([]);
+  });
+
+  it('type-checks a reference-only file under nodenext with neither the DOM lib nor @webgpu/types', () => {
+    writeFileSync(
+      join(project, 'use-reference.ts'),
+      `import { hostTensor, maxPool, roiAlign, type HostTensor } from 'webgpu-pool/reference';
+const x: HostTensor = hostTensor(new Float32Array(16), [1, 1, 4, 4]);
+export const pooled: HostTensor = maxPool(x, { kernel: 2 }).output;
+export const aligned: HostTensor = roiAlign(x, hostTensor(new Float32Array([0, 0, 0, 3, 3]), [1, 5]), { outputSize: 2 });
+`,
+    );
+    config('tsconfig.reference.json', { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'] }, ['use-reference.ts']);
+    config('tsconfig.reference-bundler.json', { module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022'] }, ['use-reference.ts']);
+    tsc('tsconfig.reference.json');
+    tsc('tsconfig.reference-bundler.json');
   });
 
   it('pools forward and backward in Node through webgpu (Dawn), matching the CPU reference', () => {
     writeFileSync(
       join(project, 'node-run.mjs'),
       `import { createPoolEngine } from 'webgpu-pool';
-import { check } from './out/use.js';
+import { check, sameReference } from './out/use.js';
+import { maxPool, hostTensor } from 'webgpu-pool/reference';
+console.log('same', sameReference(), maxPool(hostTensor(new Float32Array([1, 5, 3, 2]), [1, 1, 2, 2]), { kernel: 2 }).output.data[0]);
 const { create } = await import('webgpu');
 const gpu = create([]);
 const engine = await createPoolEngine({ gpu });
@@ -124,6 +216,7 @@ engine.destroy();
     const out = run('node', ['node-run.mjs'], project, env);
     const worst = Number(/worst (\S+)/.exec(out)?.[1]);
     expect(worst).toBeLessThan(1e-6);
+    expect(out).toContain('same true 5');
   });
 
   it('bundles a page with Vite that pools in headless Chromium, matching the CPU reference', async () => {
@@ -156,4 +249,38 @@ createPoolEngine().then(check).then((worst) => (window.result = worst), (e) => (
       server.close();
     }
   });
+
+  it('bundles a reference-only page without any WGSL, much smaller than an engine page', () => {
+    const pages = {
+      reference: `import * as reference from 'webgpu-pool/reference';
+const x = reference.hostTensor(Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)), [1, 1, 8, 8]);
+window.result = reference.maxPool(x, { kernel: 2 }).output.data;
+`,
+      engine: `import { createPoolEngine } from 'webgpu-pool';
+createPoolEngine().then(async (engine) => {
+  const x = engine.tensor(Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)), [1, 1, 8, 8]);
+  window.result = await engine.maxPool(x, { kernel: 2 }).output.read();
+});
+`,
+    };
+    const bytes: Record<string, number> = {};
+    const code: Record<string, string> = {};
+    for (const [name, source] of Object.entries(pages)) {
+      const root = join(project, `size-${name}`);
+      mkdirSync(root, { recursive: true });
+      writeFileSync(
+        join(root, 'index.html'),
+        '<!doctype html><html><head><meta charset="utf-8"></head><body><script type="module" src="./main.mjs"></script></body></html>',
+      );
+      writeFileSync(join(root, 'main.mjs'), source);
+      run('node', [join(project, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', root, '--outDir', join(root, 'dist'), '--logLevel', 'error'], project);
+      const js = (readdirSync(join(root, 'dist'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
+      code[name] = js.map((f) => readFileSync(join(root, 'dist', f), 'utf8')).join('\n');
+      bytes[name] = js.reduce((sum, f) => sum + statSync(join(root, 'dist', f)).size, 0);
+    }
+    console.log(`minified bundles: reference-only page ${bytes.reference} bytes, engine page ${bytes.engine} bytes`);
+    expect(code.engine).toContain('@compute');
+    expect(code.reference).not.toMatch(/@compute|@workgroup_size|var<storage/);
+    expect(bytes.reference).toBeLessThan(bytes.engine / 5);
+  }, 120_000);
 });
