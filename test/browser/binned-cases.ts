@@ -5,13 +5,24 @@ import { createPoolEngine, type PoolEngine, type PoolTensor } from '../../src/in
 import { layoutFor, layoutInfo, relayout, type Dims, type SpatialRank } from '../../src/layout';
 import * as reference from '../../src/reference/index';
 import type { HostTensor } from '../../src/reference/index';
-import { mismatches, type Tolerance } from '../support/compare';
+import { mismatches, sumTolerance, type PerElement, type Tolerance } from '../support/compare';
+import { absOf, gemMagnitudes } from '../support/magnitude';
+import { scaled } from './window-cases';
 import { randomData } from '../support/random';
 import type { BinnedCase } from '../support/binned-grid';
 
+/**
+ * Max pooling's values and indices are exact. Every sum-based result (averages,
+ * strips, the pyramid's averages, GeM, their gradients) is compared within
+ * sumUlps(terms) ulps of the magnitude of its terms (compare.ts): for the
+ * linear ops that magnitude is the reference run on |x| or |gradOutput|, with
+ * `terms` the most terms any element sums.
+ */
 const EXACT: Tolerance = { abs: 0, rel: 0 };
-const SUM: Tolerance = { abs: 1e-5, rel: 1e-4 };
-const GEM: Tolerance = { abs: 2e-5, rel: 2e-4 };
+
+/** Per-element bounds of a linear op: the reference's result on non-negative inputs. */
+const sum = (magnitude: HostTensor, terms: number): PerElement => sumTolerance(magnitude.data, terms);
+const cellsOf = (spatial: readonly number[]) => spatial.reduce((a, b) => a * b, 1);
 
 const fallbacks = new WeakMap<PoolEngine, Promise<PoolEngine>>();
 
@@ -34,7 +45,8 @@ async function compare(
   label: string,
   gpu: PoolTensor<'float32'> | PoolTensor<'int32'>,
   cpu: HostTensor<Float32Array | Int32Array>,
-  tol: Tolerance,
+  tol: Tolerance | PerElement,
+  scale?: number,
 ): Promise<void> {
   run.made.push(gpu);
   if (gpu.shape.join() !== cpu.shape.join() || gpu.layout !== cpu.layout) {
@@ -43,7 +55,8 @@ async function compare(
   }
   // Flat 'NC' features are reported as n and w = feature.
   const dims: Dims = gpu.dims.spatial.length ? gpu.dims : { batch: gpu.dims.batch, channels: 1, spatial: [gpu.dims.channels] };
-  run.failures.push(...mismatches(label, await gpu.read(), cpu.data, tol, dims, layoutInfo(gpu.layout).channelsLast));
+  const got = await gpu.read();
+  run.failures.push(...mismatches(label, got instanceof Float32Array ? scaled(got, scale) : got, cpu.data, tol, dims, layoutInfo(gpu.layout).channelsLast));
 }
 
 /** A random tensor on both sides, in the layout; `shape` is channels-first. */
@@ -84,11 +97,22 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
       case 'globalAvg':
       case 'adaptiveAvg': {
         const global = c.op === 'globalAvg';
-        const want = global ? reference.globalAvgPool(x.cpu) : reference.adaptiveAvgPool(x.cpu, o);
-        await compare(run, 'output', global ? engine.globalAvgPool(x.gpu) : engine.adaptiveAvgPool(x.gpu, o), want, SUM);
+        const fwd = (t: HostTensor) => (global ? reference.globalAvgPool(t) : reference.adaptiveAvgPool(t, o));
+        const bwd = (gt: HostTensor) => (global ? reference.globalAvgPoolBackward(gt, x.cpu) : reference.adaptiveAvgPoolBackward(gt, x.cpu, o));
+        const want = fwd(x.cpu);
+        // Forward terms: at most a whole plane; backward: at most every output cell covers one element.
+        const planeCells = cellsOf(x.cpu.dims.spatial);
+        await compare(
+          run,
+          'output',
+          global ? engine.globalAvgPool(x.gpu) : engine.adaptiveAvgPool(x.gpu, o),
+          want,
+          sum(fwd(absOf(x.cpu)), planeCells),
+          c.scaleResults,
+        );
         const g = gradLike(engine, run, want, c.seed + 1);
-        const wantGrad = global ? reference.globalAvgPoolBackward(g.cpu, x.cpu) : reference.adaptiveAvgPoolBackward(g.cpu, x.cpu, o);
-        await compare(run, 'gradInput', global ? engine.globalAvgPoolBackward(g.gpu, x.gpu) : engine.adaptiveAvgPoolBackward(g.gpu, x.gpu, o), wantGrad, SUM);
+        const gotGrad = global ? engine.globalAvgPoolBackward(g.gpu, x.gpu) : engine.adaptiveAvgPoolBackward(g.gpu, x.gpu, o);
+        await compare(run, 'gradInput', gotGrad, bwd(g.cpu), sum(bwd(absOf(g.cpu)), cellsOf(want.dims.spatial)), c.scaleResults);
         break;
       }
       case 'globalMax':
@@ -96,36 +120,52 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         const global = c.op === 'globalMax';
         const want = global ? reference.globalMaxPool(x.cpu) : reference.adaptiveMaxPool(x.cpu, o);
         const got = global ? engine.globalMaxPool(x.gpu) : engine.adaptiveMaxPool(x.gpu, o);
-        await compare(run, 'output', got.output, want.output, EXACT);
+        await compare(run, 'output', got.output, want.output, EXACT, c.scaleResults);
         await compare(run, 'indices', got.indices, want.indices, EXACT);
         const g = gradLike(engine, run, want.output, c.seed + 1);
         const wantGrad = global
           ? reference.globalMaxPoolBackward(g.cpu, x.cpu, want.indices)
           : reference.adaptiveMaxPoolBackward(g.cpu, x.cpu, want.indices, o);
         const gotGrad = global ? engine.globalMaxPoolBackward(g.gpu, x.gpu, got.indices) : engine.adaptiveMaxPoolBackward(g.gpu, x.gpu, got.indices, o);
-        await compare(run, 'gradInput', gotGrad, wantGrad, { abs: 1e-6, rel: 1e-6 });
+        await compare(run, 'gradInput', gotGrad, wantGrad, { abs: 1e-6, rel: 1e-6 }, c.scaleResults);
         break;
       }
       case 'pyramid': {
         const want = reference.spatialPyramidPool(x.cpu, o);
         const got = engine.spatialPyramidPool(x.gpu, o);
         const max = (c.options.mode ?? 'max') === 'max';
-        await compare(run, 'output', got.output, want.output, max ? EXACT : SUM);
+        // avg: forward terms at most a plane; backward: at most every feature of a channel covers one element.
+        const planeCells = cellsOf(x.cpu.dims.spatial);
+        const features = want.output.dims.channels / x.cpu.dims.channels;
+        const outTol = max ? EXACT : sum(reference.spatialPyramidPool(absOf(x.cpu), o).output, planeCells);
+        await compare(run, 'output', got.output, want.output, outTol, c.scaleResults);
         if (max) await compare(run, 'indices', got.indices!, want.indices!, EXACT);
         else if (got.indices !== null) run.failures.push('indices: returned in mode avg');
         const g = gradLike(engine, run, want.output, c.seed + 1);
         const wantGrad = reference.spatialPyramidPoolBackward(g.cpu, x.cpu, want.indices, o);
-        await compare(run, 'gradInput', engine.spatialPyramidPoolBackward(g.gpu, x.gpu, got.indices, o), wantGrad, SUM);
+        // max: a sum of picked gradients, avg: a sum of shares; both linear in the gradient.
+        const gradTol = sum(reference.spatialPyramidPoolBackward(absOf(g.cpu), x.cpu, want.indices, o), features);
+        await compare(run, 'gradInput', engine.spatialPyramidPoolBackward(g.gpu, x.gpu, got.indices, o), wantGrad, gradTol, c.scaleResults);
         break;
       }
       case 'strip': {
         const want = reference.stripPool(x.cpu);
+        const mag = reference.stripPool(absOf(x.cpu));
+        const [height, width] = x.cpu.dims.spatial;
         const got = engine.stripPool(x.gpu);
-        await compare(run, 'rows', got.rows, want.rows, SUM);
-        await compare(run, 'cols', got.cols, want.cols, SUM);
+        await compare(run, 'rows', got.rows, want.rows, sum(mag.rows, width), c.scaleResults);
+        await compare(run, 'cols', got.cols, want.cols, sum(mag.cols, height), c.scaleResults);
         const gr = gradLike(engine, run, want.rows, c.seed + 1);
         const gc = gradLike(engine, run, want.cols, c.seed + 2);
-        await compare(run, 'gradInput', engine.stripPoolBackward(gr.gpu, gc.gpu, x.gpu), reference.stripPoolBackward(gr.cpu, gc.cpu, x.cpu), SUM);
+        const gradTol = sum(reference.stripPoolBackward(absOf(gr.cpu), absOf(gc.cpu), x.cpu), 2);
+        await compare(
+          run,
+          'gradInput',
+          engine.stripPoolBackward(gr.gpu, gc.gpu, x.gpu),
+          reference.stripPoolBackward(gr.cpu, gc.cpu, x.cpu),
+          gradTol,
+          c.scaleResults,
+        );
         break;
       }
       case 'stripExpand': {
@@ -134,21 +174,25 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         const rows = gradLike(engine, run, strips.rows, c.seed + 1);
         const cols = gradLike(engine, run, strips.cols, c.seed + 2);
         const want = reference.stripPoolExpand(rows.cpu, cols.cpu);
-        await compare(run, 'output', engine.stripPoolExpand(rows.gpu, cols.gpu), want, SUM);
+        const outTol = sum(reference.stripPoolExpand(absOf(rows.cpu), absOf(cols.cpu)), 2);
+        await compare(run, 'output', engine.stripPoolExpand(rows.gpu, cols.gpu), want, outTol, c.scaleResults);
         const wantGrad = reference.stripPoolExpandBackward(x.cpu);
+        const mag = reference.stripPoolExpandBackward(absOf(x.cpu));
+        const [height, width] = x.cpu.dims.spatial;
         const gotGrad = engine.stripPoolExpandBackward(x.gpu);
-        await compare(run, 'gradRows', gotGrad.rows, wantGrad.rows, SUM);
-        await compare(run, 'gradCols', gotGrad.cols, wantGrad.cols, SUM);
+        await compare(run, 'gradRows', gotGrad.rows, wantGrad.rows, sum(mag.rows, width), c.scaleResults);
+        await compare(run, 'gradCols', gotGrad.cols, wantGrad.cols, sum(mag.cols, height), c.scaleResults);
         break;
       }
       case 'gem': {
         const want = reference.gemPool(x.cpu, o);
-        await compare(run, 'output', engine.gemPool(x.gpu, o), want, GEM);
         const g = gradLike(engine, run, want, c.seed + 1);
+        const mag = gemMagnitudes(x.cpu, g.cpu, o);
+        await compare(run, 'output', engine.gemPool(x.gpu, o), want, sumTolerance(mag.forward.magnitude, mag.forward.terms), c.scaleResults);
         const wantGrad = reference.gemPoolBackward(g.cpu, x.cpu, o);
         const gotGrad = engine.gemPoolBackward(g.gpu, x.gpu, o);
-        await compare(run, 'gradInput', gotGrad.gradInput, wantGrad.gradInput, GEM);
-        await compare(run, 'gradP', gotGrad.gradP, wantGrad.gradP, { abs: 1e-4, rel: 1e-3 });
+        await compare(run, 'gradInput', gotGrad.gradInput, wantGrad.gradInput, sumTolerance(mag.backward.magnitude, mag.backward.terms), c.scaleResults);
+        await compare(run, 'gradP', gotGrad.gradP, wantGrad.gradP, sumTolerance(mag.gradP.magnitude, mag.gradP.terms), c.scaleResults);
         break;
       }
       default:

@@ -4,20 +4,37 @@
 import { describe, expect, it } from 'vitest';
 import type { BinnedCase } from '../support/binned-grid';
 import { unaddressable } from '../support/case-name';
-import { fuzzBinned, fuzzInvalid, fuzzSettings, fuzzValid } from '../support/fuzz';
+import {
+  fuzzBinned,
+  fuzzFractional,
+  fuzzInvalid,
+  fuzzInvalidPool,
+  fuzzSettings,
+  fuzzUnpool,
+  fuzzValid,
+  type FractionalCase,
+  type UnpoolCase,
+} from '../support/fuzz';
 import { useHarnessPage } from '../support/page';
 import type { WindowCase } from '../support/window-grid';
 
 const harness = useHarnessPage();
-const { seed, cases } = fuzzSettings(process.env);
+const { seed, cases, fixed } = fuzzSettings(process.env);
+// Every run draws a new seed unless FUZZ_SEED sets one: printed, so that any run can be replayed.
+console.log(`fuzz: seed ${seed}${fixed ? ' (FUZZ_SEED)' : ''}, ${cases} cases (replay with FUZZ_SEED=${seed} FUZZ_CASES=${cases})`);
 // Drawn at collection, so that every call is a test of its own, named after the
-// seed, its number and its parameters (`npx vitest run -t "<case name>"` replays it).
+// seed, its number and its parameters (`FUZZ_SEED=<seed> npx vitest run -t "<case name>"` replays it).
 const valid = fuzzValid(seed, cases);
 const binned = fuzzBinned(seed, Math.max(20, Math.floor(cases / 3)));
+const unpool = fuzzUnpool(seed, Math.max(20, Math.floor(cases / 3)));
+const fractional = fuzzFractional(seed, Math.max(20, Math.floor(cases / 3)));
 const replay = `replay with FUZZ_SEED=${seed} FUZZ_CASES=${cases}`;
 
 /** Runs one case in the page (in an error scope of its own) and expects no failure line; a failure prints how to replay the run. */
-async function check(method: 'runWindowCase' | 'runBinnedCase', c: WindowCase | BinnedCase) {
+async function check(
+  method: 'runWindowCase' | 'runBinnedCase' | 'runUnpoolCase' | 'runFractionalCase',
+  c: WindowCase | BinnedCase | UnpoolCase | FractionalCase,
+) {
   let failures: string[];
   try {
     failures = await harness().page.evaluate((m, cs) => (window as any).harness[m](cs), method, c);
@@ -38,12 +55,20 @@ describe(`fuzz seed=${seed} cases=${cases}`, () => {
     for (const c of binned) it(c.name, () => check('runBinnedCase', c));
   });
 
+  describe('valid max unpooling calls (duplicate and out-of-range indices too): GPU matches the CPU reference, forward and backward', () => {
+    for (const c of unpool) it(c.name, () => check('runUnpoolCase', c));
+  });
+
+  describe('valid fractional max pooling calls: GPU matches the CPU reference, forward and backward', () => {
+    for (const c of fractional) it(c.name, () => check('runFractionalCase', c));
+  });
+
   it('names every case so that -t selects it alone', ({ task }) => {
     expect(valid.length).toBe(cases);
     expect(
       unaddressable(
         task.file,
-        [...valid, ...binned].map((c) => c.name),
+        [...valid, ...binned, ...unpool, ...fractional].map((c) => c.name),
       ),
     ).toEqual([]);
   });
@@ -95,6 +120,22 @@ describe(`fuzz seed=${seed} cases=${cases}`, () => {
       encoded,
     );
     if (report.length) console.error(`replay with FUZZ_SEED=${seed} FUZZ_CASES=${cases}`);
+    expect(report).toEqual([]);
+  });
+
+  it('invalid max unpooling and fractional calls: PoolError of the right code before any GPU work, nothing allocated', async () => {
+    const invalid = fuzzInvalidPool(seed, Math.max(20, Math.floor(cases / 3)));
+    expect(invalid.length).toBeGreaterThan(10);
+    // NaN and Infinity do not survive the trip into the page as numbers: send them as text.
+    const encoded = JSON.stringify(invalid, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? `__${v}__` : v));
+    const report = await harness().page.evaluate(
+      (text) =>
+        (window as any).harness.runInvalidPoolCalls(
+          JSON.parse(text, (_, v) => (typeof v === 'string' && /^__(NaN|-?Infinity)__$/.test(v) ? Number(v.slice(2, -2)) : v)),
+        ),
+      encoded,
+    );
+    if (report.length) console.error(replay);
     expect(report).toEqual([]);
   });
 

@@ -10,6 +10,8 @@ import type { BinnedCase } from '../support/binned-grid';
 import { runBinnedCase } from './binned-cases';
 import { runWrappedCase, type WrappedCase } from './wrapped-cases';
 import { withErrorScope } from '../support/error-scope';
+import { runFractionalCase, runInvalidPoolCalls, runUnpoolCase } from './fuzz-cases';
+import type { FractionalCase, InvalidPoolCall, UnpoolCase } from '../support/fuzz';
 
 async function start() {
   if (!navigator.gpu) throw new Error('navigator.gpu is missing: this browser has no WebGPU');
@@ -57,6 +59,24 @@ async function start() {
         throw new Error(`${c.name}: ${(e as Error).stack ?? e}`);
       }
     },
+    /** Runs one fuzzed max unpooling case (fuzz test) in an error scope of its own, on the engine of its parallelism; a GPU error or a throw names the case. */
+    async runUnpoolCase(c: UnpoolCase): Promise<string[]> {
+      try {
+        return await withErrorScope(engine.device, async () => runUnpoolCase(await engineWith(c.parallelism), c));
+      } catch (e) {
+        throw new Error(`${c.name}: ${(e as Error).stack ?? e}`);
+      }
+    },
+    /** Runs one fuzzed fractional max pooling case (fuzz test) in an error scope of its own, on the engine of its parallelism; a GPU error or a throw names the case. */
+    async runFractionalCase(c: FractionalCase): Promise<string[]> {
+      try {
+        return await withErrorScope(engine.device, async () => runFractionalCase(await engineWith(c.parallelism), c));
+      } catch (e) {
+        throw new Error(`${c.name}: ${(e as Error).stack ?? e}`);
+      }
+    },
+    /** Makes the fuzzer's invalid max unpooling and fractional calls (in an error scope); returns a line for each that did not raise PoolError with its code. */
+    runInvalidPoolCalls: (cs: InvalidPoolCall[]) => withErrorScope(engine.device, async () => runInvalidPoolCalls(engine, cs)),
     /** Runs one op on wrapped views of the test's own buffers, in an error scope of its own (wrapped-views.test.ts); a GPU error names the case. */
     async runWrappedCase(c: WrappedCase) {
       try {

@@ -3,19 +3,19 @@
 import type { PoolEngine } from '../../src/index';
 import { layoutFor, relayout, type SpatialRank } from '../../src/layout';
 import * as reference from '../../src/reference/index';
-import { mismatches, type Tolerance } from '../support/compare';
+import { mismatches, sumTolerance, type PerElement, type Tolerance } from '../support/compare';
+import { windowMagnitudes } from '../support/magnitude';
 import { randomData } from '../support/random';
 import type { WindowCase } from '../support/window-grid';
 
-const TOLERANCE: Record<string, Tolerance> = {
-  max: { abs: 0, rel: 0 },
-  avg: { abs: 1e-5, rel: 1e-4 },
-  lp: { abs: 1e-4, rel: 1e-3 },
-  soft: { abs: 1e-5, rel: 1e-4 },
-  mixed: { abs: 1e-5, rel: 1e-4 },
-  stochasticEval: { abs: 1e-5, rel: 1e-4 },
-  stochastic: { abs: 0, rel: 0 },
-};
+/**
+ * Max and stochastic (training) pooling pick values: their outputs and indices
+ * are exact, and their gradients sums of picked gradients (exact but for the
+ * order in which several windows' picks add). The other modes are sums: their
+ * results and gradients are compared within sumUlps(terms) ulps of the
+ * magnitude of the terms that produced each element (compare.ts, magnitude.ts).
+ */
+const EXACT: Tolerance = { abs: 0, rel: 0 };
 
 /** Forward and backward calls of the window modes other than max (engine and reference use the same names). */
 const CALLS = {
@@ -25,6 +25,11 @@ const CALLS = {
   mixed: ['mixedPool', 'mixedPoolBackward'],
   stochasticEval: ['stochasticPoolEval', 'stochasticPoolEvalBackward'],
 } as const;
+
+/** A GPU result multiplied by a case's test-only `scaleResults` (rounded to float32, as a kernel would write it). */
+export function scaled(data: Float32Array, by: number | undefined): Float32Array {
+  return by === undefined ? data : data.map((v) => v * by);
+}
 
 export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<string[]> {
   // An unknown mode must fail, never pass having compared nothing.
@@ -36,11 +41,12 @@ export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<
   const data = relayout(randomData(size, c.seed, c.data), dims, false, c.channelsLast);
   const hx = reference.hostTensor(data, shape, layout);
   const x = engine.tensor(data, shape, layout);
-  const tol = TOLERANCE[c.mode];
   const failures: string[] = [];
   const made = [x];
   try {
     let gpuOut, cpuOut, gpuGrad, cpuGrad;
+    let tol: Tolerance | PerElement = EXACT;
+    let gradTol: Tolerance | PerElement = { abs: 1e-6, rel: 1e-6 };
     const outDims = () => ({ ...dims, spatial: cpuOut!.dims.spatial });
     if (c.mode === 'max' || c.mode === 'stochastic') {
       const stochastic = c.mode === 'stochastic';
@@ -68,13 +74,16 @@ export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<
       const go = engine.tensor(gradData, cpuOut.shape, layout);
       made.push(go);
       gpuGrad = (engine[bwd] as (g: unknown, x: unknown, o: never) => any).call(engine, go, x, c.options as never);
-      cpuGrad = (reference[bwd] as (g: unknown, x: unknown, o: never) => any)(reference.hostTensor(gradData, cpuOut.shape, layout), hx, c.options as never);
+      const hgo = reference.hostTensor(gradData, cpuOut.shape, layout);
+      cpuGrad = (reference[bwd] as (g: unknown, x: unknown, o: never) => any)(hgo, hx, c.options as never);
+      const { forward, backward } = windowMagnitudes(c.mode, hx, hgo, c.options);
+      tol = sumTolerance(forward.magnitude, forward.terms);
+      gradTol = sumTolerance(backward.magnitude, backward.terms);
     }
     made.push(gpuGrad);
     if (gpuOut.shape.join() !== cpuOut.shape.join()) failures.push(`output shape ${gpuOut.shape}, want ${cpuOut.shape}`);
-    failures.push(...mismatches('output', await gpuOut.read(), cpuOut.data, tol, outDims(), c.channelsLast));
-    const gradTol = c.mode === 'max' || c.mode === 'stochastic' ? { abs: 1e-6, rel: 1e-6 } : tol;
-    failures.push(...mismatches('gradInput', await gpuGrad.read(), cpuGrad.data, gradTol, dims, c.channelsLast));
+    failures.push(...mismatches('output', scaled(await gpuOut.read(), c.scaleResults), cpuOut.data, tol, outDims(), c.channelsLast));
+    failures.push(...mismatches('gradInput', scaled(await gpuGrad.read(), c.scaleResults), cpuGrad.data, gradTol, dims, c.channelsLast));
   } finally {
     for (const t of made) t.destroy();
   }

@@ -6,7 +6,8 @@ import type { PoolEngine, PoolTensor } from '../../src/index';
 import { dimsOf, layoutFor, relayout, shapeOf, type Layout, type SpatialRank } from '../../src/layout';
 import * as reference from '../../src/reference/index';
 import type { HostTensor } from '../../src/reference/index';
-import { mismatches, type Tolerance } from '../support/compare';
+import { mismatches, sumTolerance, tighter, type Tolerance } from '../support/compare';
+import { absOf, gemMagnitudes, windowMagnitudes, type Magnitude } from '../support/magnitude';
 
 /** Ops the engine does not have yet: their cases count as pending. One list, here. */
 export const PENDING_OPS: readonly string[] = [
@@ -126,6 +127,12 @@ export interface GoldenOp {
   inputKeys?: readonly string[];
   cpu(c: GoldenCase, io: LayoutBridge): Results;
   gpu(c: GoldenCase, io: LayoutBridge, engine: PoolEngine, keep: (t: { destroy(): void }) => void): Promise<Results>;
+  /**
+   * Sum-based results' magnitudes by golden key, channels-first (magnitude.ts),
+   * from the case's input and gradOutput: the comparison takes the tighter of
+   * the case's tolerance and sumTolerance of these.
+   */
+  magnitudes?(c: GoldenCase, io: LayoutBridge): Record<string, Magnitude>;
 }
 
 function pick(p: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
@@ -192,6 +199,19 @@ function windowOp(kind: WindowKind, keys: string[]): GoldenOp {
       }
       return r;
     },
+    magnitudes:
+      kind === 'max'
+        ? undefined
+        : (c, io) => {
+            const x = io.host(c.input);
+            const options = pick(c.params, ...keys);
+            const spec = reference[WINDOW_CALLS[kind][0]](x, options as never);
+            const g = c.gradOutput ? io.host(c.gradOutput as GoldenTensor) : { ...spec, data: new Float32Array(spec.data.length) };
+            const { forward, backward } = windowMagnitudes(kind, x, g, options);
+            const r: Record<string, Magnitude> = { output: forward };
+            if (c.gradOutput) r.gradInput = backward;
+            return r;
+          },
   };
 }
 
@@ -246,6 +266,23 @@ function binnedOp(kind: 'global' | 'adaptive', mode: 'avg' | 'max'): GoldenOp {
       }
       return r;
     },
+    magnitudes:
+      mode === 'max'
+        ? undefined
+        : (c, io) => {
+            // Linear: the reference on |x| and |gradOutput|; terms at most a plane forward, every output cell backward.
+            const x = io.host(c.input);
+            const ax = absOf(x);
+            const output = kind === 'global' ? reference.globalAvgPool(ax) : reference.adaptiveAvgPool(ax, options(c));
+            const plane = x.dims.spatial.reduce((a, b) => a * b, 1);
+            const r: Record<string, Magnitude> = { output: { magnitude: Float64Array.from(output.data), terms: plane } };
+            if (c.gradOutput) {
+              const g = absOf(io.host(c.gradOutput as GoldenTensor));
+              const grad = kind === 'global' ? reference.globalAvgPoolBackward(g, x) : reference.adaptiveAvgPoolBackward(g, x, options(c));
+              r.gradInput = { magnitude: Float64Array.from(grad.data), terms: output.dims.spatial.reduce((a, b) => a * b, 1) };
+            }
+            return r;
+          },
   };
 }
 
@@ -284,6 +321,22 @@ const pyramidOp: GoldenOp = {
     }
     return r;
   },
+  magnitudes(c, io) {
+    // Linear in the input (avg) and in the gradient (both modes): the reference on non-negative values.
+    const o = pick(c.params, 'levels', 'mode') as never;
+    const x = io.host(c.input);
+    const { output, indices } = reference.spatialPyramidPool(x, o);
+    const plane = x.dims.spatial.reduce((a, b) => a * b, 1);
+    const features = output.dims.channels / x.dims.channels;
+    const r: Record<string, Magnitude> = {};
+    if (indices === null) r.output = { magnitude: Float64Array.from(reference.spatialPyramidPool(absOf(x), o).output.data), terms: plane };
+    if (c.gradOutput) {
+      const g = flat(c.gradOutput as GoldenTensor);
+      const grad = reference.spatialPyramidPoolBackward(reference.hostTensor(g.data.map(Math.abs), g.shape, 'NC'), x, indices, o);
+      r.gradInput = { magnitude: Float64Array.from(grad.data), terms: features };
+    }
+    return r;
+  },
 };
 
 /** Strip pooling: outputH (rows) and outputW (cols); gradOutput holds the gradient of each. */
@@ -313,6 +366,18 @@ const stripOp: GoldenOp = {
       keep(gradInput);
       r.gradInput = io.out(await gradInput.read(), x.shape);
     }
+    return r;
+  },
+  magnitudes(c, io) {
+    const x = io.host(c.input);
+    const [height, width] = x.dims.spatial;
+    const { rows, cols } = reference.stripPool(absOf(x));
+    const r: Record<string, Magnitude> = {
+      outputH: { magnitude: Float64Array.from(rows.data), terms: width },
+      outputW: { magnitude: Float64Array.from(cols.data), terms: height },
+    };
+    const g = c.gradOutput as { outputH: GoldenTensor; outputW: GoldenTensor } | undefined;
+    if (g) r.gradInput = { magnitude: Float64Array.from(reference.stripPoolBackward(absOf(io.host(g.outputH)), absOf(io.host(g.outputW)), x).data), terms: 2 };
     return r;
   },
 };
@@ -347,6 +412,16 @@ const gemOp: GoldenOp = {
       r.gradInput = io.out(await gradInput.read(), x.shape);
       r.gradP = await gradP.read();
     }
+    return r;
+  },
+  magnitudes(c, io) {
+    const o = pick(c.params, 'p', 'eps');
+    const x = io.host(c.input);
+    const spec = reference.gemPool(x, o as never);
+    const g = c.gradOutput ? io.host(c.gradOutput as GoldenTensor) : { ...spec, data: new Float32Array(spec.data.length) };
+    const m = gemMagnitudes(x, g, o);
+    const r: Record<string, Magnitude> = { output: m.forward };
+    if (c.gradOutput) Object.assign(r, { gradInput: m.backward, gradP: m.gradP });
     return r;
   },
 };
@@ -437,6 +512,12 @@ export const SUPPORTED_OPS = Object.keys(GOLDEN_OPS);
 /** Golden keys that are results to compare (the rest are inputs or metadata). */
 const RESULT_KEYS = ['output', 'indices', 'gradInput', 'outputH', 'outputW', 'gradP'];
 const DEFAULT_TOLERANCE: Tolerance = { abs: 1e-5, rel: 1e-4 };
+/**
+ * Golden values are stored rounded to 9 decimal places (no value in the files has
+ * more): the sum bound, which tightens a case's tolerance, allows that rounding on
+ * top (half of 1e-9). Without it a gradient of 7.3237e-7 stored as 7.32e-7 fails.
+ */
+const GOLDEN_QUANTUM = 5e-10;
 
 export type Backend = 'cpu' | PoolEngine;
 
@@ -450,6 +531,8 @@ export async function checkGoldenCase(c: GoldenCase, backend: Backend, channelsL
     const io = new LayoutBridge(c.rank, channelsLast);
     const got = backend === 'cpu' ? op.cpu(c, io) : await op.gpu(c, io, backend, (t) => made.push(t));
     const tol = c.tolerance ?? DEFAULT_TOLERANCE;
+    // Magnitudes are computed channels-first, the golden data's order.
+    const magnitudes = op.magnitudes?.(c, new LayoutBridge(c.rank, false)) ?? {};
     const failures: string[] = [];
     let compared = 0;
     for (const key of RESULT_KEYS) {
@@ -462,12 +545,15 @@ export async function checkGoldenCase(c: GoldenCase, backend: Backend, channelsL
         failures.push(`${key}: none returned`);
         continue;
       }
-      const exact = key === 'indices' ? { abs: 0, rel: 0 } : tol;
+      const wantData = toNumbers(wantT.data);
+      const m = magnitudes[key];
+      // The case's tolerance, tightened to the sum bound where that is smaller; indices exact.
+      const exact = key === 'indices' ? { abs: 0, rel: 0 } : m ? tighter(tol, sumTolerance(m.magnitude, m.terms), wantData, GOLDEN_QUANTUM) : tol;
       const dims =
         wantT.shape.length >= 3
           ? dimsOf(wantT.shape, layoutFor((wantT.shape.length - 2) as SpatialRank, false))
           : { batch: 1, channels: 1, spatial: [toNumbers(wantT.data).length] };
-      failures.push(...mismatches(key, result, toNumbers(wantT.data), exact, dims, false));
+      failures.push(...mismatches(key, result, wantData, exact, dims, false));
       compared++;
     }
     // A case with no expected results would pass having compared nothing.

@@ -21,6 +21,12 @@ export interface BinnedCase {
   subgroups: boolean;
   /** An engine with this parallelism option (threads in flight) where set; the walking kernels size their steps by it. */
   parallelism?: number;
+  /**
+   * Test-only mutation (tolerance-mutation.test.ts): every float result read back
+   * from the GPU is multiplied by this before the comparison, to prove that the
+   * comparison catches an error of that size.
+   */
+  scaleResults?: number;
 }
 
 /** Ops with a workgroup reduction (GeM's backward statistics), and so two variants. */

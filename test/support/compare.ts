@@ -27,29 +27,117 @@ export function coordsAt(offset: number, dims: Dims, channelsLast: boolean): str
   return parts.join(',');
 }
 
+/** float32 machine epsilon (2^-23, twice the unit roundoff). */
+export const EPS32 = 2 ** -23;
+/** The smallest normal float32: a floor under every bound, as devices may flush subnormals to zero. */
+export const MIN_NORMAL32 = 2 ** -126;
+
 /**
- * Every element where |got − want| > abs + rel·|want| (NaN matches only NaN,
+ * Per-element absolute bounds: `{ perElement }` passes an element when
+ * |got − want| ≤ perElement[i] (NaN and infinities as in `Tolerance`).
+ */
+export interface PerElement {
+  perElement: ArrayLike<number>;
+}
+
+/**
+ * How many float32 epsilons a result computed from `terms` summed terms may be
+ * off, relative to the sum of the terms' magnitudes: 4 · (⌈log2 terms⌉ + 2).
+ *
+ * The rule: a float32 sum of n terms, in any order a kernel may use (sequential
+ * within a thread, then a tree across threads), has an error of the order of
+ * depth · u · Σ|t_i| (u = eps/2, depth ⌈log2 n⌉ for a pairwise tree); the + 2
+ * covers the scaling of the sum (the divisor, a multiply) and the final
+ * float32 rounding; the factor 4 covers both sides (the GPU's order and the
+ * reference's) with a factor of 2 to spare (eps = 2u). So a result is accepted
+ * within a few dozen ulps of Σ|terms|, never within a fixed abs or rel: an
+ * average of 1024 gradients ~1e-4 gets a bound of ~1e-10, not 1e-5, and a
+ * kernel 0.1% off fails.
+ */
+export function sumUlps(terms: number): number {
+  return 4 * (Math.ceil(Math.log2(Math.max(1, terms))) + 2);
+}
+
+/**
+ * Per-element bounds for results that are sums: bound_i = sumUlps(terms) · eps ·
+ * magnitude[i] + MIN_NORMAL32, where magnitude[i] is Σ|t| of the terms that
+ * produced element i, in the result's units (for an average: Σ|x_i| / divisor),
+ * computed on the CPU from the reference's inputs (test/support/magnitude.ts).
+ * `terms` is the largest number of terms of any element (an upper bound is fine:
+ * it enters through its log2). A magnitude that is NaN gives a bound of 0 (an
+ * exact match, which a NaN or infinite expected value gets anyway); one that is
+ * infinite gives an infinite bound, and arises only where a term is infinite.
+ */
+export function sumTolerance(magnitude: ArrayLike<number>, terms: number): PerElement {
+  const k = sumUlps(terms) * EPS32;
+  const perElement = new Float64Array(magnitude.length);
+  for (let i = 0; i < magnitude.length; i++) {
+    const m = Math.abs(magnitude[i]);
+    perElement[i] = Number.isNaN(m) ? 0 : k * m + MIN_NORMAL32;
+  }
+  return { perElement };
+}
+
+/**
+ * The tighter of a fixed tolerance and per-element bounds, element by element
+ * (golden cases: their own tolerance is never loosened, the sum bound tightens
+ * it where it is smaller). Bounds that are not finite leave the fixed tolerance.
+ * `slack` is added to every bound: the expected values' own rounding where they
+ * were stored as decimals.
+ */
+export function tighter(tol: Tolerance, bounds: PerElement, want: ArrayLike<number>, slack = 0): PerElement {
+  const perElement = new Float64Array(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const fixed = tol.abs + tol.rel * Math.abs(want[i]);
+    const b = bounds.perElement[i];
+    perElement[i] = Number.isFinite(b) && b > 0 ? Math.min(fixed, b + slack) : fixed;
+  }
+  return { perElement };
+}
+
+/** Whether a tolerance is per-element bounds. */
+export function isPerElement(tol: Tolerance | PerElement): tol is PerElement {
+  return (tol as PerElement).perElement !== undefined;
+}
+
+/**
+ * Ulps of the result itself that a per-element bound adds: the last operations
+ * (a divide, a root, a pow) round the value once more, which Σ|terms| misses
+ * where the terms cancel (Lp with p = 1 on signed data) or a window's 1e30 or
+ * infinity leaves its magnitude undefined. Measured: Lp gradients next to 1e30
+ * and infinite inputs differ between GPU and CPU by up to 5e-6 relative (fuzz
+ * seeds 1437497158 and 316627475). 128 ulps is 1.5e-5 relative, still 1/60 of
+ * the 0.1% error the mutation tests must catch.
+ */
+export const RESULT_ULPS = 128;
+
+/**
+ * Every element where |got − want| > abs + rel·|want| (or, with per-element
+ * bounds, > perElement[i] + RESULT_ULPS ulps of |want|; NaN matches only NaN,
  * infinities match only themselves), as one line each with its coordinates.
  */
 export function mismatches(
   label: string,
   got: ArrayLike<number>,
   want: ArrayLike<number>,
-  tol: Tolerance,
+  tol: Tolerance | PerElement,
   dims: Dims,
   channelsLast: boolean,
   limit = 10,
 ): string[] {
   const out: string[] = [];
   if (got.length !== want.length) return [`${label}: length ${got.length}, want ${want.length}`];
+  const bounds = isPerElement(tol) ? tol.perElement : null;
+  if (bounds && bounds.length !== want.length) return [`${label}: ${bounds.length} bounds for ${want.length} values`];
   let count = 0;
   for (let i = 0; i < got.length; i++) {
     const g = got[i];
     const w = want[i];
-    const ok = Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= tol.abs + tol.rel * Math.abs(w);
+    const bound = bounds ? bounds[i] + RESULT_ULPS * EPS32 * Math.abs(w) : (tol as Tolerance).abs + (tol as Tolerance).rel * Math.abs(w);
+    const ok = Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= bound;
     if (!ok) {
       count++;
-      if (out.length < limit) out.push(`${label}[${coordsAt(i, dims, channelsLast)}]: got ${g}, want ${w}`);
+      if (out.length < limit) out.push(`${label}[${coordsAt(i, dims, channelsLast)}]: got ${g}, want ${w} (bound ${bound.toPrecision(3)})`);
     }
   }
   if (count > limit) out.push(`${label}: … ${count - limit} more mismatches`);

@@ -18,6 +18,12 @@ export interface WindowCase {
   seed: number;
   /** The engine's `parallelism` option where the case sets it (the kernels' rows per thread follow it). */
   parallelism?: number;
+  /**
+   * Test-only mutation (tolerance-mutation.test.ts): every float result read back
+   * from the GPU is multiplied by this before the comparison, to prove that the
+   * comparison catches an error of that size.
+   */
+  scaleResults?: number;
 }
 
 const SIZES: Record<number, number[][]> = {
@@ -46,7 +52,7 @@ export function describeWindowCase(c: Omit<WindowCase, 'name'>): string {
   return `${c.mode} x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data} dataSeed=${c.seed}${threads}`;
 }
 
-function drawOptions(r: () => number, mode: WindowMode, rank: number, maxKernel = 5): Record<string, unknown> {
+export function drawOptions(r: () => number, mode: WindowMode, rank: number, maxKernel = 5): Record<string, unknown> {
   if (mode === 'soft' || mode === 'mixed') {
     // No padding, dilation or ceil mode: kernel, stride (and λ).
     const o: Record<string, unknown> = { kernel: perDim(r, rank, 4), stride: r() < 0.3 ? undefined : perDim(r, rank, 3) };
