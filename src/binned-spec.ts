@@ -224,6 +224,14 @@ export function stripSpec(inputSpatial: readonly number[]): { height: number; wi
   return { height: inputSpatial[0], width: inputSpatial[1] };
 }
 
+/** The `{ rows, cols }` gradient of strip pooling's result, checked to be an object of the two strips. */
+export function stripGradients<T>(gradOutput: { rows: T; cols: T }): { rows: T; cols: T } {
+  if (gradOutput === null || typeof gradOutput !== 'object' || !('rows' in gradOutput) || !('cols' in gradOutput)) {
+    throw new PoolError('INVALID_OPTION', 'gradOutput', gradOutput, "must be { rows, cols }: the gradients of strip pooling's two strips");
+  }
+  return gradOutput;
+}
+
 /** What the expand-and-add step needs to know of a strip tensor. */
 export interface StripTensorLike {
   shape: readonly number[];

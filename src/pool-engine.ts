@@ -13,6 +13,7 @@ import {
   globalSpec,
   pyramidSpec,
   stripExpandDims,
+  stripGradients,
   stripSpec,
   type AdaptivePoolOptions,
   type AdaptiveSpec,
@@ -566,9 +567,10 @@ export class PoolEngine {
     return stripReduce(this.#ctx, x, width, height, 'stripPool.forward', o as StripOut);
   }
 
-  /** Gradient of strip pooling with respect to its input, from the gradients of both strips. */
-  stripPoolBackward(gradRows: PoolTensor<'float32'>, gradCols: PoolTensor<'float32'>, input: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
+  /** Gradient of strip pooling with respect to its input, from the gradients of both strips (`{ rows, cols }`, like the forward's result). */
+  stripPoolBackward(gradOutput: StripPoolResult, input: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
     this.#ctx.checkAlive();
+    const { rows: gradRows, cols: gradCols } = stripGradients(gradOutput);
     const x = this.#ctx.own(input, 'input', 'float32');
     const { height, width } = stripSpec(x.dims.spatial);
     const gr = this.#ctx.own(gradRows, 'gradRows', 'float32');

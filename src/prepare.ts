@@ -54,7 +54,7 @@ Object.assign(CALLS, {
   stripPool: (e, x) => e.stripPool(x),
   stripPoolBackward: (e, x) => {
     const s = e.stripPool(x);
-    e.stripPoolBackward(s.rows, s.cols, x);
+    e.stripPoolBackward(s, x);
   },
   stripPoolExpand: (e, x) => {
     const s = e.stripPool(x);

@@ -209,7 +209,7 @@ export const MODES: ModeSpec[] = [
     },
     backward: (api, g, x) => {
       const e = api.stripPoolExpandBackward(g);
-      return api.stripPoolBackward(e.rows, e.cols, x);
+      return api.stripPoolBackward(e, x);
     },
   },
 ];

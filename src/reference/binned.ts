@@ -21,6 +21,7 @@ import {
 } from '../binned-spec';
 import type { HostTensor } from './host-tensor';
 import { checkShape } from '../validate';
+import { stripGradients } from '../binned-spec';
 
 type Indices = HostTensor<Int32Array>;
 
@@ -236,8 +237,13 @@ export function stripPool(x: HostTensor): { rows: HostTensor; cols: HostTensor }
   return { rows, cols };
 }
 
-/** Gradient of strip pooling: each row's gradient spread over its W cells, each column's over its H cells. */
-export function stripPoolBackward(gradRows: HostTensor, gradCols: HostTensor, x: HostTensor): HostTensor {
+/**
+ * Gradient of strip pooling: each row's gradient spread over its W cells, each
+ * column's over its H cells. `gradOutput` is the gradient of the forward's
+ * result, `{ rows, cols }`, first like every other backward's.
+ */
+export function stripPoolBackward(gradOutput: { rows: HostTensor; cols: HostTensor }, x: HostTensor): HostTensor {
+  const { rows: gradRows, cols: gradCols } = stripGradients(gradOutput);
   const { height, width } = stripSpec(x.dims.spatial);
   checkShape(gradRows, 'gradRows', shapeOf({ ...x.dims, spatial: [height, 1] }, x.layout), x.layout, 'the row strip shape');
   checkShape(gradCols, 'gradCols', shapeOf({ ...x.dims, spatial: [1, width] }, x.layout), x.layout, 'the column strip shape');

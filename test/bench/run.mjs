@@ -3,7 +3,6 @@
 // Runs the suite in headless Chromium (default) or in Node through Dawn (--node)
 // and prints one table: ours, TF.js and the CPU reference on the same device.
 import { writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { openPage, startServer } from '../support/browser.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -17,6 +16,7 @@ const options = { quick: flag('--quick'), filter: value('--filter'), parallelism
 const TF_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'];
 
 async function inBrowser() {
+  const { openPage } = await import('../support/browser.mjs');
   const h = await openPage('/test/bench/bench.html', TF_PACKAGES);
   h.page.on('console', (m) => {
     if (m.text().startsWith('bench: ')) console.error(m.text());
@@ -45,19 +45,21 @@ async function inNode() {
   if (!adapter) throw new Error('Dawn found no WebGPU adapter');
   const requiredLimits = { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize };
   const device = await adapter.requestDevice({ requiredLimits });
-  const { server } = await startServer();
+  // TF.js's WebGPU backend registers itself on import, and only where navigator.gpu exists.
+  if (!globalThis.navigator) globalThis.navigator = {};
+  if (!globalThis.navigator.gpu) Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
+  // BENCH_BUNDLE: test/bench/build-node-bundle.mjs's output, for a machine with no node_modules.
+  const server = process.env.BENCH_BUNDLE ? null : (await (await import('../support/browser.mjs')).startServer()).server;
+  const load = async (path) => (server ? server.ssrLoadModule(path) : import(process.env.BENCH_BUNDLE));
   try {
-    const { createPoolEngine } = await server.ssrLoadModule('/src/index.ts');
-    const { runSuite } = await server.ssrLoadModule('/test/bench/suite.ts');
-    const { freshDevices } = await server.ssrLoadModule('/test/bench/integration.ts');
+    const { createPoolEngine } = await load('/src/index.ts');
+    const { runSuite } = await load('/test/bench/suite.ts');
+    const { freshDevices } = await load('/test/bench/integration.ts');
     const engine = await createPoolEngine({ device, parallelism });
     let tf = null;
     let tfProblem = '';
     try {
-      // TF.js's WebGPU backend registers itself only where navigator.gpu exists.
-      if (!globalThis.navigator) globalThis.navigator = {};
-      if (!globalThis.navigator.gpu) Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
-      const { tfOnDevice } = await server.ssrLoadModule('/test/bench/tf-shared-device.ts');
+      const { tfOnDevice } = await load('/test/bench/tf-shared-device.ts');
       tf = await tfOnDevice(device, adapter.info);
     } catch (e) {
       tfProblem = `TF.js WebGPU backend did not start in Node: ${e?.message ?? e}`;
@@ -74,7 +76,7 @@ async function inNode() {
     if (tfProblem) report.skipped.push(tfProblem);
     return report;
   } finally {
-    await server.close();
+    await server?.close();
   }
 }
 

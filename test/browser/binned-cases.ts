@@ -157,12 +157,12 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         await compare(run, 'cols', got.cols, want.cols, sum(mag.cols, height), c.scaleResults);
         const gr = gradLike(engine, run, want.rows, c.seed + 1);
         const gc = gradLike(engine, run, want.cols, c.seed + 2);
-        const gradTol = sum(reference.stripPoolBackward(absOf(gr.cpu), absOf(gc.cpu), x.cpu), 2);
+        const gradTol = sum(reference.stripPoolBackward({ rows: absOf(gr.cpu), cols: absOf(gc.cpu) }, x.cpu), 2);
         await compare(
           run,
           'gradInput',
-          engine.stripPoolBackward(gr.gpu, gc.gpu, x.gpu),
-          reference.stripPoolBackward(gr.cpu, gc.cpu, x.cpu),
+          engine.stripPoolBackward({ rows: gr.gpu, cols: gc.gpu }, x.gpu),
+          reference.stripPoolBackward({ rows: gr.cpu, cols: gc.cpu }, x.cpu),
           gradTol,
           c.scaleResults,
         );

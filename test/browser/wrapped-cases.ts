@@ -356,8 +356,11 @@ BUILDERS.stripPoolBackward = (k) => {
   const strips = reference.stripPool(x);
   const gr = k.like(strips.rows);
   const gc = k.like(strips.cols);
-  const want = reference.stripPoolBackward(gr, gc, x);
-  k.returned('gradInput', k.engine.stripPoolBackward(k.input('gradRows', gr), k.input('gradCols', gc), k.input('x', x), k.out('gradInput', want, SUM)));
+  const want = reference.stripPoolBackward({ rows: gr, cols: gc }, x);
+  k.returned(
+    'gradInput',
+    k.engine.stripPoolBackward({ rows: k.input('gradRows', gr), cols: k.input('gradCols', gc) }, k.input('x', x), k.out('gradInput', want, SUM)),
+  );
 };
 BUILDERS.stripPoolExpand = (k) => {
   // The case's shape is the expanded output's; the inputs are strips of that shape.

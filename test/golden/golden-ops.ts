@@ -346,7 +346,7 @@ const stripOp: GoldenOp = {
     const { rows, cols } = reference.stripPool(x);
     const r: Results = { outputH: io.out(rows.data, rows.shape), outputW: io.out(cols.data, cols.shape) };
     const g = c.gradOutput as { outputH: GoldenTensor; outputW: GoldenTensor } | undefined;
-    if (g) r.gradInput = io.out(reference.stripPoolBackward(io.host(g.outputH), io.host(g.outputW), x).data, x.shape);
+    if (g) r.gradInput = io.out(reference.stripPoolBackward({ rows: io.host(g.outputH), cols: io.host(g.outputW) }, x).data, x.shape);
     return r;
   },
   async gpu(c, io, engine, keep) {
@@ -362,7 +362,7 @@ const stripOp: GoldenOp = {
       const gc = io.gpu(engine, g.outputW);
       keep(gr);
       keep(gc);
-      const gradInput = engine.stripPoolBackward(gr, gc, x);
+      const gradInput = engine.stripPoolBackward({ rows: gr, cols: gc }, x);
       keep(gradInput);
       r.gradInput = io.out(await gradInput.read(), x.shape);
     }
@@ -377,7 +377,11 @@ const stripOp: GoldenOp = {
       outputW: { magnitude: Float64Array.from(cols.data), terms: height },
     };
     const g = c.gradOutput as { outputH: GoldenTensor; outputW: GoldenTensor } | undefined;
-    if (g) r.gradInput = { magnitude: Float64Array.from(reference.stripPoolBackward(absOf(io.host(g.outputH)), absOf(io.host(g.outputW)), x).data), terms: 2 };
+    if (g)
+      r.gradInput = {
+        magnitude: Float64Array.from(reference.stripPoolBackward({ rows: absOf(io.host(g.outputH)), cols: absOf(io.host(g.outputW)) }, x).data),
+        terms: 2,
+      };
     return r;
   },
 };
