@@ -2,8 +2,8 @@
 // Max unpooling: one invocation per pooled value. Forward writes the
 // value at its index in an output the host cleared to zero; backward (BACKWARD)
 // gathers the output gradient at the same index. Indices are flat positions in
-// each (n, c) spatial plane of the output (PyTorch's); an index outside the plane
-// is skipped (forward) or reads 0 (backward).
+// each (n, c) spatial plane of the output (PyTorch's; FLAT_INDICES: ONNX's); an
+// index outside the plane is skipped (forward) or reads 0 (backward).
 
 struct UnpoolParams {
   total: u32,
@@ -14,6 +14,9 @@ struct UnpoolParams {
 
 // Set per pipeline: the backward pass (else the forward).
 override BACKWARD: bool = false;
+// Indices count the whole output (ONNX's), not each plane: each (n, c) plane's
+// offset is taken off first; an index of another plane wraps past out_plane.
+override FLAT_INDICES: bool = false;
 
 @group(0) @binding(0) var<uniform> P: UnpoolParams;
 // Forward: the pooled values. Backward: the output gradient.
@@ -28,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
   let at = coords_of(i, P.channels, P.in_plane);
-  let spot = unpool_indices[i];
+  let spot = unpool_indices[i] - select(0u, (at.x * P.channels + at.y) * P.out_plane, FLAT_INDICES);
   let inside = spot < P.out_plane;
   let o = offset_of(at.x, at.y, min(spot, P.out_plane - 1u), P.channels, P.out_plane);
   if (!BACKWARD) {

@@ -31,10 +31,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let step = select(1u, P.channels, CHANNELS_LAST);
   for (var od = rd.x; od < rd.y; od++) {
     if (!hits(d, P.pad_d, od, P.dil_d, P.stride_d)) { continue; }
-    let span_d = divisor_span(od, P.stride_d, P.pad_d, P.k_d, P.in_d, P.pad_after_d);
+    let span_d = divisor_span(od, P.stride_d, P.pad_d, P.k_d, P.dil_d, P.in_d, P.pad_after_d);
     for (var oh = rh.x; oh < rh.y; oh++) {
       if (!hits(h, P.pad_h, oh, P.dil_h, P.stride_h)) { continue; }
-      let span_dh = span_d * divisor_span(oh, P.stride_h, P.pad_h, P.k_h, P.in_h, P.pad_after_h);
+      let span_dh = span_d * divisor_span(oh, P.stride_h, P.pad_h, P.k_h, P.dil_h, P.in_h, P.pad_after_h);
       for (var ow = rw.x; ow < rw.y; ow++) {
         if (!hits(w, P.pad_w, ow, P.dil_w, P.stride_w)) { continue; }
         let s_out = (u32(od) * P.out_h + u32(oh)) * P.out_w + u32(ow);
@@ -42,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (MODE == MODE_MAX) {
           if (saved_indices[o] == s_in) { acc += grad_out[o]; }
         } else if (MODE == MODE_AVG) {
-          let divisor = select(span_dh * divisor_span(ow, P.stride_w, P.pad_w, P.k_w, P.in_w, P.pad_after_w),
+          let divisor = select(span_dh * divisor_span(ow, P.stride_w, P.pad_w, P.k_w, P.dil_w, P.in_w, P.pad_after_w),
                                P.divisor_override, P.divisor_override != 0.0);
           acc += grad_out[o] / divisor;
         } else if (MODE == MODE_SOFT) {

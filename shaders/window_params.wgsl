@@ -53,20 +53,33 @@ override INDICES: bool = true;
 fn in_plane() -> u32 { return P.in_d * P.in_h * P.in_w; }
 fn out_plane() -> u32 { return P.out_d * P.out_h * P.out_w; }
 
+// ceil(a / d) for d > 0 and any sign of a (WGSL's division truncates toward zero).
+fn ceil_div(a: i32, d: i32) -> i32 {
+  return select(-((-a) / d), (a + d - 1) / d, a > 0);
+}
+
+// Taps t in [0, k) of a window starting at `start` with dilation `dil` that land in [lo, hi).
+fn taps_within(start: i32, k: u32, dil: u32, lo: i32, hi: i32) -> i32 {
+  let d = i32(dil);
+  return max(min(ceil_div(hi - start, d), i32(k)) - max(ceil_div(lo - start, d), 0), 0);
+}
+
+// One dimension's factor of PyTorch's average divisor for a window starting at
+// `start`: its taps up to the padded edge with count_include_pad, else its real ones.
+fn divisor_taps(start: i32, k: u32, dil: u32, size: u32, pad_after: i32) -> i32 {
+  if (P.count_include_pad != 0u) { return taps_within(start, k, dil, start, i32(size) + pad_after); }
+  return taps_within(start, k, dil, 0, i32(size));
+}
+
 // PyTorch's average divisor for the window starting at `start` (may be negative):
-// with count_include_pad the window is clipped at the padded edge only.
+// with count_include_pad the window is clipped at the padded edge only. A window of
+// padding only (largePadding) sums to 0: it divides by 1 to give 0.
 fn avg_divisor(start: vec3<i32>) -> f32 {
   if (P.divisor_override != 0.0) { return P.divisor_override; }
-  let size = vec3<i32>(i32(P.in_d), i32(P.in_h), i32(P.in_w));
-  let k = vec3<i32>(i32(P.k_d), i32(P.k_h), i32(P.k_w));
-  let pad_after = vec3<i32>(P.pad_after_d, P.pad_after_h, P.pad_after_w);
-  let end = min(start + k, size + pad_after);
-  if (P.count_include_pad != 0u) {
-    let n = end - start;
-    return f32(n.x * n.y * n.z);
-  }
-  let n = min(end, size) - max(start, vec3<i32>(0));
-  return f32(n.x * n.y * n.z);
+  let n = divisor_taps(start.x, P.k_d, P.dil_d, P.in_d, P.pad_after_d)
+    * divisor_taps(start.y, P.k_h, P.dil_h, P.in_h, P.pad_after_h)
+    * divisor_taps(start.z, P.k_w, P.dil_w, P.in_w, P.pad_after_w);
+  return f32(max(n, 1));
 }
 
 fn window_start(out_s: u32) -> vec3<i32> {
@@ -113,11 +126,8 @@ fn hits(pos: i32, pad: i32, o: i32, dil: u32, stride: u32) -> bool {
 // One dimension's factor of PyTorch's average divisor for the output whose window
 // starts at o * stride - pad; the divisor is the product over dimensions (or the
 // override), so a backward gather can build it one loop level at a time.
-fn divisor_span(o: i32, stride: u32, pad: i32, k: u32, size: u32, pad_after: i32) -> f32 {
-  let start = o * i32(stride) - pad;
-  let end = min(start + i32(k), i32(size) + pad_after);
-  if (P.count_include_pad != 0u) { return f32(end - start); }
-  return f32(min(end, i32(size)) - max(start, 0));
+fn divisor_span(o: i32, stride: u32, pad: i32, k: u32, dil: u32, size: u32, pad_after: i32) -> f32 {
+  return f32(divisor_taps(o * i32(stride) - pad, k, dil, size, pad_after));
 }
 
 // The column a thread of the kernels that walk down columns takes (rowsLaunch in

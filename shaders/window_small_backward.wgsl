@@ -21,9 +21,10 @@ fn cover(pos: u32, pad: i32, s: u32, k: u32, out: u32, m: u32) -> vec2<i32> {
   return vec2<i32>(o, select(0, 1, ok));
 }
 
-// One dimension's factor of the average divisor of output o (0 where it does not exist).
+// One dimension's factor of the average divisor of output o (0 where it does not exist);
+// these kernels run without dilation.
 fn cover_span(o: vec2<i32>, stride: u32, pad: i32, k: u32, size: u32, pad_after: i32) -> f32 {
-  return select(0.0, divisor_span(o.x, stride, pad, k, size, pad_after), o.y != 0);
+  return select(0.0, divisor_span(o.x, stride, pad, k, 1u, size, pad_after), o.y != 0);
 }
 
 // The divisor of the output whose spans along D and H multiply to span_dh.

@@ -5,7 +5,16 @@ import type { DType, PoolTensor } from './tensor';
 import { checkShape, type ResultSpec } from './validate';
 import { verifyWrapped, wrapBuffer, type WrapOptions } from './wrap';
 import { prepareCalls, type PrepareCall } from './prepare';
-import type { AvgPoolOptions, LpPoolOptions, MaxPoolOptions, MixedPoolOptions, SoftPoolOptions, StochasticPoolOptions, WindowMode } from './window-spec';
+import {
+  checkPlaneIndices,
+  type AvgPoolOptions,
+  type LpPoolOptions,
+  type MaxPoolOptions,
+  type MixedPoolOptions,
+  type SoftPoolOptions,
+  type StochasticPoolOptions,
+  type WindowMode,
+} from './window-spec';
 import { PoolError } from './errors';
 import {
   adaptiveSpec,
@@ -192,6 +201,7 @@ export class PoolEngine {
     out?: Out,
   ): PoolTensor<'float32'> {
     const { x, spec } = specFor(this.#ctx, 'max', input, options);
+    checkPlaneIndices(spec);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     const idx = this.#indices(indices);
     checkLikeOutput(g, 'gradOutput', x, spec);

@@ -61,6 +61,7 @@ const KERNELS = {
   stripReduce: { file: 'strip_reduce' },
   stripExpand: { file: 'strip_expand' },
   unpool: { file: 'unpool' },
+  indexConvention: { file: 'index_convention' },
   fractional: { file: 'fractional' },
   // Staging and clearing of views (engine.ts), and the check of a wrapped buffer (wrap.ts).
   copyWords: { file: 'copy_words' },

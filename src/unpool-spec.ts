@@ -11,13 +11,24 @@ export interface MaxUnpoolOptions {
   padding?: number | readonly number[];
   /** Spatial output size, one entry per dimension (or PyTorch's full [N, C, ...spatial]). */
   outputSize?: readonly number[];
+  /**
+   * Whether outputSize must lie in PyTorch's range, from the default to default + stride − 1
+   * (default true); false takes any size, as ONNX's output_shape does.
+   */
+  checkOutputSize?: boolean;
+  /** What the indices count: `'plane'` (default, PyTorch's) or `'flat'` (ONNX's: the whole [N, C, ...spatial] output, row-major). */
+  indexConvention?: 'plane' | 'flat';
 }
 
 export interface UnpoolSpec {
   rank: number;
   inputSpatial: number[];
   outputSpatial: number[];
+  /** Whether indices count the whole output (`'flat'`) rather than each plane. */
+  flatIndices: boolean;
 }
+
+const UNPOOL_OPTIONS = ['kernel', 'stride', 'padding', 'outputSize', 'checkOutputSize', 'indexConvention'];
 
 /** The error code of a bad value of option `name`. */
 function code(name: string): 'INVALID_KERNEL' | 'INVALID_STRIDE' | 'INVALID_PADDING' | 'INVALID_OUTPUT_SIZE' | 'INVALID_OPTION' {
@@ -60,14 +71,20 @@ export function unpoolSpec(inputSpatial: readonly number[], options: unknown): U
   if (options === null || typeof options !== 'object') throw new PoolError('INVALID_OPTION', 'options', options, 'must be an object with at least a kernel');
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (o[key] !== undefined && !['kernel', 'stride', 'padding', 'outputSize'].includes(key)) {
-      throw new PoolError('INVALID_OPTION', key, o[key], 'is not an option of max unpooling (options: kernel, stride, padding, outputSize)');
+    if (o[key] !== undefined && !UNPOOL_OPTIONS.includes(key)) {
+      throw new PoolError('INVALID_OPTION', key, o[key], `is not an option of max unpooling (options: ${UNPOOL_OPTIONS.join(', ')})`);
     }
   }
   const rank = inputSpatial.length;
   const kernel = perDim('kernel', o.kernel, rank, 1);
   const stride = o.stride === undefined || o.stride === null ? kernel : perDim('stride', o.stride, rank, 1);
   const padding = o.padding === undefined ? new Array(rank).fill(0) : perDim('padding', o.padding, rank, 0);
+  if (o.checkOutputSize !== undefined && typeof o.checkOutputSize !== 'boolean') {
+    throw new PoolError('INVALID_OPTION', 'checkOutputSize', o.checkOutputSize, 'must be true or false');
+  }
+  if (o.indexConvention !== undefined && o.indexConvention !== 'plane' && o.indexConvention !== 'flat') {
+    throw new PoolError('INVALID_OPTION', 'indexConvention', o.indexConvention, "must be 'plane' or 'flat'");
+  }
   const defaults = inputSpatial.map((n, i) => (n - 1) * stride[i] - 2 * padding[i] + kernel[i]);
   let outputSpatial = defaults;
   if (o.outputSize !== undefined && o.outputSize !== null) {
@@ -76,7 +93,7 @@ export function unpoolSpec(inputSpatial: readonly number[], options: unknown): U
     outputSpatial = perDim('outputSize', given, rank, 1);
     outputSpatial.forEach((n, i) => {
       // PyTorch accepts sizes from the default up to default + stride − 1 (what max pooling's floor can have dropped).
-      if (n < defaults[i] || n > defaults[i] + stride[i] - 1) {
+      if (o.checkOutputSize !== false && (n < defaults[i] || n > defaults[i] + stride[i] - 1)) {
         throw new PoolError(
           'INVALID_OUTPUT_SIZE',
           'outputSize',
@@ -94,5 +111,5 @@ export function unpoolSpec(inputSpatial: readonly number[], options: unknown): U
       `with this stride and padding gives output ${JSON.stringify(outputSpatial)}; every size must be at least 1`,
     );
   }
-  return { rank, inputSpatial: [...inputSpatial], outputSpatial };
+  return { rank, inputSpatial: [...inputSpatial], outputSpatial, flatIndices: o.indexConvention === 'flat' };
 }

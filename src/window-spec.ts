@@ -6,9 +6,56 @@ import { PoolError } from './errors';
  * - one number per spatial dimension (symmetric);
  * - `[before, after]` pairs, one per spatial dimension;
  * - `'valid'`: none;
- * - `'same'`: TensorFlow's SAME: output = ceil(in / stride), the odd extra cell after.
+ * - `'same'`: TensorFlow's SAME (ONNX's SAME_UPPER): output = ceil(in / stride), the odd extra cell after;
+ * - `'sameLower'`: ONNX's SAME_LOWER: the same sizes, the odd extra cell before.
  */
-export type Padding = number | readonly number[] | readonly (readonly [number, number])[] | 'valid' | 'same';
+export type Padding = number | readonly number[] | readonly (readonly [number, number])[] | 'valid' | 'same' | 'sameLower';
+
+/**
+ * Where a max-style call's indices point (`indexConvention`):
+ * - `'plane'` (default, PyTorch's): the winner's row-major position in its (n, c) spatial plane;
+ * - `'flat'` (ONNX's, storage_order 0): its row-major position in the whole [N, C, ...spatial] tensor;
+ * - `'flatColumnMajor'` (ONNX's storage_order 1): the plane's offset plus the spatial position in column-major order;
+ * - `'channelsLast'` (TensorFlow's MaxPoolWithArgmax): (spatial position · C + c), within one batch item;
+ * - `'channelsLastBatch'` (TensorFlow's includeBatchInIndex): the same plus n · spatial size · C.
+ * The backward ops take `'plane'` indices.
+ */
+export type IndexConvention = 'plane' | 'flat' | 'flatColumnMajor' | 'channelsLast' | 'channelsLastBatch';
+
+export const INDEX_CONVENTIONS: readonly IndexConvention[] = ['plane', 'flat', 'flatColumnMajor', 'channelsLast', 'channelsLastBatch'];
+
+/**
+ * The index of plane position `s` of item `n`, channel `c`, in `convention`, over an
+ * input of `channels` channels and `spatial` sizes (the host's definition; the GPU's
+ * is shaders/index_convention.wgsl).
+ */
+export function conventionIndex(convention: IndexConvention, s: number, n: number, c: number, channels: number, spatial: readonly number[]): number {
+  const plane = spatial.reduce((a, b) => a * b, 1);
+  switch (convention) {
+    case 'plane':
+      return s;
+    case 'flat':
+      return (n * channels + c) * plane + s;
+    case 'flatColumnMajor': {
+      // The spatial coordinates counted first dimension fastest.
+      let rest = s;
+      const coords = spatial
+        .map((_, i) => spatial.slice(i + 1).reduce((a, b) => a * b, 1))
+        .map((stride) => {
+          const v = Math.floor(rest / stride);
+          rest -= v * stride;
+          return v;
+        });
+      let column = 0;
+      for (let i = spatial.length - 1; i >= 0; i--) column = column * spatial[i] + coords[i];
+      return (n * channels + c) * plane + column;
+    }
+    case 'channelsLast':
+      return s * channels + c;
+    case 'channelsLastBatch':
+      return (n * plane + s) * channels + c;
+  }
+}
 
 /** Max pooling options. Defaults: stride = kernel, padding 0, dilation 1, ceilMode false. */
 export interface MaxPoolOptions {
@@ -19,6 +66,10 @@ export interface MaxPoolOptions {
   ceilMode?: boolean;
   /** Write the winners' indices (default true); false for inference: no index bytes, `indices: null`. */
   indices?: boolean;
+  /** What the indices count (default `'plane'`, PyTorch's); see IndexConvention. */
+  indexConvention?: IndexConvention;
+  /** Allow padding beyond half the effective kernel, as TensorFlow and ONNX do (PyTorch refuses it). Every window must still hold a real element. */
+  largePadding?: boolean;
 }
 
 /**
@@ -30,9 +81,16 @@ export interface AvgPoolOptions {
   kernel: number | readonly number[];
   stride?: number | readonly number[];
   padding?: Padding;
+  /** Spacing of the taps (default 1), as ONNX's and tf.pool's dilations; the divisor counts taps, not cells. */
+  dilation?: number | readonly number[];
   ceilMode?: boolean;
   countIncludePad?: boolean;
   divisorOverride?: number | null;
+  /**
+   * Allow padding beyond half the kernel, as TensorFlow and ONNX do (PyTorch refuses it).
+   * A window of padding only then averages to 0.
+   */
+  largePadding?: boolean;
 }
 
 /** Power-average (Lp) pooling options: `p > 0`; stride = kernel, ceilMode false by default; no padding. */
@@ -70,8 +128,8 @@ export interface StochasticPoolOptions {
 export type WindowMode = 'max' | 'avg' | 'lp' | 'soft' | 'mixed' | 'stochasticEval' | 'stochastic';
 
 const WINDOW_OPTIONS: Record<WindowMode, string[]> = {
-  max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'indices'],
-  avg: ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'],
+  max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'indices', 'indexConvention', 'largePadding'],
+  avg: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad', 'divisorOverride', 'largePadding'],
   lp: ['p', 'kernel', 'stride', 'ceilMode'],
   soft: ['kernel', 'stride'],
   mixed: ['kernel', 'stride', 'lambda'],
@@ -104,6 +162,10 @@ export interface WindowSpec {
   seed: number | null;
   /** max and stochastic training: whether the call writes indices (`indices: false` skips them). */
   indices: boolean;
+  /** max: what the indices count ('plane' unless asked). */
+  indexConvention: IndexConvention;
+  /** Whether some padding exceeds half the effective kernel (`largePadding`); the kernels that assume it does not are then not chosen. */
+  largePadding: boolean;
   inputSpatial: number[];
   outputSpatial: number[];
 }
@@ -119,13 +181,13 @@ export function pooledSize(input: number, kernel: number, stride: number, dilati
   return out;
 }
 
-/** TensorFlow SAME padding for one dimension: [before, after], the odd cell after. */
-export function samePadding(input: number, kernel: number, stride: number, dilation: number): [number, number] {
+/** TensorFlow SAME padding for one dimension: [before, after], the odd cell after (or before: ONNX's SAME_LOWER). */
+export function samePadding(input: number, kernel: number, stride: number, dilation: number, oddBefore = false): [number, number] {
   const effective = (kernel - 1) * dilation + 1;
   const out = Math.ceil(input / stride);
   const total = Math.max((out - 1) * stride + effective - input, 0);
-  const before = Math.floor(total / 2);
-  return [before, total - before];
+  const small = Math.floor(total / 2);
+  return oddBefore ? [total - small, small] : [small, total - small];
 }
 
 function perDim(name: string, value: unknown, rank: number, rule: 'positive' | 'nonNegative'): number[] {
@@ -153,8 +215,8 @@ interface PadResult {
 function resolvePadding(padding: unknown, input: number[], kernel: number[], stride: number[], dilation: number[]): PadResult {
   const rank = input.length;
   if (padding === undefined || padding === 'valid') return { before: new Array(rank).fill(0), after: new Array(rank).fill(0), same: false };
-  if (padding === 'same') {
-    const pairs = input.map((n, i) => samePadding(n, kernel[i], stride[i], dilation[i]));
+  if (padding === 'same' || padding === 'sameLower') {
+    const pairs = input.map((n, i) => samePadding(n, kernel[i], stride[i], dilation[i], padding === 'sameLower'));
     return { before: pairs.map((p) => p[0]), after: pairs.map((p) => p[1]), same: true };
   }
   if (Array.isArray(padding) && padding.length === rank && padding.every((p) => Array.isArray(p))) {
@@ -166,7 +228,7 @@ function resolvePadding(padding: unknown, input: number[], kernel: number[], str
     return { before: flat.filter((_, i) => i % 2 === 0), after: flat.filter((_, i) => i % 2 === 1), same: false };
   }
   if (typeof padding === 'string') {
-    throw new PoolError('INVALID_PADDING', 'padding', padding, "must be a number, one per dimension, [before, after] pairs, 'valid' or 'same'");
+    throw new PoolError('INVALID_PADDING', 'padding', padding, "must be a number, one per dimension, [before, after] pairs, 'valid', 'same' or 'sameLower'");
   }
   const sym = perDim('padding', padding, rank, 'nonNegative');
   return { before: sym, after: sym.slice(), same: false };
@@ -203,11 +265,28 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     throw new PoolError('INVALID_OPTION', 'ceilMode', true, "must be false with padding 'same' (SAME fixes the output size at ceil(in / stride))");
   }
 
+  const allowLarge = checkFlag('largePadding', o.largePadding);
+  let largePadding = false;
   for (let i = 0; i < rank; i++) {
     const half = Math.floor(((kernel[i] - 1) * dilation[i] + 1) / 2);
     if (pad.before[i] > half || pad.after[i] > half) {
-      throw new PoolError('INVALID_PADDING', 'padding', o.padding, `must be at most half the effective kernel (${half} in dimension ${i})`);
+      if (!allowLarge) {
+        throw new PoolError(
+          'INVALID_PADDING',
+          'padding',
+          o.padding,
+          `must be at most half the effective kernel (${half} in dimension ${i}); largePadding: true allows more, as TensorFlow and ONNX do`,
+        );
+      }
+      largePadding = true;
     }
+  }
+  let indexConvention: IndexConvention = 'plane';
+  if (o.indexConvention !== undefined) {
+    if (!INDEX_CONVENTIONS.includes(o.indexConvention as IndexConvention)) {
+      throw new PoolError('INVALID_OPTION', 'indexConvention', o.indexConvention, `must be one of ${INDEX_CONVENTIONS.join(', ')}`);
+    }
+    indexConvention = o.indexConvention as IndexConvention;
   }
 
   let p = 0;
@@ -264,7 +343,8 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
         const at = start + k * dilation[i];
         real = at >= 0 && at < inputSpatial[i];
       }
-      if (!real) {
+      // An average over padding only is 0 (TensorFlow's rule) where large padding is allowed.
+      if (!real && !(mode === 'avg' && largePadding)) {
         throw new PoolError(
           'EMPTY_WINDOW',
           'dilation',
@@ -289,9 +369,23 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     lambda,
     seed,
     indices: (mode === 'max' || mode === 'stochastic') && (o.indices === undefined || checkFlag('indices', o.indices)),
+    indexConvention,
+    largePadding,
     inputSpatial: [...inputSpatial],
     outputSpatial,
   };
+}
+
+/** The backward ops take PyTorch's per-plane indices: a spec of another convention is refused. */
+export function checkPlaneIndices(spec: WindowSpec): void {
+  if (spec.indexConvention !== 'plane') {
+    throw new PoolError(
+      'INVALID_OPTION',
+      'indexConvention',
+      spec.indexConvention,
+      "must be 'plane' for the backward, which takes per-plane indices (run the forward with indexConvention 'plane' to train)",
+    );
+  }
 }
 
 /** Window bounds of output `out` in one dimension: first tap (may be negative), PyTorch's avg end (clipped at the padded edge). */
@@ -299,21 +393,28 @@ export function windowStart(spec: WindowSpec, dim: number, out: number): number 
   return out * spec.stride[dim] - spec.padBefore[dim];
 }
 
+/** Taps t in [0, kernel) of a window starting at `start` with this dilation that land in [lo, hi). */
+function tapsWithin(start: number, kernel: number, dilation: number, lo: number, hi: number): number {
+  const first = Math.max(Math.ceil((lo - start) / dilation), 0);
+  const end = Math.min(Math.ceil((hi - start) / dilation), kernel);
+  return Math.max(end - first, 0);
+}
+
 /**
  * PyTorch's average pooling divisor for one output cell, from per-dimension starts.
  * With countIncludePad the window is clipped at the padded edge (input + padAfter);
- * otherwise only real elements count. lp uses the same clipped count to scale its sum
- * (PyTorch computes Lp pooling as avg_pool(x^p) * prod(kernel)).
+ * otherwise only real elements count. With dilation it counts taps, not cells. lp
+ * uses the same clipped count to scale its sum (PyTorch computes Lp pooling as
+ * avg_pool(x^p) * prod(kernel)). A window of padding only (largePadding) divides by 1.
  */
 export function avgDivisor(spec: WindowSpec, starts: readonly number[]): number {
   if (spec.divisorOverride !== null) return spec.divisorOverride;
   let padded = 1;
   let real = 1;
   for (let i = 0; i < spec.rank; i++) {
-    const start = starts[i];
-    const end = Math.min(start + spec.kernel[i], spec.inputSpatial[i] + spec.padAfter[i]);
-    padded *= end - start;
-    real *= Math.min(end, spec.inputSpatial[i]) - Math.max(start, 0);
+    const [start, k, d] = [starts[i], spec.kernel[i], spec.dilation[i]];
+    padded *= tapsWithin(start, k, d, start, spec.inputSpatial[i] + spec.padAfter[i]);
+    real *= tapsWithin(start, k, d, 0, spec.inputSpatial[i]);
   }
-  return spec.countIncludePad ? padded : real;
+  return Math.max(spec.countIncludePad ? padded : real, 1);
 }

@@ -33,7 +33,7 @@ function launch(
 ): void {
   ctx.run({
     shader: 'unpool',
-    constants: { BACKWARD: backward ? 1 : 0, CHANNELS_LAST: layoutInfo(values.layout).channelsLast ? 1 : 0 },
+    constants: { BACKWARD: backward ? 1 : 0, FLAT_INDICES: spec.flatIndices ? 1 : 0, CHANNELS_LAST: layoutInfo(values.layout).channelsLast ? 1 : 0 },
     uniforms: packUniforms(UNPOOL_PARAMS, {
       total: values.size,
       channels: values.dims.channels,

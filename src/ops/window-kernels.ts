@@ -198,7 +198,8 @@ function channelsFirstSmall(dims: Dims, spec: WindowSpec, base: OverrideConstant
  * on a device that wants `parallelism` threads in flight (src/parallelism.ts).
  */
 export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec, parallelism = HARDWARE_PARALLELISM): WindowKernel {
-  const small = smallWindow(layout, dims, spec, parallelism);
+  // The small-window kernels assume padding of at most half the kernel; largePadding takes the general ones.
+  const small = spec.largePadding ? null : smallWindow(layout, dims, spec, parallelism);
   if (small) return small;
   const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0 };
   const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
@@ -255,7 +256,12 @@ export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpe
   const inputs = sizeOf({ ...dims, spatial: spec.inputSpatial });
   const vec4 = usesVec4(layout, dims, spec.mode);
   // Small windows without dilation: the covering outputs written out, threads walking down columns of inputs (window_small_backward.wgsl).
-  if ((spec.mode === 'max' || spec.mode === 'avg') && spec.kernel.every((k) => k <= SMALL_WINDOW) && spec.dilation.every((d) => d === 1)) {
+  if (
+    (spec.mode === 'max' || spec.mode === 'avg') &&
+    !spec.largePadding &&
+    spec.kernel.every((k) => k <= SMALL_WINDOW) &&
+    spec.dilation.every((d) => d === 1)
+  ) {
     const [K_D, K_H, K_W] = to3(spec.kernel, 1);
     const [S_D, S_H, S_W] = to3(spec.stride, 1);
     const small = { ...constants, K_D, K_H, K_W, S_D, S_H, S_W };

@@ -7,6 +7,7 @@ import { windowSpec, type WindowMode, type WindowSpec } from '../window-spec';
 import { indicesConstant } from './binned-common';
 import { windowBackwardKernel, windowForwardKernel } from './window-kernels';
 import { WINDOW_PARAMS, windowUniformValues } from './window-uniforms';
+import { checkIndexRange, convertIndices } from './index-convention';
 
 /** Validates a window call on a tensor of this engine and returns its spec. */
 export function specFor(ctx: GpuContext, mode: WindowMode, input: unknown, options: unknown, param = 'input'): { x: PoolTensor<'float32'>; spec: WindowSpec } {
@@ -35,6 +36,7 @@ export function windowForward(
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
   const shape = windowOutputShape(x, spec);
   if (!out.output) ctx.checkFits('output', shape);
+  if (spec.indices) checkIndexRange(spec.indexConvention, x.dims);
   const output = ctx.output(out.output, shape, x.layout, 'float32', `${spec.mode}Pool.output`);
   const indices = spec.indices ? ctx.output(out.indices, shape, x.layout, 'int32', `${spec.mode}Pool.indices`) : null;
   const kernel = windowForwardKernel(x.layout, x.dims, spec, ctx.parallelism);
@@ -46,6 +48,7 @@ export function windowForward(
     threads: kernel.threads,
     label: `${spec.mode}Pool.forward`,
   });
+  if (indices) convertIndices(ctx, indices, spec.inputSpatial, spec.indexConvention);
   return { output, indices };
 }
 

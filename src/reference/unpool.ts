@@ -26,7 +26,7 @@ export function maxUnpool(values: HostTensor, indices: HostTensor<Int32Array>, o
     for (let c = 0; c < dims.channels; c++)
       for (let s = 0; s < inPlane; s++) {
         const at = offsetOf(values.dims, cl, n, c, s);
-        const spot = indices.data[at];
+        const spot = indices.data[at] - (spec.flatIndices ? (n * dims.channels + c) * outPlane : 0);
         if (spot >= 0 && spot < outPlane) out[offsetOf(dims, cl, n, c, spot)] = values.data[at];
       }
   return { data: out, shape: shapeOf(dims, values.layout), layout: values.layout, dims };
@@ -47,7 +47,7 @@ export function maxUnpoolBackward(gradOutput: HostTensor, values: HostTensor, in
     for (let c = 0; c < dims.channels; c++)
       for (let s = 0; s < inPlane; s++) {
         const at = offsetOf(values.dims, cl, n, c, s);
-        const spot = indices.data[at];
+        const spot = indices.data[at] - (spec.flatIndices ? (n * dims.channels + c) * outPlane : 0);
         grad[at] = spot >= 0 && spot < outPlane ? gradOutput.data[offsetOf(dims, cl, n, c, spot)] : 0;
       }
   return { ...values, data: grad };

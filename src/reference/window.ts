@@ -5,6 +5,8 @@ import { PoolError } from '../errors';
 import { layoutInfo, offsetOf, shapeOf, sizeOf, type Dims, unflatten, planeIndex } from '../layout';
 import {
   avgDivisor,
+  checkPlaneIndices,
+  conventionIndex,
   windowSpec,
   windowStart,
   type AvgPoolOptions,
@@ -88,13 +90,14 @@ export function maxPool(x: HostTensor, options: MaxPoolOptions): { output: HostT
       }
     }
     output.data[w.out] = best;
-    indices.data[w.out] = bestIndex;
+    indices.data[w.out] = conventionIndex(spec.indexConvention, bestIndex, w.n, w.c, x.dims.channels, spec.inputSpatial);
   }
   return { output, indices };
 }
 
 export function maxPoolBackward(gradOutput: HostTensor, x: HostTensor, indices: HostTensor<Int32Array>, options: MaxPoolOptions): HostTensor {
   const spec = windowSpec('max', x.dims.spatial, options);
+  checkPlaneIndices(spec);
   checkLikeOutput(gradOutput, 'gradOutput', x, spec);
   checkLikeOutput(indices, 'indices', x, spec);
   const cl = layoutInfo(x.layout).channelsLast;

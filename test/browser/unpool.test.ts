@@ -110,6 +110,64 @@ describe('max unpooling', () => {
     expect(failures).toEqual([]);
   });
 
+  it("ONNX's flat indices (indexConvention 'flat', both ends) and any output size (checkOutputSize: false) match the CPU reference", async () => {
+    const all = cases();
+    const failures = await harness().page.evaluate(
+      (cs) =>
+        (window as any).harness.withErrorScope(async () => {
+          const { engine, pool } = (window as any).harness;
+          const problems: string[] = [];
+          let compared = 0;
+          for (const c of cs as UnpoolCase[]) {
+            const rank = c.shape.length - 2;
+            const layout = pool.layoutFor(rank, c.channelsLast);
+            const shape = c.channelsLast ? [c.shape[0], ...c.shape.slice(2), c.shape[1]] : c.shape;
+            const n = shape.reduce((a: number, b: number) => a * b, 1);
+            const data = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.71) * 2);
+            const pooling = { kernel: c.options.kernel, stride: c.options.stride, padding: c.options.padding, indexConvention: 'flat' };
+            // ONNX's output_shape: the pooled input's own size (where flat indices name the same
+            // spots as plane ones), or one less in the first dimension, outside PyTorch's range.
+            const same = !c.options.outputSize;
+            const outputSize = c.shape.slice(2).map((s: number, i: number) => (i === 0 && !same ? s - 1 : s));
+            const unpooling = { ...c.options, outputSize, checkOutputSize: false, indexConvention: 'flat' };
+            const x = engine.tensor(data, shape, layout);
+            const m = engine.maxPool(x, pooling);
+            const y = engine.maxUnpool(m.output, m.indices, unpooling);
+            const hx = pool.reference.hostTensor(data, shape, layout);
+            const hm = pool.reference.maxPool(hx, pooling);
+            const gotIndices = await m.indices.read();
+            gotIndices.forEach((v: number, i: number) => {
+              if (v !== hm.indices.data[i]) problems.push(`${c.name}: flat index[${i}] got ${v} want ${hm.indices.data[i]}`);
+            });
+            const hy = pool.reference.maxUnpool(hm.output, hm.indices, unpooling);
+            const got = await y.read();
+            if (y.shape.join() !== hy.shape.join()) problems.push(`${c.name}: shape ${y.shape} want ${hy.shape}`);
+            got.forEach((v: number, i: number) => {
+              if (v !== hy.data[i]) problems.push(`${c.name}: output[${i}] got ${v} want ${hy.data[i]}`);
+            });
+            const gdata = Float32Array.from({ length: hy.data.length }, (_, i) => Math.sin(i));
+            const g = engine.tensor(gdata, hy.shape, layout);
+            const gi = engine.maxUnpoolBackward(g, m.output, m.indices, unpooling);
+            const hgi = pool.reference.maxUnpoolBackward(pool.reference.hostTensor(gdata, hy.shape, layout), hm.output, hm.indices, unpooling);
+            const ggot = await gi.read();
+            ggot.forEach((v: number, i: number) => {
+              if (v !== hgi.data[i]) problems.push(`${c.name}: gradInput[${i}] got ${v} want ${hgi.data[i]}`);
+            });
+            // The reference itself: flat indices name the same spots as plane ones.
+            const hPlane = pool.reference.maxPool(hx, { ...pooling, indexConvention: 'plane' });
+            const hyPlane = pool.reference.maxUnpool(hPlane.output, hPlane.indices, { ...unpooling, indexConvention: 'plane' });
+            if (same && hyPlane.data.some((v: number, i: number) => v !== hy.data[i])) problems.push(`${c.name}: reference flat and plane unpooling differ`);
+            compared += got.length + ggot.length;
+            [x, m.output, m.indices, y, g, gi].forEach((t: any) => t.destroy());
+          }
+          return { problems: problems.slice(0, 20), compared };
+        }),
+      all,
+    );
+    expect(failures.compared).toBeGreaterThan(1000);
+    expect(failures.problems).toEqual([]);
+  });
+
   it('bad calls raise the typed error before any GPU work', async () => {
     const got = await harness().page.evaluate(() =>
       (window as any).harness.withErrorScope(async () => {

@@ -61,10 +61,16 @@ export async function runWindowCase(engine: PoolEngine, c: WindowCase): Promise<
       const go = engine.tensor(gradData, h.output.shape, layout);
       made.push(go);
       const hgo = reference.hostTensor(gradData, h.output.shape, layout);
-      gpuGrad = stochastic ? engine.stochasticPoolBackward(go, x, g.indices, c.options as never) : engine.maxPoolBackward(go, x, g.indices, c.options as never);
+      // The backward takes per-plane indices: a case of another index convention trains from a plane forward.
+      const planeOptions = { ...c.options, indexConvention: undefined } as never;
+      const converted = !stochastic && c.options.indexConvention !== undefined && c.options.indexConvention !== 'plane';
+      const gIndices = converted ? engine.maxPool(x, planeOptions).indices : g.indices;
+      if (converted) made.push(gIndices as never);
+      const hIndices = converted ? reference.maxPool(hx, planeOptions).indices : h.indices;
+      gpuGrad = stochastic ? engine.stochasticPoolBackward(go, x, g.indices, c.options as never) : engine.maxPoolBackward(go, x, gIndices, planeOptions);
       cpuGrad = stochastic
         ? reference.stochasticPoolBackward(hgo, hx, h.indices, c.options as never)
-        : reference.maxPoolBackward(hgo, hx, h.indices, c.options as never);
+        : reference.maxPoolBackward(hgo, hx, hIndices, planeOptions);
     } else {
       const [fwd, bwd] = CALLS[c.mode as keyof typeof CALLS];
       gpuOut = (engine[fwd] as (x: unknown, o: never) => any).call(engine, x, c.options as never);

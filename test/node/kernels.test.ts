@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { kernelEntry, kernelInfo, kernelNames, kernelSource, moduleFiles, parseHeader, shaderFiles } from '../../src/shaders';
 import { MODE } from '../../src/modes';
+import { INDEX_CONVENTION } from '../../src/ops/index-convention';
 import { definedNames, usedNames } from '../support/wgsl-names';
 
 const files = Object.keys(shaderFiles).filter((f) => f !== 'bench_copy');
@@ -69,5 +70,13 @@ describe('kernel registry', () => {
     const ts = Object.fromEntries(Object.entries(MODE).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase(), v]));
     expect(wgsl).toEqual(ts);
     for (const file of files) expect(shaderFiles[file], file).not.toMatch(/MODE\s*[!=<>]=?\s*\d/);
+  });
+
+  it('names every index convention: index_convention.wgsl and src/ops/index-convention.ts list the same values', () => {
+    const wgsl = Object.fromEntries([...shaderFiles.index_convention.matchAll(/^const INDEX_(\w+): u32 = (\d+)u;/gm)].map((m) => [m[1], Number(m[2])]));
+    const ts = Object.fromEntries(Object.entries(INDEX_CONVENTION).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase(), v]));
+    expect(Object.keys(wgsl).length).toBe(4);
+    expect(wgsl).toEqual(ts);
+    expect(shaderFiles.index_convention).not.toMatch(/CONVENTION\s*[!=<>]=?\s*\d/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PoolError } from '../../src/errors';
-import { pooledSize, samePadding, windowSpec, avgDivisor } from '../../src/window-spec';
+import { pooledSize, samePadding, windowSpec, avgDivisor, conventionIndex } from '../../src/window-spec';
 import { hostTensor } from '../../src/reference/host-tensor';
 import * as reference from '../../src/reference/index';
 import { dimsOf, relayout, shapeOf } from '../../src/layout';
@@ -95,14 +95,72 @@ const BAD: [string, () => unknown, string, string][] = [
   ['p = 0', () => windowSpec('lp', [8], { kernel: 2, p: 0 }), 'INVALID_P', 'p'],
   ['p < 0', () => windowSpec('lp', [8], { kernel: 2, p: -2 }), 'INVALID_P', 'p'],
   ['lp padding', () => windowSpec('lp', [8], { kernel: 2, p: 2, padding: 1 } as never), 'INVALID_OPTION', 'padding'],
-  ['dilation on average', () => windowSpec('avg', [8], { kernel: 2, dilation: 2 } as never), 'INVALID_OPTION', 'dilation'],
+  ['dilation on Lp pooling', () => windowSpec('lp', [8], { kernel: 2, p: 2, dilation: 2 } as never), 'INVALID_OPTION', 'dilation'],
   ['divisorOverride 0', () => windowSpec('avg', [8], { kernel: 2, divisorOverride: 0 }), 'INVALID_OPTION', 'divisorOverride'],
   ['lambda above 1', () => windowSpec('mixed', [8], { kernel: 2, lambda: 1.5 }), 'INVALID_OPTION', 'lambda'],
   ['lambda NaN', () => windowSpec('mixed', [8], { kernel: 2, lambda: NaN }), 'NOT_FINITE', 'lambda'],
   ['SoftPool padding', () => windowSpec('soft', [8], { kernel: 2, padding: 1 } as never), 'INVALID_OPTION', 'padding'],
   ['stochastic dilation', () => windowSpec('stochasticEval', [8], { kernel: 2, dilation: 2 } as never), 'INVALID_OPTION', 'dilation'],
   ['ceilMode not boolean', () => windowSpec('max', [8], { kernel: 2, ceilMode: 1 as never }), 'INVALID_OPTION', 'ceilMode'],
+  ['largePadding not boolean', () => windowSpec('avg', [8], { kernel: 3, padding: 2, largePadding: 'yes' as never }), 'INVALID_OPTION', 'largePadding'],
+  [
+    'a max window of padding only, even with largePadding',
+    () => windowSpec('max', [4], { kernel: 1, padding: 1, largePadding: true }),
+    'EMPTY_WINDOW',
+    'dilation',
+  ],
+  ['unknown index convention', () => windowSpec('max', [8], { kernel: 2, indexConvention: 'tf' as never }), 'INVALID_OPTION', 'indexConvention'],
+  ['index convention on average', () => windowSpec('avg', [8], { kernel: 2, indexConvention: 'flat' } as never), 'INVALID_OPTION', 'indexConvention'],
+  [
+    'backward with flat indices',
+    () =>
+      reference.maxPoolBackward(
+        hostTensor(new Float32Array(4), [1, 1, 4]),
+        hostTensor(new Float32Array(8), [1, 1, 8]),
+        hostTensor(new Int32Array(4), [1, 1, 4]),
+        {
+          kernel: 2,
+          indexConvention: 'flat',
+        },
+      ),
+    'INVALID_OPTION',
+    'indexConvention',
+  ],
 ];
+
+describe("TensorFlow's and ONNX's window rules", () => {
+  it('largePadding takes padding beyond half the kernel; an average over padding only is 0', () => {
+    const spec = windowSpec('avg', [1, 1, 1], { kernel: 1, padding: 2, largePadding: true, countIncludePad: false });
+    expect(spec.outputSpatial).toEqual([5, 5, 5]);
+    expect(avgDivisor(spec, [-2, -2, -2])).toBe(1);
+    const y = reference.avgPool(hostTensor(Float32Array.of(7), [1, 1, 1, 1, 1]), { kernel: 1, padding: 2, largePadding: true, countIncludePad: false });
+    expect(Array.from(y.data).filter((v) => v !== 0)).toEqual([7]);
+    expect(y.data[62]).toBe(7);
+  });
+
+  it('an average with dilation divides by the taps it counts, not the cells it spans', () => {
+    // Kernel 3, dilation 2 over 5 cells, padding 2 (largePadding): window 0 taps cells -2, 0, 2.
+    const spec = windowSpec('avg', [5], { kernel: 3, dilation: 2, padding: 2, stride: 1, countIncludePad: false });
+    expect(avgDivisor(spec, [-2])).toBe(2);
+    expect(avgDivisor({ ...spec, countIncludePad: true }, [-2])).toBe(3);
+    expect(avgDivisor(spec, [1])).toBe(2);
+  });
+
+  it("'sameLower' puts the odd padding cell before, 'same' after", () => {
+    expect(windowSpec('max', [6], { kernel: 2, stride: 1, padding: 'same' })).toMatchObject({ padBefore: [0], padAfter: [1] });
+    expect(windowSpec('max', [6], { kernel: 2, stride: 1, padding: 'sameLower' })).toMatchObject({ padBefore: [1], padAfter: [0] });
+  });
+
+  it('index conventions count what ONNX and TensorFlow count', () => {
+    // Input [N=2, C=3, H=4, W=5]; the winner at (h=2, w=1) of item 1, channel 2: plane index 11.
+    const s = 2 * 5 + 1;
+    expect(conventionIndex('plane', s, 1, 2, 3, [4, 5])).toBe(11);
+    expect(conventionIndex('flat', s, 1, 2, 3, [4, 5])).toBe((1 * 3 + 2) * 20 + 11);
+    expect(conventionIndex('flatColumnMajor', s, 1, 2, 3, [4, 5])).toBe((1 * 3 + 2) * 20 + 2 + 1 * 4);
+    expect(conventionIndex('channelsLast', s, 1, 2, 3, [4, 5])).toBe(11 * 3 + 2);
+    expect(conventionIndex('channelsLastBatch', s, 1, 2, 3, [4, 5])).toBe((1 * 20 + 11) * 3 + 2);
+  });
+});
 
 describe('bad input gets a typed error naming the parameter, its value and the rule', () => {
   it.each(BAD)('%s', (_, call, code, param) => {

@@ -94,6 +94,19 @@ export function drawOptions(r: () => number, mode: WindowMode, rank: number, max
     if (r() < 0.15) options.divisorOverride = 1 + Math.floor(r() * 7);
   }
   if (mode === 'lp') options.p = pick(r, [1, 2, 3, 1.5]);
+  // TensorFlow's and ONNX's rules, drawn after PyTorch's so that those draws stay as they were.
+  if ((mode === 'max' || mode === 'avg') && r() < 0.2) {
+    if (r() < 0.3) {
+      options.padding = 'sameLower';
+      delete options.ceilMode;
+    } else {
+      // Padding beyond half the kernel: up to the effective kernel itself.
+      options.padding = effective.map((e) => [Math.floor(r() * (e + 1)), Math.floor(r() * (e + 1))]);
+      options.largePadding = true;
+    }
+  }
+  if (mode === 'avg' && r() < 0.25) options.dilation = perDim(r, rank, 3);
+  if (mode === 'max' && r() < 0.3) options.indexConvention = pick(r, ['flat', 'flatColumnMajor', 'channelsLast', 'channelsLastBatch'] as const);
   return options;
 }
 

@@ -1,0 +1,120 @@
+// ONNX pooling attributes (opset 22, their ONNX names) turned into the engine's
+// options: one mapping for the GPU operators (src/onnx/index.ts), the CPU
+// reference and the conformance runner.
+import { PoolError } from '../errors';
+import type { AvgPoolOptions, MaxPoolOptions, Padding } from '../window-spec';
+import type { MaxUnpoolOptions } from '../unpool-spec';
+
+export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
+
+/** The attributes of ONNX's pooling operators, by their ONNX names (ints as numbers). */
+export interface OnnxPoolAttributes {
+  kernel_shape?: readonly number[];
+  strides?: readonly number[];
+  /** [x1_begin, x2_begin, …, x1_end, x2_end]. */
+  pads?: readonly number[];
+  dilations?: readonly number[];
+  auto_pad?: AutoPad;
+  ceil_mode?: number;
+  count_include_pad?: number;
+  storage_order?: number;
+  p?: number;
+}
+
+const KNOWN: Record<string, readonly string[]> = {
+  MaxPool: ['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'storage_order'],
+  AveragePool: ['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'count_include_pad'],
+  MaxUnpool: ['kernel_shape', 'strides', 'pads'],
+};
+
+function checkKnown(op: string, attrs: OnnxPoolAttributes): void {
+  if (attrs === null || typeof attrs !== 'object') throw new PoolError('INVALID_OPTION', 'attributes', attrs, `must be an object of ${op}'s attributes`);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== undefined && !KNOWN[op].includes(key)) {
+      throw new PoolError('INVALID_OPTION', key, value, `is not an attribute of ONNX's ${op} (attributes: ${KNOWN[op].join(', ')})`);
+    }
+  }
+}
+
+function kernelOf(op: string, attrs: OnnxPoolAttributes, rank: number): number[] {
+  const k = attrs.kernel_shape;
+  if (!Array.isArray(k) || k.length !== rank) {
+    throw new PoolError('INVALID_KERNEL', 'kernel_shape', k, `is required by ${op}: one size per spatial dimension (${rank})`);
+  }
+  return [...k];
+}
+
+function flag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (value !== 0 && value !== 1) throw new PoolError('INVALID_OPTION', name, value, 'must be 0 or 1');
+  return value === 1;
+}
+
+/** ONNX's padding: auto_pad, else `pads` as [before…, after…] turned into [before, after] pairs. */
+export function onnxPadding(attrs: OnnxPoolAttributes, rank: number): Padding {
+  const auto = attrs.auto_pad ?? 'NOTSET';
+  if (auto === 'VALID') return 'valid';
+  if (auto === 'SAME_UPPER') return 'same';
+  if (auto === 'SAME_LOWER') return 'sameLower';
+  if (auto !== 'NOTSET') throw new PoolError('INVALID_PADDING', 'auto_pad', auto, 'must be NOTSET, SAME_UPPER, SAME_LOWER or VALID');
+  const pads = attrs.pads ?? new Array(2 * rank).fill(0);
+  if (!Array.isArray(pads) || pads.length !== 2 * rank) {
+    throw new PoolError('INVALID_PADDING', 'pads', pads, `must hold ${2 * rank} numbers: every begin, then every end`);
+  }
+  return Array.from({ length: rank }, (_, i) => [pads[i], pads[rank + i]] as [number, number]);
+}
+
+/** Stride and the shared window attributes: SAME padding fixes the output size, so ceil_mode is dropped there. */
+function windowCommon(op: string, attrs: OnnxPoolAttributes, rank: number) {
+  checkKnown(op, attrs);
+  const padding = onnxPadding(attrs, rank);
+  const same = padding === 'same' || padding === 'sameLower';
+  return {
+    kernel: kernelOf(op, attrs, rank),
+    stride: attrs.strides === undefined ? new Array(rank).fill(1) : [...attrs.strides],
+    padding,
+    dilation: attrs.dilations === undefined ? undefined : [...attrs.dilations],
+    ceilMode: same ? undefined : flag('ceil_mode', attrs.ceil_mode),
+    largePadding: true,
+  };
+}
+
+/** MaxPool's options; `indices` asks for the optional Indices output (flat, in storage_order's order). */
+export function onnxMaxPoolOptions(attrs: OnnxPoolAttributes, rank: number, indices: boolean): MaxPoolOptions {
+  const common = windowCommon('MaxPool', attrs, rank);
+  const columnMajor = flag('storage_order', attrs.storage_order);
+  return { ...common, indices, indexConvention: indices ? (columnMajor ? 'flatColumnMajor' : 'flat') : 'plane' };
+}
+
+/** MaxPool's options for its gradient: the same windows, with the per-plane indices the backward takes. */
+export function onnxMaxPoolGradOptions(attrs: OnnxPoolAttributes, rank: number): MaxPoolOptions {
+  return { ...onnxMaxPoolOptions(attrs, rank, false), indices: true };
+}
+
+/** AveragePool's options: count_include_pad (default 0) counts padding cells in the divisor. */
+export function onnxAveragePoolOptions(attrs: OnnxPoolAttributes, rank: number): AvgPoolOptions {
+  const common = windowCommon('AveragePool', attrs, rank);
+  return { ...common, countIncludePad: flag('count_include_pad', attrs.count_include_pad) };
+}
+
+/**
+ * MaxUnpool's options for values of spatial size `inputSpatial`: indices are ONNX's
+ * flat ones; the output is `output_shape` ([N, C, ...spatial]) where given, else
+ * (in − 1)·stride + kernel − pad_begin − pad_end per dimension.
+ */
+export function onnxMaxUnpoolOptions(attrs: OnnxPoolAttributes, inputSpatial: readonly number[], outputShape?: readonly number[]): MaxUnpoolOptions {
+  checkKnown('MaxUnpool', attrs);
+  const rank = inputSpatial.length;
+  const kernel = kernelOf('MaxUnpool', attrs, rank);
+  const stride = attrs.strides === undefined ? kernel.map(() => 1) : [...attrs.strides];
+  const pads = attrs.pads ?? new Array(2 * rank).fill(0);
+  if (pads.length !== 2 * rank) throw new PoolError('INVALID_PADDING', 'pads', pads, `must hold ${2 * rank} numbers: every begin, then every end`);
+  let outputSize = inputSpatial.map((n, i) => (n - 1) * stride[i] + kernel[i] - pads[i] - pads[rank + i]);
+  if (outputShape !== undefined) {
+    if (!Array.isArray(outputShape) || outputShape.length !== rank + 2) {
+      throw new PoolError('INVALID_OUTPUT_SIZE', 'output_shape', outputShape, `must be the whole output shape [N, C, …] (${rank + 2} sizes)`);
+    }
+    outputSize = outputShape.slice(2);
+  }
+  return { kernel, stride, outputSize, checkOutputSize: false, indexConvention: 'flat' };
+}
