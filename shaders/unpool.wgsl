@@ -10,6 +10,14 @@ struct UnpoolParams {
   channels: u32,
   in_plane: u32,
   out_plane: u32,
+  // The output's sizes, and those of the grid the indices count in (the same but
+  // for ONNX's output_shape, whose indices count in the inferred size).
+  out_d: u32,
+  out_h: u32,
+  out_w: u32,
+  index_d: u32,
+  index_h: u32,
+  index_w: u32,
 }
 
 // Set per pipeline: the backward pass (else the forward).
@@ -31,8 +39,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
   let at = coords_of(i, P.channels, P.in_plane);
-  let spot = unpool_indices[i] - select(0u, (at.x * P.channels + at.y) * P.out_plane, FLAT_INDICES);
-  let inside = spot < P.out_plane;
+  let index_plane = P.index_d * P.index_h * P.index_w;
+  let raw = unpool_indices[i] - select(0u, (at.x * P.channels + at.y) * index_plane, FLAT_INDICES);
+  // The index's (d, h, w) in its grid, at the same place in the output.
+  let w = raw % P.index_w;
+  let h = (raw / P.index_w) % P.index_h;
+  let d = raw / (P.index_w * P.index_h);
+  let inside = raw < index_plane && d < P.out_d && h < P.out_h && w < P.out_w;
+  let spot = (d * P.out_h + h) * P.out_w + w;
   let o = offset_of(at.x, at.y, min(spot, P.out_plane - 1u), P.channels, P.out_plane);
   if (!BACKWARD) {
     if (inside) { dst[o] = src[i]; }

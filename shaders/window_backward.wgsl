@@ -65,12 +65,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             acc += grad_out[o] * (2.0 * (x[i] / win.x) * win.y - win.z) / (win.y * win.y);
           }
         } else {
-          // d out / d x_i = t^(1/p - 1) * prod(kernel) / divisor * (x_i / scale)^(p - 1),
+          // d out / d x_i = t^(1/p - 1) * prod(kernel) / divisor * (x_i / scale)^(p - 1)
+          // (sign(x_i)·|x_i / scale|^(p - 1) for the norm),
           // in the scaled form of lp_window; no gradient where t = 0 (PyTorch's relu mask).
           let win = lp_window(n, c, window_start(s_out));
           if (is_nan(win.t) || win.t != 0.0) {
             let cells = f32(P.k_d * P.k_h * P.k_w);
-            acc += grad_out[o] * pow_real(win.t, 1.0 / P.p - 1.0) * cells / win.divisor * pow_real(x[i] / win.scale, P.p - 1.0);
+            acc += grad_out[o] * pow_real(win.t, 1.0 / P.p - 1.0) * cells / win.divisor * lp_slope(x[i], win.scale);
           }
         }
       }

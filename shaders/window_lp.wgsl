@@ -8,6 +8,22 @@
 // scale the window's largest magnitude m and t = T / m^p, so 1e30 does not
 // overflow where the result does not; a window whose m is 0, infinite or NaN
 // takes the direct formula (scale 1), which gives PyTorch's 0, inf or NaN.
+// ONNX's LpPool (set per pipeline): out = (Σ |x|^p)^(1/p) over the real cells,
+// with no scaling (padding cells add nothing).
+override LP_NORM: bool = false;
+
+// One tap's term of the power sum, scaled by 1/m.
+fn lp_term(v: f32, m: f32) -> f32 {
+  return pow_real(select(v, abs(v), LP_NORM) / m, P.p);
+}
+
+// d term / d v, up to the factor p/m the caller's formula holds: (v/m)^(p−1), or
+// sign(v)·|v/m|^(p−1) for the norm.
+fn lp_slope(v: f32, m: f32) -> f32 {
+  if (LP_NORM) { return sign(v) * pow_real(abs(v) / m, P.p - 1.0); }
+  return pow_real(v / m, P.p - 1.0);
+}
+
 struct LpWindow {
   scale: f32,
   t: f32,
@@ -34,13 +50,14 @@ fn lp_window(n: u32, c: u32, start: vec3<i32>) -> LpWindow {
             saw_nan = saw_nan || is_nan(v);
             m = max(m, abs(v));
           } else {
-            sum += pow_real(v / m, P.p);
+            sum += lp_term(v, m);
           }
         }
       }
     }
-    let divisor = avg_divisor(start);
+    // The norm is the plain sum: a divisor of prod(kernel) cancels the scaling.
     let cells = f32(P.k_d * P.k_h * P.k_w);
+    let divisor = select(avg_divisor(start), cells, LP_NORM);
     if (sweep == 0u && (saw_nan || m == 0.0 || m == f32_inf())) {
       m = 1.0; // direct formula on the next pass
     } else if (sweep == 1u) {

@@ -18,6 +18,12 @@ export interface MaxUnpoolOptions {
   checkOutputSize?: boolean;
   /** What the indices count: `'plane'` (default, PyTorch's) or `'flat'` (ONNX's: the whole [N, C, ...spatial] output, row-major). */
   indexConvention?: 'plane' | 'flat';
+  /**
+   * The spatial size the indices count in, where it is not the output's: ONNX's MaxUnpool
+   * with output_shape counts them in the inferred size and pads the output at the end.
+   * An index then lands at the same (d, h, w) in the output, or nowhere past its edge.
+   */
+  indexSize?: readonly number[];
 }
 
 export interface UnpoolSpec {
@@ -26,9 +32,11 @@ export interface UnpoolSpec {
   outputSpatial: number[];
   /** Whether indices count the whole output (`'flat'`) rather than each plane. */
   flatIndices: boolean;
+  /** The spatial size the indices count in (the output's unless `indexSize` says otherwise). */
+  indexSpatial: number[];
 }
 
-const UNPOOL_OPTIONS = ['kernel', 'stride', 'padding', 'outputSize', 'checkOutputSize', 'indexConvention'];
+const UNPOOL_OPTIONS = ['kernel', 'stride', 'padding', 'outputSize', 'checkOutputSize', 'indexConvention', 'indexSize'];
 
 /** The error code of a bad value of option `name`. */
 function code(name: string): 'INVALID_KERNEL' | 'INVALID_STRIDE' | 'INVALID_PADDING' | 'INVALID_OUTPUT_SIZE' | 'INVALID_OPTION' {
@@ -111,5 +119,6 @@ export function unpoolSpec(inputSpatial: readonly number[], options: unknown): U
       `with this stride and padding gives output ${JSON.stringify(outputSpatial)}; every size must be at least 1`,
     );
   }
-  return { rank, inputSpatial: [...inputSpatial], outputSpatial, flatIndices: o.indexConvention === 'flat' };
+  const indexSpatial = o.indexSize === undefined ? outputSpatial : perDim('indexSize', o.indexSize, rank, 1);
+  return { rank, inputSpatial: [...inputSpatial], outputSpatial, flatIndices: o.indexConvention === 'flat', indexSpatial };
 }

@@ -93,12 +93,24 @@ export interface AvgPoolOptions {
   largePadding?: boolean;
 }
 
-/** Power-average (Lp) pooling options: `p > 0`; stride = kernel, ceilMode false by default; no padding. */
+/**
+ * Power-average (Lp) pooling options: `p > 0`; stride = kernel, ceilMode false by default.
+ * PyTorch's LPPool (the default) takes no padding or dilation; `norm: true` computes ONNX's
+ * LpPool, (Σ |x|ᵖ)^(1/p) over the window's real cells, which takes both.
+ */
 export interface LpPoolOptions {
   p: number;
   kernel: number | readonly number[];
   stride?: number | readonly number[];
   ceilMode?: boolean;
+  /** ONNX's norm of |x| instead of PyTorch's scaled power sum of x (default false). */
+  norm?: boolean;
+  /** With `norm`: padding (padding cells add nothing to the sum). */
+  padding?: Padding;
+  /** With `norm`: spacing of the taps. */
+  dilation?: number | readonly number[];
+  /** With `norm`: padding beyond half the kernel. */
+  largePadding?: boolean;
 }
 
 /** SoftPool options: kernel, stride (default: the kernel); no padding. */
@@ -130,7 +142,7 @@ export type WindowMode = 'max' | 'avg' | 'lp' | 'soft' | 'mixed' | 'stochasticEv
 const WINDOW_OPTIONS: Record<WindowMode, string[]> = {
   max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'indices', 'indexConvention', 'largePadding'],
   avg: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad', 'divisorOverride', 'largePadding'],
-  lp: ['p', 'kernel', 'stride', 'ceilMode'],
+  lp: ['p', 'kernel', 'stride', 'ceilMode', 'norm', 'padding', 'dilation', 'largePadding'],
   soft: ['kernel', 'stride'],
   mixed: ['kernel', 'stride', 'lambda'],
   stochasticEval: ['kernel', 'stride', 'padding'],
@@ -156,6 +168,8 @@ export interface WindowSpec {
   divisorOverride: number | null;
   /** lp: the power. */
   p: number;
+  /** lp: ONNX's norm (Σ |x|ᵖ)^(1/p) rather than PyTorch's LPPool. */
+  norm: boolean;
   /** mixed: the weight of the max, in [0, 1]. */
   lambda: number;
   /** stochastic (training): the seed given, or null for the engine's counter. */
@@ -256,6 +270,14 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     }
   }
   const rank = inputSpatial.length;
+  const norm = mode === 'lp' && checkFlag('norm', o.norm);
+  if (mode === 'lp' && !norm) {
+    for (const key of ['padding', 'dilation', 'largePadding']) {
+      if (o[key] !== undefined) {
+        throw new PoolError('INVALID_OPTION', key, o[key], "is not an option of PyTorch's Lp pooling; norm: true (ONNX's LpPool) takes it");
+      }
+    }
+  }
   const kernel = perDim('kernel', o.kernel, rank, 'positive');
   const stride = o.stride === undefined || o.stride === null ? kernel.slice() : perDim('stride', o.stride, rank, 'positive');
   const dilation = o.dilation === undefined ? new Array(rank).fill(1) : perDim('dilation', o.dilation, rank, 'positive');
@@ -366,6 +388,7 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     countIncludePad,
     divisorOverride,
     p,
+    norm,
     lambda,
     seed,
     indices: (mode === 'max' || mode === 'stochastic') && (o.indices === undefined || checkFlag('indices', o.indices)),

@@ -2,7 +2,7 @@
 // options: one mapping for the GPU operators (src/onnx/index.ts), the CPU
 // reference and the conformance runner.
 import { PoolError } from '../errors';
-import type { AvgPoolOptions, MaxPoolOptions, Padding } from '../window-spec';
+import type { AvgPoolOptions, LpPoolOptions, MaxPoolOptions, Padding } from '../window-spec';
 import type { MaxUnpoolOptions } from '../unpool-spec';
 
 export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
@@ -25,6 +25,8 @@ const KNOWN: Record<string, readonly string[]> = {
   MaxPool: ['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'storage_order'],
   AveragePool: ['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'count_include_pad'],
   MaxUnpool: ['kernel_shape', 'strides', 'pads'],
+  LpPool: ['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'p'],
+  GlobalLpPool: ['p'],
 };
 
 function checkKnown(op: string, attrs: OnnxPoolAttributes): void {
@@ -97,10 +99,30 @@ export function onnxAveragePoolOptions(attrs: OnnxPoolAttributes, rank: number):
   return { ...common, countIncludePad: flag('count_include_pad', attrs.count_include_pad) };
 }
 
+/** ONNX's p: a positive number, 2 where not given. */
+function pOf(attrs: OnnxPoolAttributes): number {
+  const p = attrs.p ?? 2;
+  if (typeof p !== 'number' || !(p > 0)) throw new PoolError('INVALID_P', 'p', p, 'must be a number greater than 0');
+  return p;
+}
+
+/** LpPool's options: ONNX's norm (Σ |x|ᵖ)^(1/p), p defaulting to 2. */
+export function onnxLpPoolOptions(attrs: OnnxPoolAttributes, rank: number): LpPoolOptions {
+  const common = windowCommon('LpPool', attrs, rank);
+  return { ...common, p: pOf(attrs), norm: true };
+}
+
+/** GlobalLpPool's options over a map of `spatial` sizes: one window of the whole map. */
+export function onnxGlobalLpPoolOptions(attrs: OnnxPoolAttributes, spatial: readonly number[]): LpPoolOptions {
+  checkKnown('GlobalLpPool', attrs ?? {});
+  return { kernel: [...spatial], p: pOf(attrs ?? {}), norm: true };
+}
+
 /**
  * MaxUnpool's options for values of spatial size `inputSpatial`: indices are ONNX's
- * flat ones; the output is `output_shape` ([N, C, ...spatial]) where given, else
- * (in − 1)·stride + kernel − pad_begin − pad_end per dimension.
+ * flat ones over the inferred size, (in − 1)·stride + kernel − pad_begin − pad_end per
+ * dimension; the output is that map, or, where `output_shape` ([N, C, ...spatial]) is
+ * given, that map padded with zeros at the end of each dimension (ONNX's test data).
  */
 export function onnxMaxUnpoolOptions(attrs: OnnxPoolAttributes, inputSpatial: readonly number[], outputShape?: readonly number[]): MaxUnpoolOptions {
   checkKnown('MaxUnpool', attrs);
@@ -109,12 +131,11 @@ export function onnxMaxUnpoolOptions(attrs: OnnxPoolAttributes, inputSpatial: re
   const stride = attrs.strides === undefined ? kernel.map(() => 1) : [...attrs.strides];
   const pads = attrs.pads ?? new Array(2 * rank).fill(0);
   if (pads.length !== 2 * rank) throw new PoolError('INVALID_PADDING', 'pads', pads, `must hold ${2 * rank} numbers: every begin, then every end`);
-  let outputSize = inputSpatial.map((n, i) => (n - 1) * stride[i] + kernel[i] - pads[i] - pads[rank + i]);
-  if (outputShape !== undefined) {
-    if (!Array.isArray(outputShape) || outputShape.length !== rank + 2) {
-      throw new PoolError('INVALID_OUTPUT_SIZE', 'output_shape', outputShape, `must be the whole output shape [N, C, …] (${rank + 2} sizes)`);
-    }
-    outputSize = outputShape.slice(2);
+  const inferred = inputSpatial.map((n, i) => (n - 1) * stride[i] + kernel[i] - pads[i] - pads[rank + i]);
+  if (outputShape === undefined) return { kernel, stride, outputSize: inferred, checkOutputSize: false, indexConvention: 'flat' };
+  if (!Array.isArray(outputShape) || outputShape.length !== rank + 2) {
+    throw new PoolError('INVALID_OUTPUT_SIZE', 'output_shape', outputShape, `must be the whole output shape [N, C, …] (${rank + 2} sizes)`);
   }
-  return { kernel, stride, outputSize, checkOutputSize: false, indexConvention: 'flat' };
+  // ONNX's indices still count in the inferred size; the output is that map padded at the end.
+  return { kernel, stride, outputSize: outputShape.slice(2), checkOutputSize: false, indexConvention: 'flat', indexSize: inferred };
 }

@@ -5,9 +5,25 @@
 import type { PoolEngine } from '../pool-engine';
 import type { PoolTensor } from '../tensor';
 import { PoolError } from '../errors';
-import { onnxAveragePoolOptions, onnxMaxPoolGradOptions, onnxMaxPoolOptions, onnxMaxUnpoolOptions, type OnnxPoolAttributes } from './attributes';
+import {
+  onnxAveragePoolOptions,
+  onnxGlobalLpPoolOptions,
+  onnxLpPoolOptions,
+  onnxMaxPoolGradOptions,
+  onnxMaxPoolOptions,
+  onnxMaxUnpoolOptions,
+  type OnnxPoolAttributes,
+} from './attributes';
 
-export { onnxAveragePoolOptions, onnxMaxPoolGradOptions, onnxMaxPoolOptions, onnxMaxUnpoolOptions, onnxPadding } from './attributes';
+export {
+  onnxAveragePoolOptions,
+  onnxGlobalLpPoolOptions,
+  onnxLpPoolOptions,
+  onnxMaxPoolGradOptions,
+  onnxMaxPoolOptions,
+  onnxMaxUnpoolOptions,
+  onnxPadding,
+} from './attributes';
 export type { AutoPad, OnnxPoolAttributes } from './attributes';
 
 type F32 = PoolTensor<'float32'>;
@@ -48,6 +64,24 @@ export function AveragePool(engine: PoolEngine, X: F32, attributes: OnnxPoolAttr
 
 export function AveragePoolGrad(engine: PoolEngine, dY: F32, X: F32, attributes: OnnxPoolAttributes): F32 {
   return engine.avgPoolBackward(dY, X, onnxAveragePoolOptions(attributes, rankOf(X)));
+}
+
+/** LpPool: (Σ |x|ᵖ)^(1/p) over each window (p defaults to 2; padding cells add nothing). */
+export function LpPool(engine: PoolEngine, X: F32, attributes: OnnxPoolAttributes): F32 {
+  return engine.lpPool(X, onnxLpPoolOptions(attributes, rankOf(X)));
+}
+
+export function LpPoolGrad(engine: PoolEngine, dY: F32, X: F32, attributes: OnnxPoolAttributes): F32 {
+  return engine.lpPoolBackward(dY, X, onnxLpPoolOptions(attributes, rankOf(X)));
+}
+
+/** GlobalLpPool: (Σ |x|ᵖ)^(1/p) over each whole map, [N, C, 1, …]. */
+export function GlobalLpPool(engine: PoolEngine, X: F32, attributes: OnnxPoolAttributes = {}): F32 {
+  return engine.lpPool(X, onnxGlobalLpPoolOptions(attributes, X.dims.spatial));
+}
+
+export function GlobalLpPoolGrad(engine: PoolEngine, dY: F32, X: F32, attributes: OnnxPoolAttributes = {}): F32 {
+  return engine.lpPoolBackward(dY, X, onnxGlobalLpPoolOptions(attributes, X.dims.spatial));
 }
 
 /** GlobalAveragePool: [N, C, 1, …]. */

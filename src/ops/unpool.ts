@@ -2,7 +2,7 @@
 import type { GpuContext } from '../engine';
 import { layoutInfo, shapeOf } from '../layout';
 import type { PoolTensor } from '../tensor';
-import { packUniforms, type UniformField } from '../uniforms';
+import { packUniforms, to3, type UniformField } from '../uniforms';
 import type { UnpoolSpec } from '../unpool-spec';
 
 /** The members of WGSL `struct UnpoolParams` (shaders/unpool.wgsl), in order. */
@@ -11,9 +11,21 @@ export const UNPOOL_PARAMS: readonly UniformField[] = [
   ['channels', 'u32'],
   ['in_plane', 'u32'],
   ['out_plane', 'u32'],
+  ['out_d', 'u32'],
+  ['out_h', 'u32'],
+  ['out_w', 'u32'],
+  ['index_d', 'u32'],
+  ['index_h', 'u32'],
+  ['index_w', 'u32'],
 ];
 
 const planeOf = (spatial: readonly number[]) => spatial.reduce((a, b) => a * b, 1);
+
+/** `{prefix}_d`, `_h`, `_w` of a spatial size (ranks 1 and 2 padded with leading 1s). */
+function sizes3(prefix: string, spatial: readonly number[]): Record<string, number> {
+  const [d, h, w] = to3(spatial, 1);
+  return { [`${prefix}_d`]: d, [`${prefix}_h`]: h, [`${prefix}_w`]: w };
+}
 
 /** The unpooled map's shape, in the values' layout. */
 export function unpoolShape(values: PoolTensor<'float32'>, spec: UnpoolSpec): number[] {
@@ -39,6 +51,8 @@ function launch(
       channels: values.dims.channels,
       in_plane: planeOf(spec.inputSpatial),
       out_plane: planeOf(spec.outputSpatial),
+      ...sizes3('out', spec.outputSpatial),
+      ...sizes3('index', spec.indexSpatial),
     }),
     bindings: { src, unpool_indices: indices, dst },
     threads: values.size,

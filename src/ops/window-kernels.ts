@@ -30,6 +30,11 @@ function usesVec4(layout: Layout, dims: Dims, mode: WindowMode): boolean {
   return layoutInfo(layout).channelsLast && dims.channels % 4 === 0 && (mode === 'max' || mode === 'avg');
 }
 
+/** Lp's override: ONNX's norm (only the general kernels run Lp). */
+function lpConstants(spec: WindowSpec): OverrideConstants {
+  return spec.mode === 'lp' ? { LP_NORM: spec.norm ? 1 : 0 } : {};
+}
+
 /** Whether some window reaches into padding or past the input's end (ceil mode): the kernels then test bounds. */
 export function clipped(spec: WindowSpec): boolean {
   return spec.inputSpatial.some((n, i) => {
@@ -201,7 +206,7 @@ export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec
   // The small-window kernels assume padding of at most half the kernel; largePadding takes the general ones.
   const small = spec.largePadding ? null : smallWindow(layout, dims, spec, parallelism);
   if (small) return small;
-  const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0 };
+  const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0, ...lpConstants(spec) };
   const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
   return usesVec4(layout, dims, spec.mode)
     ? { shader: 'windowForwardVec4', constants, threads: outputs / 4 }
@@ -252,7 +257,7 @@ export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpe
   const tiled = tiledBackward(layout, dims, spec, parallelism);
   if (tiled) return tiled;
   const channelsLast = layoutInfo(layout).channelsLast;
-  const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: channelsLast ? 1 : 0 };
+  const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: channelsLast ? 1 : 0, ...lpConstants(spec) };
   const inputs = sizeOf({ ...dims, spatial: spec.inputSpatial });
   const vec4 = usesVec4(layout, dims, spec.mode);
   // Small windows without dilation: the covering outputs written out, threads walking down columns of inputs (window_small_backward.wgsl).

@@ -141,15 +141,17 @@ export function avgPoolBackward(gradOutput: HostTensor, x: HostTensor, options: 
  * window whose largest magnitude is 0, infinite or NaN uses the direct formula.
  */
 function lpWindow(x: HostTensor, cl: boolean, spec: WindowSpec, w: Window): { scale: number; t: number; divisor: number; cells: number } {
-  const values = w.taps.map((s) => x.data[offsetOf(x.dims, cl, w.n, w.c, s)]);
+  const raw = w.taps.map((s) => x.data[offsetOf(x.dims, cl, w.n, w.c, s)]);
+  // ONNX's norm sums |x|ᵖ, unscaled: a divisor of prod(kernel) cancels the scaling.
+  const values = spec.norm ? raw.map(Math.abs) : raw;
   let scale = Math.max(0, ...values.map(Math.abs));
   if (!(scale > 0 && scale < Infinity)) scale = 1; // NaN, 0 or ∞: direct formula
   // In float32, as PyTorch and the GPU compute it: overflow and underflow must match.
   const f = Math.fround;
   let sum = 0;
   for (const v of values) sum = f(sum + f(powReal(f(v / scale), spec.p)));
-  const divisor = avgDivisor(spec, w.starts);
   const cells = spec.kernel.reduce((a, b) => a * b, 1);
+  const divisor = spec.norm ? cells : avgDivisor(spec, w.starts);
   return { scale, t: f(f(sum / divisor) * cells), divisor, cells };
 }
 
@@ -176,7 +178,9 @@ export function lpPoolBackward(gradOutput: HostTensor, x: HostTensor, options: L
     const g = Math.fround((gradOutput.data[w.out] * Math.fround(powReal(t, 1 / spec.p - 1)) * cells) / divisor);
     for (const s of w.taps) {
       const at = offsetOf(x.dims, cl, w.n, w.c, s);
-      grad[at] += g * Math.fround(powReal(Math.fround(x.data[at] / scale), spec.p - 1));
+      const v = x.data[at];
+      const slope = spec.norm ? Math.sign(v) * powReal(Math.fround(Math.abs(v) / scale), spec.p - 1) : powReal(Math.fround(v / scale), spec.p - 1);
+      grad[at] += g * Math.fround(slope);
     }
   }
   return { ...x, data: Float32Array.from(grad) };

@@ -4,6 +4,7 @@ import * as pool from '../../src/index';
 import * as shaders from '../../src/shaders';
 import { runMedianCase, type MedianCase } from './median-cases';
 import { checkGoldenCase, type GoldenCase } from '../golden/golden-ops';
+import { checkOnnxCase, type OnnxRunCase } from '../onnx/onnx-ops';
 import type { WindowCase } from '../support/window-grid';
 import { runWindowCase } from './window-cases';
 import type { BinnedCase } from '../support/binned-grid';
@@ -93,6 +94,22 @@ async function start() {
         try {
           await withErrorScope(engine.device, async () => {
             for (const last of [false, true]) failures.push(...(await checkGoldenCase(c, engine, last)));
+          });
+        } catch (e) {
+          failures.push(`${c.id} (gpu): ${(e as Error).message}`);
+        }
+        results[c.id] = failures;
+      }
+      return results;
+    },
+    /** Runs ONNX conformance cases (test/onnx/run.mjs) on the GPU in both layouts, each in an error scope of its own. */
+    async runOnnxCases(cases: OnnxRunCase[]): Promise<Record<string, string[]>> {
+      const results: Record<string, string[]> = {};
+      for (const c of cases) {
+        const failures: string[] = [];
+        try {
+          await withErrorScope(engine.device, async () => {
+            for (const last of [false, true]) failures.push(...(await checkOnnxCase(c, engine, last)));
           });
         } catch (e) {
           failures.push(`${c.id} (gpu): ${(e as Error).message}`);

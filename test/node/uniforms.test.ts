@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WINDOW_PARAMS } from '../../src/ops/window-uniforms';
 import { BINNED_MODE, BINNED_PARAMS } from '../../src/ops/binned-uniforms';
 import { UNPOOL_PARAMS } from '../../src/ops/unpool';
+import { INDEX_PARAMS } from '../../src/ops/index-convention';
 import { FRACTIONAL_PARAMS } from '../../src/ops/fractional';
 import { pcgHash, uniform01 } from '../../src/random';
 import { packUniforms, wgslStructFields } from '../../src/uniforms';
@@ -28,8 +29,16 @@ describe('uniform structs', () => {
     const source = readFileSync(new URL('../../shaders/unpool.wgsl', import.meta.url), 'utf8');
     const struct = /struct\s+UnpoolParams\s*\{([^}]*)\}/.exec(source)![1];
     const types = [...struct.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
-    expect(types.length).toBe(4);
+    expect(types.length).toBe(10);
     expect(UNPOOL_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
+  });
+
+  it('INDEX_PARAMS lists the WGSL IndexParams members in order', () => {
+    const source = readFileSync(new URL('../../shaders/index_convention.wgsl', import.meta.url), 'utf8');
+    const struct = /struct\s+IndexParams\s*\{([^}]*)\}/.exec(source)![1];
+    const types = [...struct.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
+    expect(types.length).toBe(6);
+    expect(INDEX_PARAMS.map(([n, t]) => [n, t])).toEqual(types);
   });
 
   it('WINDOW_PARAMS lists the WGSL WindowParams members in order', () => {

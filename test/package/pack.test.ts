@@ -29,6 +29,7 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
 const USE = `
 import { createPoolEngine, reference, PoolError, type MaxPoolOptions, type PoolStats, type PoolTensor } from 'webgpu-pool';
 import * as cpu from 'webgpu-pool/reference';
+import * as onnx from 'webgpu-pool/onnx';
 
 // stats() is typed with all four fields, no more, no fewer.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -62,6 +63,14 @@ export async function check(engine: Awaited<ReturnType<typeof createPoolEngine>>
   let worst = got.length === want.output.data.length && gotGrad.length === wantGrad.data.length ? 0 : Infinity;
   got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want.output.data[i]))));
   gotGrad.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - wantGrad.data[i]))));
+  // webgpu-pool/onnx on the same engine: ONNX's MaxPool with flat indices (one batch item's plane offsets added).
+  const viaOnnx = onnx.MaxPool(engine, x, { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, { indices: true });
+  const onnxY = await viaOnnx.Y.read();
+  const onnxI = await onnx.readInt64(viaOnnx.Indices!);
+  const plane = 9 * 10;
+  const perPlane = want.output.data.length / 6;
+  onnxY.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want.output.data[i]))));
+  onnxI.forEach((v, i) => (worst = Number(v) === Math.floor(i / perPlane) * plane + want.indices.data[i] ? worst : Infinity));
   try {
     engine.maxPool(x, { kernel: 0 });
     worst = Infinity;
@@ -105,6 +114,9 @@ describe('npm package', () => {
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.exports['./reference']).toEqual({ types: './dist/types/reference/index.d.ts', import: './dist/reference.js' });
+    expect(pkg.exports['./onnx']).toEqual({ types: './dist/types/onnx/index.d.ts', import: './dist/onnx.js' });
+    expect(files).toContain(join('dist', 'onnx.js'));
+    expect(files).toContain(join('dist', 'types', 'onnx', 'index.d.ts'));
     // WebGPU's types come from the DOM lib or from an optional peer: declared, never installed for the user.
     expect(Object.keys(pkg.peerDependencies)).toEqual(['@webgpu/types']);
     expect(pkg.peerDependenciesMeta['@webgpu/types']).toEqual({ optional: true });

@@ -87,14 +87,16 @@ export function windowMagnitudes(mode: WindowMode, x: HostTensor, g: HostTensor,
       grad[at] += gw * spec.lambda;
     } else if (mode === 'lp') {
       // out = s·(T·cells/d)^(1/p), T = Σ (x/s)^p: T's error is relative to Σ|t|, and
-      // reaches out divided by p; each term and the root go through pow.
+      // reaches out divided by p; each term and the root go through pow. ONNX's norm
+      // is the same over |x| with d = cells.
+      if (spec.norm) for (let i = 0; i < v.length; i++) v[i] = Math.abs(v[i]);
       const s = Math.max(0, ...v.map(Math.abs));
       const scale = s > 0 && s < Infinity ? s : 1;
       const terms = v.map((b) => Math.abs(Math.pow(b / scale, spec.p)));
       const powWeight = (b: number, e: number) => 1 + Math.abs(e * Math.log2(Math.abs(b) || 1));
       const absT = terms.reduce((a, b, i) => a + b * powWeight(v[i] / scale, spec.p), 0);
       const T = Math.abs(v.reduce((a, b) => a + Math.pow(b / scale, spec.p), 0));
-      const d = avgDivisor(spec, w.starts);
+      const d = spec.norm ? cells : avgDivisor(spec, w.starts);
       const t = (T * cells) / d;
       const o = scale * Math.pow(t, 1 / spec.p);
       const rel = T > 0 ? absT / T : 0;

@@ -106,6 +106,14 @@ export function drawOptions(r: () => number, mode: WindowMode, rank: number, max
     }
   }
   if (mode === 'avg' && r() < 0.25) options.dilation = perDim(r, rank, 3);
+  if (mode === 'lp' && r() < 0.35) {
+    // ONNX's LpPool: the norm of |x|, with padding (beyond half the kernel where drawn) and dilation.
+    options.norm = true;
+    const large = r() < 0.3;
+    options.padding = kernel.map((k) => [0, 1].map(() => Math.floor(r() * (large ? k + 1 : Math.floor(k / 2) + 1))));
+    if (large) options.largePadding = true;
+    if (r() < 0.3) options.dilation = perDim(r, rank, 2);
+  }
   if (mode === 'max' && r() < 0.3) options.indexConvention = pick(r, ['flat', 'flatColumnMajor', 'channelsLast', 'channelsLastBatch'] as const);
   return options;
 }
