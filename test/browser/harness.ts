@@ -2,6 +2,7 @@
 // case runners, all inside error scopes that turn any GPU error into a failure.
 import * as pool from '../../src/index';
 import * as shaders from '../../src/shaders';
+import * as onnx from '../../src/onnx/index';
 import { runMedianCase, type MedianCase } from './median-cases';
 import { checkGoldenCase, type GoldenCase } from '../golden/golden-ops';
 import { checkOnnxCase, type OnnxRunCase } from '../onnx/onnx-ops';
@@ -29,6 +30,8 @@ async function start() {
   };
   const harness = {
     pool,
+    /** webgpu-pool/onnx (onnx-ops.test.ts). */
+    onnx,
     /** The kernel registry (kernels.test.ts compiles every kernel). */
     shaders,
     /** The test-only median mode (median-mode.test.ts), in an error scope of its own. */
