@@ -48,10 +48,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     return;
   }
 
-  var best = f32_neg_inf();
-  var best_s = 0u;
-  var found = false;
-  var saw_nan = false;
   var sum = 0.0;
   let plane = in_plane();
   // Element (n, c, s) sits at base + s * step in either layout.
@@ -59,6 +55,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let step = select(1u, P.channels, CHANNELS_LAST);
   let lo = tap_lo(start);
   let hi = tap_hi(start);
+  var best = f32_neg_inf();
+  // A window whose every element is passed over (NAN_IGNORE) reports its first.
+  var best_s = first_tap_index(start, lo);
+  var found = false;
+  var saw_nan = false;
   for (var kd = lo.x; kd < hi.x; kd++) {
     let d = u32(start.x + i32(kd * P.dil_d));
     for (var kh = lo.y; kh < hi.y; kh++) {
@@ -69,6 +70,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (MODE == MODE_MAX) {
           // PyTorch: `val > maxval || isnan(val)`: the first maximum wins, a NaN
           // always takes over (so the last NaN is reported), padding never wins.
+          // NAN_IGNORE (TensorFlow): a NaN is passed over as if absent.
+          if (NAN_IGNORE && is_nan(v)) {
+            continue;
+          }
           if (is_nan(v)) {
             best = v;
             best_s = s;

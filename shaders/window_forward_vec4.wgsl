@@ -25,9 +25,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let hi = tap_hi(start);
 
   var best = vec4<f32>(f32_neg_inf());
-  var best_s = vec4<u32>(0u);
+  // A window whose every element is passed over (NAN_IGNORE) reports its first.
+  var best_s = vec4<u32>(first_tap_index(start, lo));
   var saw_nan = vec4<bool>(false);
-  var found = false;
+  var found = vec4<bool>(false);
   var sum = vec4<f32>(0.0);
   for (var kd = lo.x; kd < hi.x; kd++) {
     let d = u32(start.x + i32(kd * P.dil_d));
@@ -37,12 +38,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let s = dh * P.in_w + u32(start.z + i32(kw * P.dil_w));
         let v = x4[base + s * groups];
         if (MODE == MODE_MAX) {
-          let nan = is_nan4(v);
-          let take = nan | (!saw_nan & (vec4<bool>(!found) | (v > best)));
+          // NAN_IGNORE (TensorFlow): a NaN lane is passed over as if absent.
+          let skip = is_nan4(v) & vec4<bool>(NAN_IGNORE);
+          let nan = is_nan4(v) & !skip;
+          let take = !skip & (nan | (!saw_nan & (!found | (v > best))));
           best = select(best, v, take);
           best_s = select(best_s, vec4<u32>(s), take);
           saw_nan = saw_nan | nan;
-          found = true;
+          found = found | !skip;
         } else {
           sum += v;
         }

@@ -47,6 +47,9 @@ override MODE: u32 = MODE_MAX;
 // Max-style forward kernels: false when the call asked for no indices (inference);
 // the index stores are skipped and the indices binding holds a placeholder.
 override INDICES: bool = true;
+// Max: TensorFlow's NaN rule, a NaN never wins (else PyTorch's: a NaN takes over).
+// Only the general kernels (window_forward, window_forward_vec4) take it.
+override NAN_IGNORE: bool = false;
 
 @group(0) @binding(0) var<uniform> P: WindowParams;
 
@@ -103,6 +106,12 @@ fn tap_hi(start: vec3<i32>) -> vec3<u32> {
   let k = vec3<i32>(i32(P.k_d), i32(P.k_h), i32(P.k_w));
   // taps t with start + t * dil < size: t < ceil((size - start) / dil)
   return vec3<u32>(clamp((size - start + dil - vec3<i32>(1)) / dil, vec3<i32>(0), k));
+}
+
+// The plane index of the first real tap of the window starting at `start` (lo = tap_lo(start)).
+fn first_tap_index(start: vec3<i32>, lo: vec3<u32>) -> u32 {
+  let at = vec3<u32>(start + vec3<i32>(lo * vec3<u32>(P.dil_d, P.dil_h, P.dil_w)));
+  return (at.x * P.in_h + at.y) * P.in_w + at.z;
 }
 
 // Outputs along one dimension whose window covers input position `pos`:

@@ -70,6 +70,8 @@ export interface MaxPoolOptions {
   indexConvention?: IndexConvention;
   /** Allow padding beyond half the effective kernel, as TensorFlow and ONNX do (PyTorch refuses it). Every window must still hold a real element. */
   largePadding?: boolean;
+  /** `'propagate'` (default, PyTorch's): a NaN in a window wins; `'ignore'` (TensorFlow's): a NaN never wins (a window of only NaN gives −Infinity). */
+  nanMode?: 'propagate' | 'ignore';
 }
 
 /**
@@ -140,7 +142,7 @@ export interface StochasticPoolOptions {
 export type WindowMode = 'max' | 'avg' | 'lp' | 'soft' | 'mixed' | 'stochasticEval' | 'stochastic';
 
 const WINDOW_OPTIONS: Record<WindowMode, string[]> = {
-  max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'indices', 'indexConvention', 'largePadding'],
+  max: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'indices', 'indexConvention', 'largePadding', 'nanMode'],
   avg: ['kernel', 'stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad', 'divisorOverride', 'largePadding'],
   lp: ['p', 'kernel', 'stride', 'ceilMode', 'norm', 'padding', 'dilation', 'largePadding'],
   soft: ['kernel', 'stride'],
@@ -180,6 +182,8 @@ export interface WindowSpec {
   indexConvention: IndexConvention;
   /** Whether some padding exceeds half the effective kernel (`largePadding`); the kernels that assume it does not are then not chosen. */
   largePadding: boolean;
+  /** max: TensorFlow's rule, a NaN never wins (`nanMode: 'ignore'`). */
+  ignoreNaN: boolean;
   inputSpatial: number[];
   outputSpatial: number[];
 }
@@ -303,6 +307,10 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
       largePadding = true;
     }
   }
+  if (o.nanMode !== undefined && o.nanMode !== 'propagate' && o.nanMode !== 'ignore') {
+    throw new PoolError('INVALID_OPTION', 'nanMode', o.nanMode, "must be 'propagate' (PyTorch's) or 'ignore' (TensorFlow's)");
+  }
+  const ignoreNaN = o.nanMode === 'ignore';
   let indexConvention: IndexConvention = 'plane';
   if (o.indexConvention !== undefined) {
     if (!INDEX_CONVENTIONS.includes(o.indexConvention as IndexConvention)) {
@@ -394,6 +402,7 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
     indices: (mode === 'max' || mode === 'stochastic') && (o.indices === undefined || checkFlag('indices', o.indices)),
     indexConvention,
     largePadding,
+    ignoreNaN,
     inputSpatial: [...inputSpatial],
     outputSpatial,
   };

@@ -203,10 +203,15 @@ function channelsFirstSmall(dims: Dims, spec: WindowSpec, base: OverrideConstant
  * on a device that wants `parallelism` threads in flight (src/parallelism.ts).
  */
 export function windowForwardKernel(layout: Layout, dims: Dims, spec: WindowSpec, parallelism = HARDWARE_PARALLELISM): WindowKernel {
-  // The small-window kernels assume padding of at most half the kernel; largePadding takes the general ones.
-  const small = spec.largePadding ? null : smallWindow(layout, dims, spec, parallelism);
+  // The small-window kernels assume padding of at most half the kernel and PyTorch's NaN rule; the general ones take any.
+  const small = spec.largePadding || spec.ignoreNaN ? null : smallWindow(layout, dims, spec, parallelism);
   if (small) return small;
-  const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0, ...lpConstants(spec) };
+  const constants = {
+    MODE: MODE_CONSTANT[spec.mode],
+    CHANNELS_LAST: layoutInfo(layout).channelsLast ? 1 : 0,
+    ...lpConstants(spec),
+    ...(spec.ignoreNaN ? { NAN_IGNORE: 1 } : {}),
+  };
   const outputs = sizeOf({ ...dims, spatial: spec.outputSpatial });
   return usesVec4(layout, dims, spec.mode)
     ? { shader: 'windowForwardVec4', constants, threads: outputs / 4 }

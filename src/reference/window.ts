@@ -80,11 +80,18 @@ export function maxPool(x: HostTensor, options: MaxPoolOptions): { output: HostT
   for (const w of windows(spec, x.dims, cl)) {
     // PyTorch: a value wins when it is greater than the best so far (so the first
     // maximum wins ties), and any NaN takes over.
+    // TensorFlow's rule (nanMode 'ignore'): a NaN never wins; a window of only NaN gives −Infinity.
     let best = -Infinity;
     let bestIndex = w.taps[0];
+    let found = false;
     for (const s of w.taps) {
       const v = x.data[offsetOf(x.dims, cl, w.n, w.c, s)];
-      if (v > best || Number.isNaN(v)) {
+      if (spec.ignoreNaN && Number.isNaN(v)) continue;
+      if (!found && spec.ignoreNaN) {
+        found = true;
+        best = v;
+        bestIndex = s;
+      } else if (v > best || Number.isNaN(v)) {
         best = v;
         bestIndex = s;
       }

@@ -114,6 +114,7 @@ export function drawOptions(r: () => number, mode: WindowMode, rank: number, max
     if (large) options.largePadding = true;
     if (r() < 0.3) options.dilation = perDim(r, rank, 2);
   }
+  if (mode === 'max' && r() < 0.3) options.nanMode = 'ignore';
   if (mode === 'max' && r() < 0.3) options.indexConvention = pick(r, ['flat', 'flatColumnMajor', 'channelsLast', 'channelsLastBatch'] as const);
   return options;
 }
