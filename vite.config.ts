@@ -24,8 +24,9 @@ export default defineConfig(({ mode, command }) => ({
   // `vite build --mode lib` (npm run build:lib): the library as ES modules in dist/,
   // WGSL inlined (the ?raw imports become strings), no dependencies. Two entries:
   // dist/index.js (everything), dist/reference.js (webgpu-pool/reference, the CPU
-  // reference without any WGSL) and dist/onnx.js (webgpu-pool/onnx, ONNX's operators
-  // on an engine the caller made); the code they share is one shared chunk in
+  // reference without any WGSL), dist/onnx.js (webgpu-pool/onnx, ONNX's operators
+  // on an engine the caller made) and dist/tfjs.js (webgpu-pool/tfjs, the TF.js
+  // plugin, which imports no TF.js); the code they share is one shared chunk in
   // dist/chunks/, so PoolError is one class whichever entry threw it.
   build:
     mode === 'lib'
@@ -35,7 +36,7 @@ export default defineConfig(({ mode, command }) => ({
           sourcemap: true,
           target: 'es2022',
           lib: {
-            entry: { index: 'src/index.ts', reference: 'src/reference/index.ts', onnx: 'src/onnx/index.ts' },
+            entry: { index: 'src/index.ts', reference: 'src/reference/index.ts', onnx: 'src/onnx/index.ts', tfjs: 'src/tfjs/index.ts' },
             formats: ['es' as const],
             fileName: (_format: string, entry: string) => `${entry}.js`,
           },

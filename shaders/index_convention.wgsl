@@ -34,7 +34,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let s = plane_indices[i];
   let in_plane = P.in_d * P.in_h * P.in_w;
   var r = s;
-  if (CONVENTION == INDEX_FLAT) {
+  // A window of padding only has no winner (−1) in every convention.
+  if (s == 0xffffffffu) {
+    r = s;
+  } else if (CONVENTION == INDEX_FLAT) {
     r = (at.x * P.channels + at.y) * in_plane + s;
   } else if (CONVENTION == INDEX_FLAT_COLUMN_MAJOR) {
     // (d, h, w) counted with d fastest, then h, then w.

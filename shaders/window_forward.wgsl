@@ -56,8 +56,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let lo = tap_lo(start);
   let hi = tap_hi(start);
   var best = f32_neg_inf();
-  // A window whose every element is passed over (NAN_IGNORE) reports its first.
-  var best_s = first_tap_index(start, lo);
+  // A window whose every element is passed over (NAN_IGNORE) reports its first;
+  // one of padding only (largePadding), none (−1).
+  var best_s = select(first_tap_index(start, lo), NO_INDEX, any(lo >= hi));
   var found = false;
   var saw_nan = false;
   for (var kd = lo.x; kd < hi.x; kd++) {

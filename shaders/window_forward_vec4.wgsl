@@ -25,8 +25,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let hi = tap_hi(start);
 
   var best = vec4<f32>(f32_neg_inf());
-  // A window whose every element is passed over (NAN_IGNORE) reports its first.
-  var best_s = vec4<u32>(first_tap_index(start, lo));
+  // A window whose every element is passed over (NAN_IGNORE) reports its first;
+  // one of padding only (largePadding), none (−1).
+  var best_s = vec4<u32>(select(first_tap_index(start, lo), NO_INDEX, any(lo >= hi)));
   var saw_nan = vec4<bool>(false);
   var found = vec4<bool>(false);
   var sum = vec4<f32>(0.0);

@@ -108,6 +108,9 @@ fn tap_hi(start: vec3<i32>) -> vec3<u32> {
   return vec3<u32>(clamp((size - start + dil - vec3<i32>(1)) / dil, vec3<i32>(0), k));
 }
 
+// The index of a window of padding only (largePadding): −1 as int32.
+const NO_INDEX: u32 = 0xffffffffu;
+
 // The plane index of the first real tap of the window starting at `start` (lo = tap_lo(start)).
 fn first_tap_index(start: vec3<i32>, lo: vec3<u32>) -> u32 {
   let at = vec3<u32>(start + vec3<i32>(lo * vec3<u32>(P.dil_d, P.dil_h, P.dil_w)));

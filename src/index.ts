@@ -1,4 +1,13 @@
-export { createPoolEngine, PoolEngine, type MaxPoolResult, type MaxPoolOutput, type MaxPoolOut, type MaxResults, type Out } from './pool-engine';
+export {
+  createPoolEngine,
+  createPoolEngineOnDevice,
+  PoolEngine,
+  type MaxPoolResult,
+  type MaxPoolOutput,
+  type MaxPoolOut,
+  type MaxResults,
+  type Out,
+} from './pool-engine';
 export type { SpatialPyramidPoolResult, StripPoolResult, GemPoolGradients } from './pool-engine';
 export type { PoolEngineOptions, PoolStats } from './engine';
 export type { WrapOptions } from './wrap';

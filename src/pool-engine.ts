@@ -653,6 +653,17 @@ function result(shape: readonly number[], layout: Layout, dtype: DType = 'float3
 }
 
 /**
+ * A pooling engine on a device you already have, made at once (createPoolEngine
+ * with `device` does the same, as a promise): for code that cannot wait, such as a
+ * TF.js kernel making the engine on its first call.
+ */
+export function createPoolEngineOnDevice(device: GPUDevice, options: Omit<PoolEngineOptions, 'device' | 'gpu' | 'powerPreference'> = {}): PoolEngine {
+  checkParallelism(options.parallelism);
+  const ctx = new GpuContext(device, options.label ?? 'pool', options.subgroups !== false, parallelismOf(device, options.parallelism));
+  return new PoolEngine(ctx, false);
+}
+
+/**
  * Creates a pooling engine on `options.device`, or on a device it requests
  * (asking for the adapter's largest buffer and binding limits).
  */

@@ -18,7 +18,7 @@ export type Padding = number | readonly number[] | readonly (readonly [number, n
  * - `'flatColumnMajor'` (ONNX's storage_order 1): the plane's offset plus the spatial position in column-major order;
  * - `'channelsLast'` (TensorFlow's MaxPoolWithArgmax): (spatial position · C + c), within one batch item;
  * - `'channelsLastBatch'` (TensorFlow's includeBatchInIndex): the same plus n · spatial size · C.
- * The backward ops take `'plane'` indices.
+ * The backward ops take `'plane'` indices. A window of padding only (largePadding) has index −1 in every convention.
  */
 export type IndexConvention = 'plane' | 'flat' | 'flatColumnMajor' | 'channelsLast' | 'channelsLastBatch';
 
@@ -30,6 +30,7 @@ export const INDEX_CONVENTIONS: readonly IndexConvention[] = ['plane', 'flat', '
  * is shaders/index_convention.wgsl).
  */
 export function conventionIndex(convention: IndexConvention, s: number, n: number, c: number, channels: number, spatial: readonly number[]): number {
+  if (s < 0) return s;
   const plane = spatial.reduce((a, b) => a * b, 1);
   switch (convention) {
     case 'plane':
@@ -68,7 +69,7 @@ export interface MaxPoolOptions {
   indices?: boolean;
   /** What the indices count (default `'plane'`, PyTorch's); see IndexConvention. */
   indexConvention?: IndexConvention;
-  /** Allow padding beyond half the effective kernel, as TensorFlow and ONNX do (PyTorch refuses it). Every window must still hold a real element. */
+  /** Allow padding beyond half the effective kernel, as TensorFlow and ONNX do (PyTorch refuses it). A window of padding only gives −Infinity, index −1. */
   largePadding?: boolean;
   /** `'propagate'` (default, PyTorch's): a NaN in a window wins; `'ignore'` (TensorFlow's): a NaN never wins (a window of only NaN gives −Infinity). */
   nanMode?: 'propagate' | 'ignore';
@@ -373,8 +374,9 @@ export function windowSpec(mode: WindowMode, inputSpatial: readonly number[], op
         const at = start + k * dilation[i];
         real = at >= 0 && at < inputSpatial[i];
       }
-      // An average over padding only is 0 (TensorFlow's rule) where large padding is allowed.
-      if (!real && !(mode === 'avg' && largePadding)) {
+      // Where large padding is allowed a window may hold padding only (TensorFlow's rule):
+      // an average gives 0, a max −Infinity with index −1.
+      if (!real && !((mode === 'avg' || mode === 'max') && largePadding)) {
         throw new PoolError(
           'EMPTY_WINDOW',
           'dilation',

@@ -82,7 +82,8 @@ export function maxPool(x: HostTensor, options: MaxPoolOptions): { output: HostT
     // maximum wins ties), and any NaN takes over.
     // TensorFlow's rule (nanMode 'ignore'): a NaN never wins; a window of only NaN gives −Infinity.
     let best = -Infinity;
-    let bestIndex = w.taps[0];
+    // A window of padding only (largePadding): −Infinity, index −1.
+    let bestIndex = w.taps.length ? w.taps[0] : -1;
     let found = false;
     for (const s of w.taps) {
       const v = x.data[offsetOf(x.dims, cl, w.n, w.c, s)];
@@ -110,7 +111,8 @@ export function maxPoolBackward(gradOutput: HostTensor, x: HostTensor, indices: 
   const cl = layoutInfo(x.layout).channelsLast;
   const grad = new Float64Array(x.data.length);
   for (const w of windows(spec, x.dims, cl)) {
-    grad[offsetOf(x.dims, cl, w.n, w.c, indices.data[w.out])] += gradOutput.data[w.out];
+    // −1: a window of padding only (largePadding) has no winner to send its gradient to.
+    if (indices.data[w.out] >= 0) grad[offsetOf(x.dims, cl, w.n, w.c, indices.data[w.out])] += gradOutput.data[w.out];
   }
   return { ...x, data: Float32Array.from(grad) };
 }

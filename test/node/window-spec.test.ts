@@ -103,12 +103,6 @@ const BAD: [string, () => unknown, string, string][] = [
   ['stochastic dilation', () => windowSpec('stochasticEval', [8], { kernel: 2, dilation: 2 } as never), 'INVALID_OPTION', 'dilation'],
   ['ceilMode not boolean', () => windowSpec('max', [8], { kernel: 2, ceilMode: 1 as never }), 'INVALID_OPTION', 'ceilMode'],
   ['largePadding not boolean', () => windowSpec('avg', [8], { kernel: 3, padding: 2, largePadding: 'yes' as never }), 'INVALID_OPTION', 'largePadding'],
-  [
-    'a max window of padding only, even with largePadding',
-    () => windowSpec('max', [4], { kernel: 1, padding: 1, largePadding: true }),
-    'EMPTY_WINDOW',
-    'dilation',
-  ],
   ['unknown index convention', () => windowSpec('max', [8], { kernel: 2, indexConvention: 'tf' as never }), 'INVALID_OPTION', 'indexConvention'],
   ['index convention on average', () => windowSpec('avg', [8], { kernel: 2, indexConvention: 'flat' } as never), 'INVALID_OPTION', 'indexConvention'],
   [
@@ -144,6 +138,18 @@ describe("TensorFlow's and ONNX's window rules", () => {
     expect(avgDivisor(spec, [-2])).toBe(2);
     expect(avgDivisor({ ...spec, countIncludePad: true }, [-2])).toBe(3);
     expect(avgDivisor(spec, [1])).toBe(2);
+  });
+
+  it('with largePadding a max window of padding only gives -Infinity and index -1, which the backward skips', () => {
+    const x = hostTensor(Float32Array.of(3, 5), [1, 1, 2]);
+    const options = { kernel: 1, padding: 1, stride: 1, largePadding: true };
+    const { output, indices } = reference.maxPool(x, options);
+    expect(Array.from(output.data)).toEqual([-Infinity, 3, 5, -Infinity]);
+    expect(Array.from(indices.data)).toEqual([-1, 0, 1, -1]);
+    const flat = reference.maxPool(x, { ...options, indexConvention: 'flat' });
+    expect(Array.from(flat.indices.data)).toEqual([-1, 0, 1, -1]);
+    const grad = reference.maxPoolBackward(hostTensor(Float32Array.of(1, 2, 4, 8), [1, 1, 4]), x, indices, options);
+    expect(Array.from(grad.data)).toEqual([2, 4]);
   });
 
   it("'sameLower' puts the odd padding cell before, 'same' after", () => {

@@ -115,6 +115,10 @@ describe('npm package', () => {
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.exports['./reference']).toEqual({ types: './dist/types/reference/index.d.ts', import: './dist/reference.js' });
     expect(pkg.exports['./onnx']).toEqual({ types: './dist/types/onnx/index.d.ts', import: './dist/onnx.js' });
+    expect(pkg.exports['./tfjs']).toEqual({ types: './dist/types/tfjs/index.d.ts', import: './dist/tfjs.js' });
+    expect(files).toContain(join('dist', 'tfjs.js'));
+    // The plugin takes TF.js from its caller: no TF.js inside it.
+    expect(readFileSync(join(project, 'node_modules', 'webgpu-pool', 'dist', 'tfjs.js'), 'utf8')).not.toMatch(/(from|import\()\s*['"]@tensorflow/);
     expect(files).toContain(join('dist', 'onnx.js'));
     expect(files).toContain(join('dist', 'types', 'onnx', 'index.d.ts'));
     // WebGPU's types come from the DOM lib or from an optional peer: declared, never installed for the user.

@@ -65,6 +65,8 @@ export interface FileSummary {
   runMs: number;
   /** The time to import (evaluate) the spec file, in ms. */
   loadMs: number;
+  /** Kernel calls a set-up module counted during the file's specs (window.tfjsKernelCounts), or null without one. */
+  kernelCalls: { engine: number; fallback: number } | null;
 }
 
 export interface TfjsResults {
@@ -92,6 +94,8 @@ export interface TfjsResults {
 type Win = typeof window & {
   jasmine: any;
   beforeTfjsSpecs?: (tfjs: typeof tf) => unknown;
+  /** Set by a set-up module that replaces kernels: its running count of calls (engine, and handed back to TF.js). */
+  tfjsKernelCounts?: () => { engine: number; fallback: number };
   tfjsResults?: TfjsResults;
   tfjsError?: string;
   pageWarnings: string[];
@@ -192,6 +196,9 @@ async function run(): Promise<TfjsResults> {
   const specs: SpecResult[] = [];
   const span = new Map<string, { start: number; end: number }>();
   let specStart = 0;
+  const counts = () => win.tfjsKernelCounts?.() ?? null;
+  let countsAtStart = counts();
+  const callsOf = new Map<string, { engine: number; fallback: number }>();
   const messages = (list: { message: string; stack?: string }[] | undefined) => (list ?? []).map((f) => f.message);
   env.addReporter({
     suiteStarted(r: { id: string; parentSuiteId: string | null }) {
@@ -199,10 +206,16 @@ async function run(): Promise<TfjsResults> {
     },
     specStarted() {
       specStart = performance.now();
+      countsAtStart = counts();
     },
     specDone(r: { fullName: string; status: string; parentSuiteId: string | null; failedExpectations: { message: string }[]; duration?: number | null }) {
       const file = fileOf(r.parentSuiteId);
       const now = performance.now();
+      const end = counts();
+      if (end && countsAtStart) {
+        const sum = callsOf.get(file) ?? { engine: 0, fallback: 0 };
+        callsOf.set(file, { engine: sum.engine + end.engine - countsAtStart.engine, fallback: sum.fallback + end.fallback - countsAtStart.fallback });
+      }
       const s = span.get(file);
       span.set(file, { start: s?.start ?? specStart, end: now });
       specs.push({ file, fullName: r.fullName, status: r.status, failures: messages(r.failedExpectations), durationMs: r.duration ?? now - specStart });
@@ -225,7 +238,16 @@ async function run(): Promise<TfjsResults> {
     const passed = mine.filter((s) => s.status === 'passed').length;
     const failed = mine.filter((s) => s.status === 'failed').length;
     const s = span.get(file);
-    return { file, specs: mine.length, passed, failed, other: mine.length - passed - failed, runMs: s ? s.end - s.start : 0, loadMs: loadMsOf.get(file) ?? 0 };
+    return {
+      file,
+      specs: mine.length,
+      passed,
+      failed,
+      other: mine.length - passed - failed,
+      runMs: s ? s.end - s.start : 0,
+      loadMs: loadMsOf.get(file) ?? 0,
+      kernelCalls: win.tfjsKernelCounts ? (callsOf.get(file) ?? { engine: 0, fallback: 0 }) : null,
+    };
   });
   return {
     files,
