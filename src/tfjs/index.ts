@@ -154,10 +154,22 @@ class Call {
     return { info, view };
   }
 
-  /** Submits TF.js's pending commands, then runs `fn`'s ops in one submission; the tensors `fn` returns are released after it. */
+  /**
+   * Records `fn`'s ops into TF.js's own command encoder, after what TF.js recorded (its
+   * compute pass ended), so they run in TF.js's order and TF.js submits them with its
+   * next batch; the tensors `fn` returns are released after it. The encoder is a
+   * private field of WebGPUBackend; where it is missing, TF.js's commands are
+   * submitted first and the ops submitted on their own.
+   */
   run(fn: (engine: PoolEngine) => { destroy(): void }[] | void): void {
-    this.backend.submitQueue();
-    const temporaries = this.engine.batch(() => fn(this.engine));
+    const encoder = (this.backend as unknown as { commandEncoder?: GPUCommandEncoder | null }).commandEncoder;
+    let temporaries: { destroy(): void }[] | void;
+    if (encoder) {
+      temporaries = this.engine.encode(encoder, () => fn(this.engine));
+    } else {
+      this.backend.submitQueue();
+      temporaries = this.engine.batch(() => fn(this.engine));
+    }
     for (const t of temporaries ?? []) t.destroy();
   }
 

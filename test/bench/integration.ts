@@ -6,6 +6,7 @@ import { createPoolEngine, reference } from '../../src/index';
 import type { HostTensor } from '../../src/reference/index';
 import { relayout, dimsOf } from '../../src/layout';
 import { randomData } from '../support/random';
+import type { TfHandle } from './suite';
 
 /** One row of the integration table. */
 export interface IntegrationRow {
@@ -43,6 +44,8 @@ export interface IntegrationCtx {
   timeGpu(run: () => Disposable[], sync: () => Promise<void>, samples: number, targetMs: number): Promise<number>;
   /** A new device like the bench's; undefined where the runner cannot make one. */
   freshDevice?: FreshDevice;
+  /** TF.js on the bench's device (the TF.js plugin section); null where it did not start. */
+  tf: TfHandle | null;
 }
 
 /** A new device like the bench's, and how it was made (from the bench's adapter, or a new one of the same GPU). */
@@ -77,8 +80,8 @@ export function freshDevices(gpu: GPU, adapter: GPUAdapter, limits: Record<strin
 
 export interface IntegrationEntry {
   id: string;
-  /** Every integration entry's op is 'integration': `--filter integration` runs this section alone. */
-  op: 'integration';
+  /** 'integration' (`--filter integration` runs this section alone), or 'tfjs' for the TF.js plugin's entries (`--filter tfjs`). */
+  op: 'integration' | 'tfjs';
   run(ctx: IntegrationCtx): Promise<IntegrationRow[]>;
 }
 

@@ -13,7 +13,7 @@ const value = (name) => {
 // --parallelism N: the engine's parallelism option (threads to keep in flight), to tune it on a device.
 const parallelism = value('--parallelism') === undefined ? undefined : Number(value('--parallelism'));
 const options = { quick: flag('--quick'), filter: value('--filter'), parallelism };
-const TF_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'];
+const TF_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-layers'];
 
 async function inBrowser() {
   const { openPage } = await import('../support/browser.mjs');

@@ -8,6 +8,7 @@ import { dimsOf, relayout, type Layout } from '../../src/layout';
 import copyShader from '../../shaders/bench_copy.wgsl?raw';
 import { randomData } from '../support/random';
 import { integrationSuite, type FreshDevice, type IntegrationRow } from './integration';
+import { tfjsPluginEntries } from './tfjs-plugin';
 
 export type { IntegrationRow } from './integration';
 
@@ -414,7 +415,7 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
   const copies: number[] = [];
   const matches = (e: { id: string; op: string }) => !options.filter || e.id.includes(options.filter) || e.op.includes(options.filter);
   const entries = suite().filter(matches);
-  const integrationEntries = integrationSuite().filter(matches);
+  const integrationEntries = [...integrationSuite(), ...tfjsPluginEntries()].filter(matches);
   const integration: IntegrationRow[] = [];
   // The roofline is measured between configurations, since a shared machine's speed
   // drifts over a run; each row takes the faster of the copies before and after it.
@@ -508,7 +509,7 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
   for (const entry of integrationEntries) {
     let got: IntegrationRow[] = [];
     try {
-      got = await entry.run({ engine, quick: options.quick, samples, targetMs, log, timeGpu, freshDevice: options.freshDevice });
+      got = await entry.run({ engine, quick: options.quick, samples, targetMs, log, timeGpu, freshDevice: options.freshDevice, tf });
     } catch (e) {
       skipped.push(`${entry.id}: ${(e as Error).message ?? e}`);
       continue;

@@ -78,4 +78,42 @@ describe('npm run bench', () => {
       for (const r of byVariant('first call')) expect(r.samples).toHaveLength(3);
     });
   }
+
+  it('runs the TF.js plugin section in headless Chromium (--filter tfjs): every kernel it registers and the model, each way', { timeout: 250_000 }, () => {
+    const { run, report } = bench([], 'tfjs');
+    expect(run.status, run.stderr).toBe(0);
+    expect(report.skipped).toEqual([]);
+    const kernels = [
+      'MaxPool',
+      'AvgPool',
+      'MaxPool3D',
+      'AvgPool3D',
+      'MaxPoolGrad',
+      'AvgPoolGrad',
+      'MaxPool3DGrad',
+      'AvgPool3DGrad',
+      'MaxPoolWithArgmax',
+      'Mean',
+      'Max',
+    ];
+    for (const k of kernels) {
+      const rows = report.integration.filter((r: any) => r.id.startsWith(`tfjs ${k} `));
+      expect(
+        rows.map((r: any) => r.variant),
+        k,
+      ).toEqual(['TF.js kernel', 'webgpu-pool/tfjs']);
+    }
+    const model = report.integration.filter((r: any) => r.id.startsWith('tfjs model'));
+    expect(model.map((r: any) => r.variant)).toEqual([
+      'inference, TF.js kernels',
+      'inference, webgpu-pool/tfjs',
+      'train step, TF.js kernels',
+      'train step, webgpu-pool/tfjs',
+    ]);
+    for (const row of report.integration) {
+      expect(row.ms).toBeGreaterThan(0);
+      // Both ways give the same results.
+      expect(row.note).not.toMatch(/DIFFER/);
+    }
+  });
 });
