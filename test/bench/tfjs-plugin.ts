@@ -87,7 +87,11 @@ function kernelCases(quick: boolean): KernelCase[] {
     {
       id: `MaxPoolWithArgmax 3x3 s2 same ${s2.join('x')}`,
       kernel: 'MaxPoolWithArgmax',
-      make: (tf) => one(tf, s2, (x) => Object.values(tf.maxPoolWithArgmax(x as never, 3, 2, 'same')) as T[]),
+      // Distinct values: on ties TF.js's webgpu kernel reports the last maximum, the plugin the first (TensorFlow's).
+      make: (tf) => {
+        const x = tf.tensor(Float32Array.from({ length: size(s2) }, (_, i) => ((i * 7919) % size(s2)) / size(s2)), s2);
+        return { inputs: [x], call: () => Object.values(tf.maxPoolWithArgmax(x as never, 3, 2, 'same')) as T[] };
+      },
       bytes: bytes(s2, p2, p2),
     },
     { id: `Mean axes 1,2 ${g.join('x')}`, kernel: 'Mean', make: (tf) => one(tf, g, (x) => tf.mean(x, [1, 2])), bytes: bytes(g, [g[0], g[3]]) },
