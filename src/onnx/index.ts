@@ -15,16 +15,7 @@ import {
   type OnnxPoolAttributes,
 } from './attributes';
 
-export {
-  onnxAveragePoolOptions,
-  onnxGlobalLpPoolOptions,
-  onnxLpPoolOptions,
-  onnxMaxPoolGradOptions,
-  onnxMaxPoolOptions,
-  onnxMaxUnpoolOptions,
-  onnxPadding,
-} from './attributes';
-export type { AutoPad, OnnxPoolAttributes } from './attributes';
+export * from './attributes';
 
 type F32 = PoolTensor<'float32'>;
 

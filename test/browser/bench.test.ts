@@ -3,6 +3,7 @@
 // mode; no timing is asserted. Then the integration section alone (--filter
 // integration): every row and variant, each checked against the CPU reference.
 import { describe, expect, it } from 'vitest';
+import { TFJS_KERNELS } from '../../src/tfjs/index';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,20 +84,8 @@ describe('npm run bench', () => {
     const { run, report } = bench([], 'tfjs');
     expect(run.status, run.stderr).toBe(0);
     expect(report.skipped).toEqual([]);
-    const kernels = [
-      'MaxPool',
-      'AvgPool',
-      'MaxPool3D',
-      'AvgPool3D',
-      'MaxPoolGrad',
-      'AvgPoolGrad',
-      'MaxPool3DGrad',
-      'AvgPool3DGrad',
-      'MaxPoolWithArgmax',
-      'Mean',
-      'Max',
-    ];
-    for (const k of kernels) {
+    // A row pair for every kernel the plugin registers.
+    for (const k of TFJS_KERNELS) {
       const rows = report.integration.filter((r: any) => r.id.startsWith(`tfjs ${k} `));
       expect(
         rows.map((r: any) => r.variant),
