@@ -89,7 +89,10 @@ function kernelCases(quick: boolean): KernelCase[] {
       kernel: 'MaxPoolWithArgmax',
       // Distinct values: on ties TF.js's webgpu kernel reports the last maximum, the plugin the first (TensorFlow's).
       make: (tf) => {
-        const x = tf.tensor(Float32Array.from({ length: size(s2) }, (_, i) => ((i * 7919) % size(s2)) / size(s2)), s2);
+        const x = tf.tensor(
+          Float32Array.from({ length: size(s2) }, (_, i) => ((i * 7919) % size(s2)) / size(s2)),
+          s2,
+        );
         return { inputs: [x], call: () => Object.values(tf.maxPoolWithArgmax(x as never, 3, 2, 'same')) as T[] };
       },
       bytes: bytes(s2, p2, p2),
