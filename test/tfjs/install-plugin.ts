@@ -5,13 +5,16 @@ import { installTfjsKernels, type TfjsPlugin, type TfLike } from '../../src/tfjs
 
 const win = window as unknown as {
   beforeTfjsSpecs?: (tf: unknown) => unknown;
-  tfjsKernelCounts?: () => { engine: number; fallback: number };
+  tfjsKernelCounts?: () => Record<string, number>;
   tfjsPlugin?: TfjsPlugin;
 };
 
 win.beforeTfjsSpecs = (tf) => {
   const plugin = installTfjsKernels(tf as TfLike);
   win.tfjsPlugin = plugin;
-  const total = (table: Record<string, number>) => Object.values(table).reduce((a, b) => a + b, 0);
-  win.tfjsKernelCounts = () => ({ engine: total(plugin.counts.engine), fallback: total(plugin.counts.fallback) });
+  // Per kernel: `MaxPool` ran on the engine, `MaxPool (fallback)` went to TF.js's kernel.
+  win.tfjsKernelCounts = () => ({
+    ...plugin.counts.engine,
+    ...Object.fromEntries(Object.entries(plugin.counts.fallback).map(([k, n]) => [`${k} (fallback)`, n])),
+  });
 };

@@ -65,8 +65,8 @@ export interface FileSummary {
   runMs: number;
   /** The time to import (evaluate) the spec file, in ms. */
   loadMs: number;
-  /** Kernel calls a set-up module counted during the file's specs (window.tfjsKernelCounts), or null without one. */
-  kernelCalls: { engine: number; fallback: number } | null;
+  /** Kernel calls a set-up module counted during the file's specs, by kernel (window.tfjsKernelCounts), or null without one. */
+  kernelCalls: Record<string, number> | null;
 }
 
 export interface TfjsResults {
@@ -94,8 +94,8 @@ export interface TfjsResults {
 type Win = typeof window & {
   jasmine: any;
   beforeTfjsSpecs?: (tfjs: typeof tf) => unknown;
-  /** Set by a set-up module that replaces kernels: its running count of calls (engine, and handed back to TF.js). */
-  tfjsKernelCounts?: () => { engine: number; fallback: number };
+  /** Set by a set-up module that replaces kernels: its running count of calls, by kernel. */
+  tfjsKernelCounts?: () => Record<string, number>;
   tfjsResults?: TfjsResults;
   tfjsError?: string;
   pageWarnings: string[];
@@ -198,7 +198,7 @@ async function run(): Promise<TfjsResults> {
   let specStart = 0;
   const counts = () => win.tfjsKernelCounts?.() ?? null;
   let countsAtStart = counts();
-  const callsOf = new Map<string, { engine: number; fallback: number }>();
+  const callsOf = new Map<string, Record<string, number>>();
   const messages = (list: { message: string; stack?: string }[] | undefined) => (list ?? []).map((f) => f.message);
   env.addReporter({
     suiteStarted(r: { id: string; parentSuiteId: string | null }) {
@@ -213,8 +213,12 @@ async function run(): Promise<TfjsResults> {
       const now = performance.now();
       const end = counts();
       if (end && countsAtStart) {
-        const sum = callsOf.get(file) ?? { engine: 0, fallback: 0 };
-        callsOf.set(file, { engine: sum.engine + end.engine - countsAtStart.engine, fallback: sum.fallback + end.fallback - countsAtStart.fallback });
+        const sum = callsOf.get(file) ?? {};
+        for (const [k, n] of Object.entries(end)) {
+          const d = n - (countsAtStart[k] ?? 0);
+          if (d > 0) sum[k] = (sum[k] ?? 0) + d;
+        }
+        callsOf.set(file, sum);
       }
       const s = span.get(file);
       span.set(file, { start: s?.start ?? specStart, end: now });
@@ -246,7 +250,7 @@ async function run(): Promise<TfjsResults> {
       other: mine.length - passed - failed,
       runMs: s ? s.end - s.start : 0,
       loadMs: loadMsOf.get(file) ?? 0,
-      kernelCalls: win.tfjsKernelCounts ? (callsOf.get(file) ?? { engine: 0, fallback: 0 }) : null,
+      kernelCalls: win.tfjsKernelCounts ? (callsOf.get(file) ?? {}) : null,
     };
   });
   return {
