@@ -38,6 +38,17 @@ import { gemBackward, gemForward, reduceBackward, reducedShape, reduceForward } 
 import { adaptiveBackward, adaptiveForward, adaptiveShape, pyramidBackward, pyramidForward, pyramidShape } from './ops/adaptive';
 import { stripExpand, stripReduce, stripShapes } from './ops/strip';
 import { shapeOf } from './layout';
+import {
+  roiSpec,
+  type PsRoiAlignOptions,
+  type PsRoiPoolOptions,
+  type RoiAlignOptions,
+  type RoiBoxes,
+  type RoiOp,
+  type RoiPoolOptions,
+  type RoiSpec,
+} from './roi-spec';
+import { roiBackward, roiForward, roiShape } from './ops/roi';
 import { checkParallelism, parallelismOf } from './parallelism';
 
 /** Max pooling's results: the pooled values and, for each, its winner's flat index in its spatial plane. */
@@ -636,6 +647,111 @@ export class PoolEngine {
     checkShape(g, 'gradOutput', reducedShape(x), x.layout, 'the forward output shape');
     const o = this.#ctx.checkOut(out, { gradInput: result(x.shape, x.layout), gradP: result([1, 1], 'NC') }, [x, g]);
     return gemBackward(this.#ctx, g, x, spec, o as { gradInput?: Out; gradP?: Out });
+  }
+
+  // ------------------------------------------------------------ region pooling
+
+  /** Validates a region call: the engine, x, then the options and every box (roiSpec); nothing is allocated yet. */
+  #roi(op: RoiOp, input: unknown, rois: RoiBoxes, options: unknown): { x: PoolTensor<'float32'>; spec: RoiSpec } {
+    this.#ctx.checkAlive();
+    const x = this.#ctx.own(input, 'input', 'float32');
+    return { x, spec: roiSpec(op, x.dims, rois, options) };
+  }
+
+  /** A region op's single output (every one but roiPool, which also returns indices). */
+  #roiOutput(op: RoiOp, input: unknown, rois: RoiBoxes, options: unknown, out: unknown): PoolTensor<'float32'> {
+    const { x, spec } = this.#roi(op, input, rois, options);
+    const o = this.#ctx.checkOut(out, { output: result(roiShape(x, spec), x.layout) }, [x]);
+    return roiForward(this.#ctx, x, spec, o as { output?: Out }).output;
+  }
+
+  /** A region op's gradient with respect to its input; `indices` only for roiPool. */
+  #roiGradient(op: RoiOp, gradOutput: unknown, input: unknown, rois: RoiBoxes, indices: unknown, options: unknown, out: unknown): PoolTensor<'float32'> {
+    const { x, spec } = this.#roi(op, input, rois, options);
+    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const shape = roiShape(x, spec);
+    checkShape(g, 'gradOutput', shape, x.layout, "the forward output's shape");
+    let idx: PoolTensor<'int32'> | null = null;
+    if (op === 'roiPool') {
+      idx = this.#indices(indices);
+      checkShape(idx, 'indices', shape, x.layout, "the forward output's shape");
+    }
+    return roiBackward(this.#ctx, g, x, spec, idx, this.#gradOut(out, x, idx ? [g, idx] : [g]));
+  }
+
+  /**
+   * torchvision's roi_align (rank 2, NCHW or NHWC): for each box of `rois` (host data,
+   * `[K, 5]` or `[K, 4]` with `batchIndices`), each bin averages bilinear samples on a
+   * regular grid. Output `[K, C, outH, outW]` in x's layout. Bad boxes raise PoolError before any GPU work.
+   */
+  roiAlign(input: PoolTensor<'float32'>, rois: RoiBoxes, options: RoiAlignOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#roiOutput('roiAlign', input, rois, options, out);
+  }
+
+  /** Gradient of roiAlign with respect to its input, gathered per input element (deterministic). */
+  roiAlignBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    rois: RoiBoxes,
+    options: RoiAlignOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
+    return this.#roiGradient('roiAlign', gradOutput, input, rois, null, options, out);
+  }
+
+  /**
+   * torchvision's roi_pool: the max of each rounded bin (first maximum on ties, NaN never wins; an
+   * empty bin gives 0) and its index h · W + w in the input plane (−1: no winner).
+   */
+  roiPool(input: PoolTensor<'float32'>, rois: RoiBoxes, options: RoiPoolOptions, out?: MaxPoolOut): MaxPoolResult {
+    const { x, spec } = this.#roi('roiPool', input, rois, options);
+    const shape = roiShape(x, spec);
+    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout), indices: result(shape, x.layout, 'int32') }, [x]);
+    return roiForward(this.#ctx, x, spec, o as MaxPoolOut) as MaxPoolResult;
+  }
+
+  /** Gradient of roiPool: each bin's gradient to the cell its index names (the forward's indices). */
+  roiPoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    rois: RoiBoxes,
+    indices: PoolTensor<'int32'>,
+    options: RoiPoolOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
+    return this.#roiGradient('roiPool', gradOutput, input, rois, indices, options, out);
+  }
+
+  /** torchvision's ps_roi_align: position-sensitive roiAlign (always half-pixel aligned); output `[K, C / (outH · outW), outH, outW]`. */
+  psRoiAlign(input: PoolTensor<'float32'>, rois: RoiBoxes, options: PsRoiAlignOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#roiOutput('psRoiAlign', input, rois, options, out);
+  }
+
+  /** Gradient of psRoiAlign with respect to its input. */
+  psRoiAlignBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    rois: RoiBoxes,
+    options: PsRoiAlignOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
+    return this.#roiGradient('psRoiAlign', gradOutput, input, rois, null, options, out);
+  }
+
+  /** torchvision's ps_roi_pool: the position-sensitive average of each rounded bin (0 when empty); output `[K, C / (outH · outW), outH, outW]`. */
+  psRoiPool(input: PoolTensor<'float32'>, rois: RoiBoxes, options: PsRoiPoolOptions, out?: Out): PoolTensor<'float32'> {
+    return this.#roiOutput('psRoiPool', input, rois, options, out);
+  }
+
+  /** Gradient of psRoiPool as torchvision computes it (bins clipped at H and W, where the forward clips at H − 1 and W − 1). */
+  psRoiPoolBackward(
+    gradOutput: PoolTensor<'float32'>,
+    input: PoolTensor<'float32'>,
+    rois: RoiBoxes,
+    options: PsRoiPoolOptions,
+    out?: Out,
+  ): PoolTensor<'float32'> {
+    return this.#roiGradient('psRoiPool', gradOutput, input, rois, null, options, out);
   }
 
   /** Releases every buffer the engine holds, and the device if the engine requested it. */

@@ -73,6 +73,19 @@ Object.assign(CALLS, {
   },
 } satisfies Record<string, (e: Ops, x: Tensor, o: unknown, int32: () => PoolTensor<'int32'>) => void>);
 
+// Region ops: their kernels depend on the op and the layout, never on the boxes, so a
+// call prepares with one box over the map's first cell.
+const ONE_BOX = { data: [0, 0, 0, 1, 1], shape: [1, 5] };
+for (const forward of ['roiAlign', 'psRoiAlign', 'psRoiPool']) {
+  CALLS[forward] = (e, x, o) => e[forward](x, ONE_BOX, o);
+  CALLS[`${forward}Backward`] = (e, x, o) => e[`${forward}Backward`](e[forward](x, ONE_BOX, o), x, ONE_BOX, o);
+}
+CALLS.roiPool = (e, x, o) => e.roiPool(x, ONE_BOX, o);
+CALLS.roiPoolBackward = (e, x, o) => {
+  const f = e.roiPool(x, ONE_BOX, o);
+  e.roiPoolBackward(f.output, x, ONE_BOX, f.indices, o);
+};
+
 /** The ops `prepare` takes. */
 export const PREPARABLE_OPS: readonly string[] = Object.keys(CALLS);
 

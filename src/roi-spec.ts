@@ -388,10 +388,25 @@ export function alignBox(spec: RoiSpec, k: number): AlignBox {
 
 /**
  * Coordinate of sample `i` (of `grid`) in bin `p` along one side:
- * start + p · bin + (i + 0.5) · bin / grid, in torchvision's float32 order.
+ * start + p · bin + (i + 0.5) · bin / grid, in torchvision's float32 order:
+ * the bin's start plus the sample's offset in its bin, one float32 addition.
  */
 export function alignSample(start: number, bin: number, grid: number, p: number, i: number): number {
-  return f32(f32(start + f32(p * bin)) + f32(f32((i + 0.5) * bin) / grid));
+  return f32(alignBinStart(start, bin, p) + alignSampleOffset(bin, grid, i));
+}
+
+/** Where bin `p` starts along one side: start + p · bin in float32 (the first term of alignSample). */
+export function alignBinStart(start: number, bin: number, p: number): number {
+  return f32(start + f32(p * bin));
+}
+
+/**
+ * Offset of sample `i` (of `grid`) from its bin's start: (i + 0.5) · bin / grid in
+ * float32 (the second term of alignSample). The GPU gets both terms from the host
+ * and adds them, so its samples are alignSample's, bit for bit.
+ */
+export function alignSampleOffset(bin: number, grid: number, i: number): number {
+  return f32(f32((i + 0.5) * bin) / grid);
 }
 
 /** The rounded box of a pool op: integer corners and float32 bin sizes. */

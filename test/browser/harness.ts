@@ -4,6 +4,7 @@ import * as pool from '../../src/index';
 import * as shaders from '../../src/shaders';
 import * as onnx from '../../src/onnx/index';
 import { runMedianCase, type MedianCase } from './median-cases';
+import { runRoiCase, type RoiCase } from './roi-cases';
 import { checkGoldenCase, type GoldenCase } from '../golden/golden-ops';
 import { checkOnnxCase, type OnnxRunCase } from '../onnx/onnx-ops';
 import type { WindowCase } from '../support/window-grid';
@@ -59,6 +60,14 @@ async function start() {
     async runBinnedCase(c: BinnedCase): Promise<string[]> {
       try {
         return await withErrorScope(engine.device, async () => runBinnedCase(await engineWith(c.parallelism), c));
+      } catch (e) {
+        throw new Error(`${c.name}: ${(e as Error).stack ?? e}`);
+      }
+    },
+    /** Runs one region pooling case (roi.test.ts) in an error scope of its own; a GPU error or a throw names the case. */
+    async runRoiCase(c: RoiCase) {
+      try {
+        return await withErrorScope(engine.device, () => runRoiCase(engine, c));
       } catch (e) {
         throw new Error(`${c.name}: ${(e as Error).stack ?? e}`);
       }

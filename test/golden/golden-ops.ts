@@ -6,17 +6,12 @@ import type { PoolEngine, PoolTensor } from '../../src/index';
 import { dimsOf, layoutFor, relayout, shapeOf, type Layout, type SpatialRank } from '../../src/layout';
 import * as reference from '../../src/reference/index';
 import type { HostTensor } from '../../src/reference/index';
+import { alignBox, roiSpec, type RoiBoxes, type RoiOp } from '../../src/roi-spec';
 import { mismatches, sumTolerance, tighter, type Tolerance } from '../support/compare';
 import { absOf, gemMagnitudes, windowMagnitudes, type Magnitude } from '../support/magnitude';
 
 /** Ops the engine does not have yet: their cases count as pending. One list, here. */
-export const PENDING_OPS: readonly string[] = [
-  // Region pooling (roi_pool.json, torchvision 0.14): until the region-pooling issue builds them.
-  'roiAlign',
-  'roiPool',
-  'psRoiAlign',
-  'psRoiPool',
-];
+export const PENDING_OPS: readonly string[] = [];
 
 /** JSON numbers, with non-finite values written as the strings "NaN", "Infinity", "-Infinity". */
 export type GoldenNumber = number | string;
@@ -493,6 +488,91 @@ const fractionalOp: GoldenOp = {
   },
 };
 
+/** Each region op's options, by the golden params' names (the reference's). */
+const ROI_OPTIONS: Record<RoiOp, string[]> = {
+  roiAlign: ['outputSize', 'spatialScale', 'samplingRatio', 'aligned'],
+  psRoiAlign: ['outputSize', 'spatialScale', 'samplingRatio'],
+  roiPool: ['outputSize', 'spatialScale'],
+  psRoiPool: ['outputSize', 'spatialScale'],
+};
+
+/** Region pooling (torchvision's roi_align, roi_pool, ps_roi_align, ps_roi_pool): `rois` is the case's [K, 5] boxes. */
+function roiOp(op: RoiOp): GoldenOp {
+  type Forward = (x: HostTensor, rois: RoiBoxes, o: never) => HostTensor;
+  type Backward = (g: HostTensor, x: HostTensor, rois: RoiBoxes, o: never) => HostTensor;
+  type GpuForward = (x: PoolTensor<'float32'>, rois: RoiBoxes, o: never) => PoolTensor<'float32'>;
+  type GpuBackward = (g: PoolTensor<'float32'>, x: PoolTensor<'float32'>, rois: RoiBoxes, o: never) => PoolTensor<'float32'>;
+  const roisOf = (c: GoldenCase): RoiBoxes => {
+    const t = c.rois as GoldenTensor;
+    return { data: Float32Array.from(toNumbers(t.data)), shape: t.shape };
+  };
+  const options = (c: GoldenCase) => pick(c.params, ...ROI_OPTIONS[op]) as never;
+  return {
+    cpu(c, io) {
+      const x = io.host(c.input);
+      const rois = roisOf(c);
+      const g = c.gradOutput ? io.host(c.gradOutput as GoldenTensor) : null;
+      if (op === 'roiPool') {
+        const { output, indices } = reference.roiPool(x, rois, options(c));
+        const r: Results = { output: io.out(output.data, output.shape), indices: io.out(indices.data, indices.shape) };
+        if (g) r.gradInput = io.out(reference.roiPoolBackward(g, x, rois, indices, options(c)).data, x.shape);
+        return r;
+      }
+      const output = (reference[op] as Forward)(x, rois, options(c));
+      const r: Results = { output: io.out(output.data, output.shape) };
+      if (g) r.gradInput = io.out((reference[`${op}Backward`] as Backward)(g, x, rois, options(c)).data, x.shape);
+      return r;
+    },
+    async gpu(c, io, engine, keep) {
+      const x = io.gpu(engine, c.input);
+      keep(x);
+      const rois = roisOf(c);
+      const g = c.gradOutput ? io.gpu(engine, c.gradOutput as GoldenTensor) : null;
+      if (g) keep(g);
+      const r: Results = {};
+      let output: PoolTensor<'float32'>;
+      let gradInput: PoolTensor<'float32'> | null = null;
+      if (op === 'roiPool') {
+        const m = engine.roiPool(x, rois, options(c));
+        keep(m.indices);
+        output = m.output;
+        r.indices = io.out(await m.indices.read(), m.indices.shape);
+        if (g) gradInput = engine.roiPoolBackward(g, x, rois, m.indices, options(c));
+      } else {
+        output = (engine[op] as GpuForward).call(engine, x, rois, options(c));
+        if (g) gradInput = (engine[`${op}Backward`] as GpuBackward).call(engine, g, x, rois, options(c));
+      }
+      keep(output);
+      r.output = io.out(await output.read(), output.shape);
+      if (gradInput) {
+        keep(gradInput);
+        r.gradInput = io.out(await gradInput.read(), x.shape);
+      }
+      return r;
+    },
+    magnitudes(c, io) {
+      // Linear in the input (but roiPool's max) and in the gradient, with non-negative weights: the reference on |x| and |gradOutput|.
+      const x = io.host(c.input);
+      const rois = roisOf(c);
+      const spec = roiSpec(op, x.dims, rois, options(c));
+      const align = op === 'roiAlign' || op === 'psRoiAlign';
+      const perBin = align ? Math.max(...Array.from({ length: spec.boxCount }, (_, k) => 4 * alignBox(spec, k).count)) : x.dims.spatial[0] * x.dims.spatial[1];
+      const allBins = spec.boxCount * spec.outputSize[0] * spec.outputSize[1] * perBin;
+      const r: Record<string, Magnitude> = {};
+      if (op !== 'roiPool') r.output = { magnitude: Float64Array.from((reference[op] as Forward)(absOf(x), rois, options(c)).data), terms: perBin };
+      if (c.gradOutput) {
+        const g = absOf(io.host(c.gradOutput as GoldenTensor));
+        const grad =
+          op === 'roiPool'
+            ? reference.roiPoolBackward(g, x, rois, reference.roiPool(x, rois, options(c)).indices, options(c))
+            : (reference[`${op}Backward`] as Backward)(g, x, rois, options(c));
+        r.gradInput = { magnitude: Float64Array.from(grad.data), terms: allBins };
+      }
+      return r;
+    },
+  };
+}
+
 export const GOLDEN_OPS: Record<string, GoldenOp> = {
   maxPool: windowOp('max', ['kernel', 'stride', 'padding', 'dilation', 'ceilMode']),
   avgPool: windowOp('avg', ['kernel', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']),
@@ -509,6 +589,10 @@ export const GOLDEN_OPS: Record<string, GoldenOp> = {
   spatialPyramidPool: pyramidOp,
   stripPool: stripOp,
   gemPool: gemOp,
+  roiAlign: roiOp('roiAlign'),
+  roiPool: roiOp('roiPool'),
+  psRoiAlign: roiOp('psRoiAlign'),
+  psRoiPool: roiOp('psRoiPool'),
 };
 
 export const SUPPORTED_OPS = Object.keys(GOLDEN_OPS);

@@ -5,6 +5,7 @@ import { BINNED_MODE, BINNED_PARAMS } from '../../src/ops/binned-uniforms';
 import { UNPOOL_PARAMS } from '../../src/ops/unpool';
 import { INDEX_PARAMS } from '../../src/ops/index-convention';
 import { FRACTIONAL_PARAMS } from '../../src/ops/fractional';
+import { ROI_BOX, ROI_PARAMS } from '../../src/ops/roi';
 import { pcgHash, uniform01 } from '../../src/random';
 import { packUniforms, wgslStructFields } from '../../src/uniforms';
 
@@ -23,6 +24,18 @@ describe('uniform structs', () => {
     const u = Array.from({ length: 1000 }, (_, i) => uniform01(7, 1, i));
     expect(u.every((v) => v >= 0 && v < 1)).toBe(true);
     expect(Math.abs(u.reduce((a, b) => a + b, 0) / u.length - 0.5)).toBeLessThan(0.05);
+  });
+
+  it('ROI_PARAMS and ROI_BOX list the WGSL RoiParams and RoiBox members in order', () => {
+    const source = readFileSync(new URL('../../shaders/roi_params.wgsl', import.meta.url), 'utf8');
+    const members = (name: string) => {
+      const struct = new RegExp(`struct\\s+${name}\\s*\\{([^}]*)\\}`).exec(source)![1];
+      return [...struct.matchAll(/^\s+(\w+): (u32|i32|f32),?$/gm)].map((m) => [m[1], m[2]]);
+    };
+    expect(members('RoiParams').length).toBe(9);
+    expect(ROI_PARAMS.map(([n, t]) => [n, t])).toEqual(members('RoiParams'));
+    expect(members('RoiBox').length).toBe(5);
+    expect(ROI_BOX.map(([n, t]) => [n, t])).toEqual(members('RoiBox'));
   });
 
   it('UNPOOL_PARAMS lists the WGSL UnpoolParams members in order', () => {
