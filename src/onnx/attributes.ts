@@ -4,6 +4,7 @@
 import { PoolError } from '../errors';
 import type { AvgPoolOptions, LpPoolOptions, MaxPoolOptions, Padding } from '../window-spec';
 import type { MaxUnpoolOptions } from '../unpool-spec';
+import type { RoiAlignOptions, RoiPoolOptions } from '../roi-spec';
 
 export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 
@@ -21,15 +22,28 @@ export interface OnnxPoolAttributes {
   p?: number;
 }
 
+/** RoiAlign's and MaxRoiPool's attributes, by their ONNX names. */
+export interface OnnxRoiAttributes {
+  mode?: 'avg' | 'max';
+  output_height?: number;
+  output_width?: number;
+  sampling_ratio?: number;
+  spatial_scale?: number;
+  coordinate_transformation_mode?: 'half_pixel' | 'output_half_pixel';
+  pooled_shape?: readonly number[];
+}
+
 const KNOWN: Record<string, readonly string[]> = {
   MaxPool: ['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'storage_order'],
   AveragePool: ['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'count_include_pad'],
   MaxUnpool: ['kernel_shape', 'strides', 'pads'],
   LpPool: ['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'p'],
+  RoiAlign: ['mode', 'output_height', 'output_width', 'sampling_ratio', 'spatial_scale', 'coordinate_transformation_mode'],
+  MaxRoiPool: ['pooled_shape', 'spatial_scale'],
   GlobalLpPool: ['p'],
 };
 
-function checkKnown(op: string, attrs: OnnxPoolAttributes): void {
+function checkKnown(op: string, attrs: OnnxPoolAttributes | OnnxRoiAttributes): void {
   if (attrs === null || typeof attrs !== 'object') throw new PoolError('INVALID_OPTION', 'attributes', attrs, `must be an object of ${op}'s attributes`);
   for (const [key, value] of Object.entries(attrs)) {
     if (value !== undefined && !KNOWN[op].includes(key)) {
@@ -138,4 +152,34 @@ export function onnxMaxUnpoolOptions(attrs: OnnxPoolAttributes, inputSpatial: re
   }
   // ONNX's indices still count in the inferred size; the output is that map padded at the end.
   return { kernel, stride, outputSize: outputShape.slice(2), checkOutputSize: false, indexConvention: 'flat', indexSize: inferred };
+}
+
+/**
+ * RoiAlign's options (opset 16): torchvision's roi_align, `half_pixel` (the default) being its
+ * `aligned: true` and `output_half_pixel` its `aligned: false` (boxes at least 1 × 1);
+ * sampling_ratio 0 is adaptive. Mode 'max' is not built: PoolError.
+ */
+export function onnxRoiAlignOptions(attrs: OnnxRoiAttributes): RoiAlignOptions {
+  checkKnown('RoiAlign', attrs);
+  if (attrs.mode !== undefined && attrs.mode !== 'avg') {
+    throw new PoolError('INVALID_OPTION', 'mode', attrs.mode, "must be 'avg': RoiAlign's max mode is not built");
+  }
+  const transform = attrs.coordinate_transformation_mode ?? 'half_pixel';
+  if (transform !== 'half_pixel' && transform !== 'output_half_pixel') {
+    throw new PoolError('INVALID_OPTION', 'coordinate_transformation_mode', transform, "must be 'half_pixel' or 'output_half_pixel'");
+  }
+  return {
+    outputSize: [attrs.output_height ?? 1, attrs.output_width ?? 1],
+    spatialScale: attrs.spatial_scale ?? 1,
+    samplingRatio: attrs.sampling_ratio ?? 0,
+    aligned: transform === 'half_pixel',
+  };
+}
+
+/** MaxRoiPool's options: Caffe's ROI pooling, which is torchvision's roi_pool. */
+export function onnxMaxRoiPoolOptions(attrs: OnnxRoiAttributes): RoiPoolOptions {
+  checkKnown('MaxRoiPool', attrs);
+  const shape = attrs.pooled_shape;
+  if (!Array.isArray(shape) || shape.length !== 2) throw new PoolError('INVALID_OPTION', 'pooled_shape', shape, 'is required: [height, width]');
+  return { outputSize: [shape[0], shape[1]], spatialScale: attrs.spatial_scale ?? 1 };
 }

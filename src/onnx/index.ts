@@ -6,6 +6,9 @@ import type { PoolEngine } from '../pool-engine';
 import type { PoolTensor } from '../tensor';
 import { PoolError } from '../errors';
 import {
+  onnxMaxRoiPoolOptions,
+  onnxRoiAlignOptions,
+  type OnnxRoiAttributes,
   onnxAveragePoolOptions,
   onnxGlobalLpPoolOptions,
   onnxLpPoolOptions,
@@ -116,6 +119,56 @@ export function MaxUnpoolGrad(
   output_shape?: readonly number[],
 ): F32 {
   return engine.maxUnpoolBackward(dY, X, I, onnxMaxUnpoolOptions(attributes, X.dims.spatial, output_shape));
+}
+
+/**
+ * RoiAlign: X pooled over each box of `rois` ([K, 4] as (x1, y1, x2, y2), host data: boxes
+ * are checked before any GPU work) of image `batch_indices[k]`; output [K, C, output_height,
+ * output_width]. `Grad` gives dX.
+ */
+export function RoiAlign(
+  engine: PoolEngine,
+  X: F32,
+  rois: ArrayLike<number>,
+  batch_indices: ArrayLike<number | bigint>,
+  attributes: OnnxRoiAttributes = {},
+): F32 {
+  return engine.roiAlign(X, roiBoxes(rois, batch_indices), onnxRoiAlignOptions(attributes));
+}
+
+export function RoiAlignGrad(
+  engine: PoolEngine,
+  dY: F32,
+  X: F32,
+  rois: ArrayLike<number>,
+  batch_indices: ArrayLike<number | bigint>,
+  attributes: OnnxRoiAttributes = {},
+): F32 {
+  return engine.roiAlignBackward(dY, X, roiBoxes(rois, batch_indices), onnxRoiAlignOptions(attributes));
+}
+
+/** MaxRoiPool: the max of each bin of each box of `rois` ([K, 5] as (batch, x1, y1, x2, y2), host data); output [K, C, …pooled_shape]. */
+export function MaxRoiPool(engine: PoolEngine, X: F32, rois: ArrayLike<number>, attributes: OnnxRoiAttributes): F32 {
+  const { output, indices } = engine.roiPool(X, { data: rois, shape: [rois.length / 5, 5] }, onnxMaxRoiPoolOptions(attributes));
+  indices.destroy();
+  return output;
+}
+
+export function MaxRoiPoolGrad(engine: PoolEngine, dY: F32, X: F32, rois: ArrayLike<number>, attributes: OnnxRoiAttributes): F32 {
+  const boxes = { data: rois, shape: [rois.length / 5, 5] };
+  const options = onnxMaxRoiPoolOptions(attributes);
+  const { output, indices } = engine.roiPool(X, boxes, options);
+  try {
+    return engine.roiPoolBackward(dY, X, boxes, indices, options);
+  } finally {
+    output.destroy();
+    indices.destroy();
+  }
+}
+
+/** ONNX's [K, 4] boxes and their batch indices (int64 read as numbers). */
+function roiBoxes(rois: ArrayLike<number>, batchIndices: ArrayLike<number | bigint>) {
+  return { data: rois, shape: [rois.length / 4, 4], batchIndices: Array.from(batchIndices as ArrayLike<number>, (v) => Number(v)) };
 }
 
 /** Reads an int32 indices tensor as ONNX's int64 values. */

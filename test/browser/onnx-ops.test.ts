@@ -81,6 +81,30 @@ describe('webgpu-pool/onnx gradients', () => {
               onnx.MaxUnpoolGrad(engine, gu.gpu, Y, Indices, unAttrs, [2, 3, 7, 6]),
               pool.reference.maxUnpoolBackward(gu.cpu, hm.output, hm.indices, unOptions),
             );
+            // RoiAlign ([K, 4] + batch indices) and MaxRoiPool ([K, 5]), forward and gradient.
+            const rois4 = [0.5, 0.5, 5.5, 4.5, 1, 0, 6, 7, -1, 2, 3, 8];
+            const batches = [0n, 1n, 1n];
+            const roiAttrs = { output_height: 2, output_width: 3, sampling_ratio: 2 };
+            const boxes4 = { data: rois4, shape: [3, 4], batchIndices: [0, 1, 1] };
+            const yr = pool.reference.roiAlign(hx, boxes4, onnx.onnxRoiAlignOptions(roiAttrs));
+            await check('RoiAlign', onnx.RoiAlign(engine, x, rois4, batches, roiAttrs), yr);
+            const gr = upstream(yr);
+            await check(
+              'RoiAlignGrad',
+              onnx.RoiAlignGrad(engine, gr.gpu, x, rois4, batches, roiAttrs),
+              pool.reference.roiAlignBackward(gr.cpu, hx, boxes4, onnx.onnxRoiAlignOptions(roiAttrs)),
+            );
+            const rois5 = [0, 0, 0, 4, 5, 1, 1, 2, 5, 6];
+            const poolAttrs = { pooled_shape: [2, 2], spatial_scale: 1 };
+            const boxes5 = { data: rois5, shape: [2, 5] };
+            const yp = pool.reference.roiPool(hx, boxes5, onnx.onnxMaxRoiPoolOptions(poolAttrs));
+            await check('MaxRoiPool', onnx.MaxRoiPool(engine, x, rois5, poolAttrs), yp.output);
+            const gp = upstream(yp.output);
+            await check(
+              'MaxRoiPoolGrad',
+              onnx.MaxRoiPoolGrad(engine, gp.gpu, x, rois5, poolAttrs),
+              pool.reference.roiPoolBackward(gp.cpu, hx, boxes5, yp.indices, onnx.onnxMaxRoiPoolOptions(poolAttrs)),
+            );
             const int64 = await onnx.readInt64(Indices);
             const sameIndices = Array.from(int64).every((v, i) => Number(v) === hm.indices.data[i]);
             return { problems: problems.slice(0, 10), compared, sameIndices };

@@ -2,7 +2,16 @@
 // conformance runner, test/onnx/run.mjs, runs the operators themselves).
 import { describe, expect, it } from 'vitest';
 import { PoolError } from '../../src/errors';
-import { onnxAveragePoolOptions, onnxLpPoolOptions, onnxMaxPoolOptions, onnxMaxUnpoolOptions, onnxPadding, int64ToInt32 } from '../../src/onnx/index';
+import {
+  onnxAveragePoolOptions,
+  onnxLpPoolOptions,
+  onnxMaxPoolOptions,
+  onnxMaxRoiPoolOptions,
+  onnxMaxUnpoolOptions,
+  onnxPadding,
+  onnxRoiAlignOptions,
+  int64ToInt32,
+} from '../../src/onnx/index';
 import { listPoolingCaseDirs, loadOnnxCase, readOnnxTensor } from '../support/onnx-data';
 
 describe("ONNX's attributes as the engine's options", () => {
@@ -39,7 +48,18 @@ describe("ONNX's attributes as the engine's options", () => {
     expect(onnxMaxUnpoolOptions({ kernel_shape: [2, 2], strides: [2, 2] }, [2, 2], [1, 1, 5, 5])).toMatchObject({ outputSize: [5, 5], indexSize: [4, 4] });
   });
 
+  it("RoiAlign's half_pixel is torchvision's aligned; sampling_ratio 0 is adaptive; MaxRoiPool is roi_pool", () => {
+    expect(onnxRoiAlignOptions({})).toEqual({ outputSize: [1, 1], spatialScale: 1, samplingRatio: 0, aligned: true });
+    expect(onnxRoiAlignOptions({ coordinate_transformation_mode: 'output_half_pixel', output_height: 5, output_width: 4 })).toMatchObject({
+      outputSize: [5, 4],
+      aligned: false,
+    });
+    expect(onnxMaxRoiPoolOptions({ pooled_shape: [2, 3], spatial_scale: 0.5 })).toEqual({ outputSize: [2, 3], spatialScale: 0.5 });
+  });
+
   it.each([
+    ["RoiAlign's max mode", () => onnxRoiAlignOptions({ mode: 'max' }), 'INVALID_OPTION', 'mode'],
+    ['MaxRoiPool without pooled_shape', () => onnxMaxRoiPoolOptions({}), 'INVALID_OPTION', 'pooled_shape'],
     ['an unknown attribute', () => onnxMaxPoolOptions({ kernel_shape: [2], p: 2 } as never, 1, false), 'INVALID_OPTION', 'p'],
     ['no kernel_shape', () => onnxAveragePoolOptions({}, 2), 'INVALID_KERNEL', 'kernel_shape'],
     ['pads of the wrong length', () => onnxMaxPoolOptions({ kernel_shape: [2, 2], pads: [1, 1] }, 2, false), 'INVALID_PADDING', 'pads'],
