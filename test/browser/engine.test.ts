@@ -258,7 +258,7 @@ describe('bad calls on the GPU path: typed error, no GPU work, nothing allocated
     expect(o.padding).toMatch(/^INVALID_PADDING: padding = 2: must be at most half the effective kernel/);
     expect(o['empty output']).toMatch(/^EMPTY_OUTPUT: kernel = 9/);
     expect(o.layout).toMatch(/^INVALID_LAYOUT: layout = "NCWH"/);
-    expect(o['mode option']).toMatch(/^INVALID_OPTION: dilation = 2: is not an option of lp pooling/);
+    expect(o['mode option']).toMatch(/^INVALID_OPTION: dilation = 2: is not an option of PyTorch's Lp pooling/);
     expect(o['not finite']).toMatch(/^NOT_FINITE: kernel = NaN/);
     expect(o.p).toMatch(/^INVALID_P: p = -1: must be greater than 0/);
     expect(o.destroyed).toMatch(/^DESTROYED_TENSOR: input = /);

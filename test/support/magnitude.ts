@@ -109,7 +109,9 @@ export function windowMagnitudes(mode: WindowMode, x: HostTensor, g: HostTensor,
         const bound = gi * (Math.max(1, Math.abs(1 / spec.p - 1)) * rel + powWeight(t, 1 / spec.p - 1) + powWeight(v[i] / scale, spec.p - 1));
         // A window with an infinite or NaN tap gives its other taps a gradient of 0
         // (out^(1-p) = 0) or NaN (compared exactly): its bound adds nothing to a finite one.
+        // But with p = 1 the gradient is g·sign(x) whatever T is: the term keeps its own magnitude.
         if (Number.isFinite(bound)) grad[tap] += bound;
+        else if (spec.p === 1 && Number.isFinite(gi)) grad[tap] += gi;
       });
     } else if (mode === 'soft') {
       // out = Σ e_i x_i / Σ e_i, e_i = exp(x_i − m): terms e_i·(|x_i| + |out|), each e_i off by (1 + |x_i − m|) ulps.
