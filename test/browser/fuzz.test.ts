@@ -9,6 +9,7 @@ import {
   fuzzFractional,
   fuzzInvalid,
   fuzzInvalidPool,
+  fuzzRoi,
   fuzzSettings,
   fuzzUnpool,
   fuzzValid,
@@ -28,6 +29,7 @@ const valid = fuzzValid(seed, cases);
 const binned = fuzzBinned(seed, Math.max(20, Math.floor(cases / 3)));
 const unpool = fuzzUnpool(seed, Math.max(20, Math.floor(cases / 3)));
 const fractional = fuzzFractional(seed, Math.max(20, Math.floor(cases / 3)));
+const regions = fuzzRoi(seed, Math.max(20, Math.floor(cases / 6)));
 const replay = `replay with FUZZ_SEED=${seed} FUZZ_CASES=${cases}`;
 
 /** Runs one case in the page (in an error scope of its own) and expects no failure line; a failure prints how to replay the run. */
@@ -55,6 +57,22 @@ describe(`fuzz seed=${seed} cases=${cases}`, () => {
     for (const c of binned) it(c.name, () => check('runBinnedCase', c));
   });
 
+  describe('valid region pooling calls (boxes inside, crossing the edge, tiny, huge, stacked): GPU matches the CPU reference, forward and backward', () => {
+    for (const c of regions)
+      it(c.name, async () => {
+        let result: { compared: number; failures: string[] };
+        try {
+          result = await harness().page.evaluate((cs) => (window as any).harness.runRoiCase(cs), c);
+        } catch (e) {
+          console.error(replay);
+          throw e;
+        }
+        if (result.failures.length) console.error(replay);
+        expect(result.failures).toEqual([]);
+        expect(result.compared).toBeGreaterThan(0);
+      });
+  });
+
   describe('valid max unpooling calls (duplicate and out-of-range indices too): GPU matches the CPU reference, forward and backward', () => {
     for (const c of unpool) it(c.name, () => check('runUnpoolCase', c));
   });
@@ -68,7 +86,7 @@ describe(`fuzz seed=${seed} cases=${cases}`, () => {
     expect(
       unaddressable(
         task.file,
-        [...valid, ...binned, ...unpool, ...fractional].map((c) => c.name),
+        [...valid, ...binned, ...unpool, ...fractional, ...regions].map((c) => c.name),
       ),
     ).toEqual([]);
   });

@@ -413,3 +413,62 @@ export function fuzzInvalidPool(seed: number, count: number): InvalidPoolCall[] 
   }
   return out;
 }
+
+/** A region pooling call (test/browser/roi-cases.ts runs it): op, map, boxes and options. */
+export interface RoiFuzzCase {
+  name: string;
+  op: 'roiAlign' | 'roiPool' | 'psRoiAlign' | 'psRoiPool';
+  shape: number[];
+  channelsLast: boolean;
+  rois: { data: number[]; shape: number[]; batchIndices?: number[] };
+  options: Record<string, unknown>;
+  seed: number;
+  data?: DataKind;
+}
+
+/**
+ * `count` valid region pooling calls drawn from `seed`: every op, both layouts, both box
+ * forms ([K, 5]; [K, 4] with batch indices), boxes inside the map, crossing its edge,
+ * tiny, larger than the map and stacked on one spot, at scales 1, 1/2 and 1/4.
+ */
+export function fuzzRoi(seed: number, count: number): RoiFuzzCase[] {
+  const r = rng(seed ^ 0x2545f491);
+  const out: RoiFuzzCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const op = pick(r, ['roiAlign', 'roiPool', 'psRoiAlign', 'psRoiPool'] as const);
+    const outH = 1 + Math.floor(r() * 4);
+    const outW = 1 + Math.floor(r() * 4);
+    const ps = op === 'psRoiAlign' || op === 'psRoiPool';
+    const channels = ps ? (1 + Math.floor(r() * 2)) * outH * outW : 1 + Math.floor(r() * 6);
+    const [n, h, w] = [1 + Math.floor(r() * 2), 3 + Math.floor(r() * 22), 3 + Math.floor(r() * 22)];
+    const scale = pick(r, [1, 0.5, 0.25]);
+    const [imageH, imageW] = [h / scale, w / scale];
+    const k = 1 + Math.floor(r() * 12);
+    const boxes: number[][] = [];
+    const stacked = r() < 0.2;
+    for (let b = 0; b < k; b++) {
+      const kind = stacked ? 'stacked' : pick(r, ['inside', 'edge', 'tiny', 'huge'] as const);
+      let x1: number, y1: number, bw: number, bh: number;
+      if (kind === 'tiny') [x1, y1, bw, bh] = [r() * imageW, r() * imageH, r() * 0.9, r() * 0.9];
+      else if (kind === 'huge') [x1, y1, bw, bh] = [-r() * imageW, -r() * imageH, imageW * (1.5 + r()), imageH * (1.5 + r())];
+      else if (kind === 'edge') [x1, y1, bw, bh] = [imageW * (r() * 1.2 - 0.4), imageH * (r() * 1.2 - 0.4), imageW * r() * 0.8, imageH * r() * 0.8];
+      else if (kind === 'stacked') [x1, y1, bw, bh] = [imageW * 0.2, imageH * 0.3, imageW * 0.5, imageH * 0.4];
+      else [x1, y1, bw, bh] = [r() * imageW * 0.5, r() * imageH * 0.5, r() * imageW * 0.5, r() * imageH * 0.5];
+      boxes.push([Math.floor(r() * n), x1, y1, x1 + bw, y1 + bh].map((v, j) => (j === 0 ? v : Math.round(v * 100) / 100)));
+    }
+    const options: Record<string, unknown> = { outputSize: outH === outW && r() < 0.5 ? outH : [outH, outW], spatialScale: scale };
+    if (op === 'roiAlign' || op === 'psRoiAlign') options.samplingRatio = pick(r, [-1, 0, 1, 2, 3]);
+    if (op === 'roiAlign') options.aligned = r() < 0.5;
+    const onnxForm = op === 'roiAlign' && r() < 0.3;
+    const rois = onnxForm
+      ? { data: boxes.flatMap((b) => b.slice(1)), shape: [k, 4], batchIndices: boxes.map((b) => b[0]) }
+      : { data: boxes.flat(), shape: [k, 5] };
+    const channelsLast = r() < 0.5;
+    const data: DataKind = op === 'roiPool' || op === 'psRoiPool' ? pick(r, ['normal', 'ties'] as const) : 'normal';
+    const caseSeed = Math.floor(r() * 1e9);
+    const shape = [n, channels, h, w];
+    const name = `fuzz seed=${seed} #${i} ${op} x=${shapeText(shape)} ${channelsLast ? 'channels-last' : 'channels-first'} boxes=${k}${stacked ? ' stacked' : ''}${onnxForm ? ' boxForm=K4' : ''} ${optionsText(options)} data=${data} dataSeed=${caseSeed}`;
+    out.push({ name, op, shape, channelsLast, rois, options, seed: caseSeed, data });
+  }
+  return out;
+}
