@@ -11,6 +11,7 @@ import { describeWindowCase, drawOptions, type WindowCase } from './window-grid'
 import { adaptiveGrid, describeCase, gemGrid, globalGrid, pyramidGrid, stripGrid, type BinnedCase } from './binned-grid';
 import { optionsText, shapeText } from './case-name';
 import type { PoolErrorCode } from '../../src/errors';
+import type { RoiCase } from '../browser/roi-cases';
 
 export interface InvalidCase {
   name: string;
@@ -414,17 +415,8 @@ export function fuzzInvalidPool(seed: number, count: number): InvalidPoolCall[] 
   return out;
 }
 
-/** A region pooling call (test/browser/roi-cases.ts runs it): op, map, boxes and options. */
-export interface RoiFuzzCase {
-  name: string;
-  op: 'roiAlign' | 'roiPool' | 'psRoiAlign' | 'psRoiPool';
-  shape: number[];
-  channelsLast: boolean;
-  rois: { data: number[]; shape: number[]; batchIndices?: number[] };
-  options: Record<string, unknown>;
-  seed: number;
-  data?: DataKind;
-}
+/** A region pooling call: test/browser/roi-cases.ts's case, which runs it. */
+export type RoiFuzzCase = RoiCase;
 
 /**
  * `count` valid region pooling calls drawn from `seed`: every op, both layouts, both box
