@@ -50,6 +50,11 @@ override INDICES: bool = true;
 // Max: TensorFlow's NaN rule, a NaN never wins (else PyTorch's: a NaN takes over).
 // Only the general kernels (window_forward, window_forward_vec4) take it.
 override NAN_IGNORE: bool = false;
+// Average with dilation (set per pipeline, only then): the divisor counts taps,
+// which takes integer divisions. A pipeline without it keeps PyTorch's plain
+// count: a software adapter runs both sides of a branch, so a uniform test
+// would not spare it the divisions.
+override DILATED_DIVISOR: bool = false;
 
 @group(0) @binding(0) var<uniform> P: WindowParams;
 
@@ -63,6 +68,7 @@ fn ceil_div(a: i32, d: i32) -> i32 {
 
 // Taps t in [0, k) of a window starting at `start` with dilation `dil` that land in [lo, hi).
 fn taps_within(start: i32, k: u32, dil: u32, lo: i32, hi: i32) -> i32 {
+  if (!DILATED_DIVISOR) { return max(min(hi - start, i32(k)) - max(lo - start, 0), 0); }
   let d = i32(dil);
   return max(min(ceil_div(hi - start, d), i32(k)) - max(ceil_div(lo - start, d), 0), 0);
 }
@@ -79,6 +85,14 @@ fn divisor_taps(start: i32, k: u32, dil: u32, size: u32, pad_after: i32) -> i32 
 // padding only (largePadding) sums to 0: it divides by 1 to give 0.
 fn avg_divisor(start: vec3<i32>) -> f32 {
   if (P.divisor_override != 0.0) { return P.divisor_override; }
+  if (!DILATED_DIVISOR) {
+    // Without dilation, in vector form (every output of every average kernel comes here).
+    let size = vec3<i32>(i32(P.in_d), i32(P.in_h), i32(P.in_w));
+    let k = vec3<i32>(i32(P.k_d), i32(P.k_h), i32(P.k_w));
+    let end = min(start + k, size + vec3<i32>(P.pad_after_d, P.pad_after_h, P.pad_after_w));
+    let cells = select(max(min(end, size) - max(start, vec3<i32>(0)), vec3<i32>(0)), end - start, P.count_include_pad != 0u);
+    return f32(max(cells.x * cells.y * cells.z, 1));
+  }
   let n = divisor_taps(start.x, P.k_d, P.dil_d, P.in_d, P.pad_after_d)
     * divisor_taps(start.y, P.k_h, P.dil_h, P.in_h, P.pad_after_h)
     * divisor_taps(start.z, P.k_w, P.dil_w, P.in_w, P.pad_after_w);
@@ -139,7 +153,11 @@ fn hits(pos: i32, pad: i32, o: i32, dil: u32, stride: u32) -> bool {
 // starts at o * stride - pad; the divisor is the product over dimensions (or the
 // override), so a backward gather can build it one loop level at a time.
 fn divisor_span(o: i32, stride: u32, pad: i32, k: u32, dil: u32, size: u32, pad_after: i32) -> f32 {
-  return f32(divisor_taps(o * i32(stride) - pad, k, dil, size, pad_after));
+  let start = o * i32(stride) - pad;
+  if (DILATED_DIVISOR) { return f32(divisor_taps(start, k, dil, size, pad_after)); }
+  // PyTorch's count, as the forward's vector form (gathers compute it per covering output).
+  let end = min(start + i32(k), i32(size) + pad_after);
+  return f32(select(min(end, i32(size)) - max(start, 0), end - start, P.count_include_pad != 0u));
 }
 
 // The column a thread of the kernels that walk down columns takes (rowsLaunch in

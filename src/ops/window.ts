@@ -9,6 +9,11 @@ import { windowBackwardKernel, windowForwardKernel } from './window-kernels';
 import { WINDOW_PARAMS, windowUniformValues } from './window-uniforms';
 import { checkIndexRange, convertIndices } from './index-convention';
 
+/** Average with dilation: the kernels' divisor counts taps (DILATED_DIVISOR); set only then, so other pipelines stay as they were. */
+function divisorConstant(spec: WindowSpec): { DILATED_DIVISOR?: number } {
+  return spec.mode === 'avg' && spec.dilation.some((d) => d > 1) ? { DILATED_DIVISOR: 1 } : {};
+}
+
 /** Validates a window call on a tensor of this engine and returns its spec. */
 export function specFor(ctx: GpuContext, mode: WindowMode, input: unknown, options: unknown, param = 'input'): { x: PoolTensor<'float32'>; spec: WindowSpec } {
   ctx.checkAlive();
@@ -42,7 +47,7 @@ export function windowForward(
   const kernel = windowForwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   ctx.run({
     shader: kernel.shader,
-    constants: { ...kernel.constants, ...indicesConstant(spec) },
+    constants: { ...kernel.constants, ...indicesConstant(spec), ...divisorConstant(spec) },
     uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, seed, kernel.rows)),
     bindings: { x, y: output, indices },
     threads: kernel.threads,
@@ -70,7 +75,7 @@ export function windowBackward(
   const kernel = windowBackwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   ctx.run({
     shader: kernel.shader,
-    constants: kernel.constants,
+    constants: { ...kernel.constants, ...divisorConstant(spec) },
     uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, 0, kernel.rows)),
     // The general kernel reads the forward's input in the modes whose gradient depends on it.
     bindings: {
