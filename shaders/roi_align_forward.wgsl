@@ -14,11 +14,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
-  let at = coords_of(i, P.out_channels, P.out_h * P.out_w);
-  let ph = at.z / P.out_w;
-  let pw = at.z % P.out_w;
-  let box = boxes[at.x];
-  let cin = roi_input_channel(at.y, ph, pw);
+  let cell = roi_output_cell(i);
+  let ph = cell.ph;
+  let pw = cell.pw;
+  let box = boxes[cell.k];
+  let cin = cell.cin;
   let plane = P.height * P.width;
   let row_start = samples[box.rows_at + ph];
   let col_start = samples[box.cols_at + pw];

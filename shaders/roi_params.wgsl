@@ -65,3 +65,37 @@ fn roi_bins_reading(cin: u32) -> RoiBinRange {
   }
   return RoiBinRange(cin, 0u, P.out_h, 0u, P.out_w);
 }
+
+// The output cell of forward invocation i: box k, output channel c, bin (ph, pw),
+// and the input channel `cin` it reads.
+struct RoiCell {
+  k: u32,
+  c: u32,
+  ph: u32,
+  pw: u32,
+  cin: u32,
+}
+
+fn roi_output_cell(i: u32) -> RoiCell {
+  let at = coords_of(i, P.out_channels, P.out_h * P.out_w);
+  let ph = at.z / P.out_w;
+  let pw = at.z % P.out_w;
+  return RoiCell(at.x, at.y, ph, pw, roi_input_channel(at.y, ph, pw));
+}
+
+// The input element of backward invocation i: its plane position s = h · W + w,
+// the bins that read its channel, and where its batch item's and row band's box
+// list starts (band_offsets index).
+struct RoiElement {
+  s: u32,
+  h: u32,
+  w: u32,
+  reading: RoiBinRange,
+  band: u32,
+}
+
+fn roi_input_element(i: u32) -> RoiElement {
+  let at = coords_of(i, P.channels, P.height * P.width);
+  let h = at.z / P.width;
+  return RoiElement(at.z, h, at.z % P.width, roi_bins_reading(at.y), at.x * P.bands + h / P.band_rows);
+}

@@ -26,13 +26,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
-  let plane = P.height * P.width;
   let out_plane = P.out_h * P.out_w;
-  let at = coords_of(i, P.channels, plane);
-  let h = at.z / P.width;
-  let w = at.z % P.width;
-  let reading = roi_bins_reading(at.y);
-  let band = at.x * P.bands + h / P.band_rows;
+  let element = roi_input_element(i);
+  let h = element.h;
+  let w = element.w;
+  let reading = element.reading;
+  let band = element.band;
   var acc = 0.0;
   for (var e = band_offsets[band]; e < band_offsets[band + 1u]; e++) {
     let k = band_boxes[e];
@@ -47,7 +46,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (w < w0 || w >= w1) { continue; }
         let o = offset_of(k, reading.c, ph * P.out_w + pw, P.out_channels, out_plane);
         if (MODE == MODE_MAX) {
-          if (saved_indices[o] == i32(at.z)) { acc += grad_out[o]; }
+          if (saved_indices[o] == i32(element.s)) { acc += grad_out[o]; }
         } else {
           acc += grad_out[o] / f32((h1 - h0) * (w1 - w0));
         }
