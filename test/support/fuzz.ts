@@ -10,7 +10,7 @@ import { pick, rng, type DataKind } from './random';
 import { describeWindowCase, drawOptions, type WindowCase } from './window-grid';
 import { adaptiveGrid, describeCase, gemGrid, globalGrid, pyramidGrid, stripGrid, type BinnedCase } from './binned-grid';
 import { optionsText, shapeText } from './case-name';
-import type { PoolErrorCode } from '../../src/errors';
+import { PoolError, type PoolErrorCode } from '../../src/errors';
 import type { RoiCase } from '../browser/roi-cases';
 
 export interface InvalidCase {
@@ -318,6 +318,16 @@ export interface InvalidPoolCall {
 
 type Breaker<O> = (o: O, spatial: number[], r: () => number) => [Record<string, unknown>, PoolErrorCode, InvalidPoolCall['breaks']?, number[]?] | null;
 
+/** The output unpooling gives without `outputSize`, or null where that is empty (a case valid only through its explicit `outputSize`). */
+function defaultUnpoolOutput(spatial: number[], o: UnpoolCase['options']): number[] | null {
+  try {
+    return [...unpoolSpec(spatial, { ...o, outputSize: undefined }).outputSpatial];
+  } catch (e) {
+    if (e instanceof PoolError && e.code === 'EMPTY_OUTPUT') return null;
+    throw e;
+  }
+}
+
 const UNPOOL_BREAKERS: Breaker<UnpoolCase['options']>[] = [
   (o) => [{ ...o, kernel: 0 }, 'INVALID_KERNEL'],
   (o) => [{ ...o, kernel: 2.5 }, 'INVALID_KERNEL'],
@@ -332,15 +342,15 @@ const UNPOOL_BREAKERS: Breaker<UnpoolCase['options']>[] = [
   (o, s) => [{ ...o, outputSize: new Array(s.length + 1).fill(4) }, 'INVALID_OPTION'],
   (o, s) => {
     // One more than the largest size max pooling's floor can have dropped, in dimension 0.
-    const spec = unpoolSpec(s, { ...o, outputSize: undefined });
+    const size = defaultUnpoolOutput(s, o);
+    if (!size) return null;
     const stride = o.stride ?? o.kernel;
-    const size = [...spec.outputSpatial];
     size[0] += typeof stride === 'number' ? stride : stride[0];
     return [{ ...o, outputSize: size }, 'INVALID_OUTPUT_SIZE'];
   },
   (o, s) => {
-    const spec = unpoolSpec(s, { ...o, outputSize: undefined });
-    const size = [...spec.outputSpatial];
+    const size = defaultUnpoolOutput(s, o);
+    if (!size) return null;
     size[size.length - 1] -= 1;
     return [{ ...o, outputSize: size }, 'INVALID_OUTPUT_SIZE'];
   },
