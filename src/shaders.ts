@@ -63,11 +63,11 @@ const KERNELS = {
   unpool: { file: 'unpool' },
   indexConvention: { file: 'index_convention' },
   fractional: { file: 'fractional' },
-  // Region pooling (roi_align, ps_roi_align; roi_pool, ps_roi_pool), one kernel per family and pass.
+  // Region pooling (roi_align, ps_roi_align; roi_pool, ps_roi_pool): a forward per family.
   roiAlignForward: { file: 'roi_align_forward' },
-  roiAlignBackward: { file: 'roi_align_backward' },
   roiPoolForward: { file: 'roi_pool_forward' },
-  roiPoolBackward: { file: 'roi_pool_backward' },
+  // Every region op's backward: a gather through each box's reach (src/ops/roi-reach.ts).
+  roiBackward: { file: 'roi_backward' },
   // Staging and clearing of views (engine.ts), and the check of a wrapped buffer (wrap.ts).
   copyWords: { file: 'copy_words' },
   probe: { file: 'probe' },

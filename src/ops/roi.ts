@@ -4,12 +4,14 @@
 // the CPU reference uses (alignBox and alignSample's two terms, poolBox, poolBin),
 // and uploaded as small tables: the kernels compute no geometry that could round
 // differently. Backward passes gather, one invocation per input element, over the
-// boxes listed for its batch item and band of input rows (`bandLists`): no atomics,
-// the same bits on every run. docs/DESIGN.md, "Region pooling", says why.
+// boxes listed for its batch item and band of input rows, through each box's reach
+// (src/ops/roi-reach.ts): no atomics, the same bits on every run. docs/DESIGN.md,
+// "Region pooling", says why.
 import type { GpuContext } from '../engine';
 import { layoutInfo, shapeOf } from '../layout';
 import { MODE } from '../modes';
-import { alignBinStart, alignBox, alignSample, alignSampleOffset, poolBin, poolBox, type RoiSpec } from '../roi-spec';
+import { alignBinStart, alignBox, alignSampleOffset, poolBin, poolBox, type RoiSpec } from '../roi-spec';
+import { bandLists, reachTables, type BandLists } from './roi-reach';
 import type { ShaderName } from '../shaders';
 import type { PoolTensor } from '../tensor';
 import { packUniforms, type UniformField } from '../uniforms';
@@ -40,31 +42,12 @@ export const ROI_BOX: readonly UniformField[] = [
   ['cols_at', 'u32'],
 ];
 
-/**
- * The most (box, band) entries a backward pass lists (256 KiB of box ids): where
- * one-row bands would list more, bands grow to 2, 4, … rows until they fit. A
- * wider band costs its threads visits to boxes that touch only other rows of it.
- */
-export const ROI_BAND_ENTRIES = 1 << 16;
-
-/** Input rows [first, last] that a box's samples or bins touch; null where it touches none. */
-export type RowSpan = readonly [first: number, last: number] | null;
-
-/** A call's box tables, and the rows each box touches. */
+/** A forward's box tables. */
 interface Geometry {
   /** ROI_BOX records, one per box. */
   boxes: Uint32Array;
   /** Align ops: bin starts and sample offsets (f32). Pool ops: bin edges (u32). */
   table: Float32Array | Uint32Array;
-  rows: RowSpan[];
-}
-
-/** The box lists of a backward pass: for batch item n and band b, boxes[offsets[n · bands + b] … offsets[n · bands + b + 1]). */
-export interface BandLists {
-  bandRows: number;
-  bands: number;
-  offsets: Uint32Array;
-  boxes: Uint32Array;
 }
 
 const isAlign = (spec: RoiSpec) => spec.op === 'roiAlign' || spec.op === 'psRoiAlign';
@@ -74,25 +57,17 @@ function record(boxes: Uint32Array, k: number, values: Record<string, number>): 
   for (const [name] of ROI_BOX) boxes[k * ROI_BOX.length + FIELD[name]] = values[name];
 }
 
-/** The rows a sample at v reads on a side of `size`, by bilinearTaps' rules (the caller checks −1 ≤ v ≤ size). */
-function tapRows(v: number, size: number): [number, number] {
-  const lo = Math.floor(Math.max(v, 0));
-  return lo >= size - 1 ? [size - 1, size - 1] : [lo, lo + 1];
-}
-
 /**
  * Align ops: for each box, out_h bin starts and grid_h sample offsets along rows,
  * then the same along columns (alignBinStart, alignSampleOffset: a sample is their
- * float32 sum, alignSample), and the rows its samples read.
+ * float32 sum, alignSample).
  */
 export function alignGeometry(spec: RoiSpec): Geometry {
   const [outH, outW] = spec.outputSize;
-  const [height] = spec.inputSpatial;
   const geometry = Array.from({ length: spec.boxCount }, (_, k) => alignBox(spec, k));
   const size = geometry.reduce((n, b) => n + outH + b.gridH + outW + b.gridW, 0);
   const table = new Float32Array(size);
   const boxes = new Uint32Array(spec.boxCount * ROI_BOX.length);
-  const rows: RowSpan[] = [];
   let at = 0;
   const side = (start: number, bin: number, grid: number, out: number): number => {
     const first = at;
@@ -108,77 +83,35 @@ export function alignGeometry(spec: RoiSpec): Geometry {
       rows_at: side(b.startH, b.binH, b.gridH, outH),
       cols_at: side(b.startW, b.binW, b.gridW, outW),
     });
-    let first = Infinity;
-    let last = -Infinity;
-    for (let ph = 0; ph < outH; ph++)
-      for (let iy = 0; iy < b.gridH; iy++) {
-        const v = alignSample(b.startH, b.binH, b.gridH, ph, iy);
-        if (!(v >= -1 && v <= height)) continue;
-        const [lo, hi] = tapRows(v, height);
-        first = Math.min(first, lo);
-        last = Math.max(last, hi);
-      }
-    rows.push(first <= last ? [first, last] : null);
   });
-  return { boxes, table, rows };
+  return { boxes, table };
 }
 
 /**
  * Pool ops: for each box, out_h row pairs [h0, h1) then out_w column pairs
- * [w0, w1) of its bins in `pass` (poolBin: psRoiPool's forward clips at the
- * size − 1), and the rows its non-empty bins cover.
+ * [w0, w1) of its bins in the forward (poolBin: psRoiPool's forward clips at the
+ * size − 1).
  */
-export function poolGeometry(spec: RoiSpec, pass: 'forward' | 'backward'): Geometry {
+export function poolGeometry(spec: RoiSpec): Geometry {
   const [outH, outW] = spec.outputSize;
   const stride = 2 * (outH + outW);
   const table = new Uint32Array(spec.boxCount * stride);
   const boxes = new Uint32Array(spec.boxCount * ROI_BOX.length);
-  const rows: RowSpan[] = [];
   for (let k = 0; k < spec.boxCount; k++) {
     const box = poolBox(spec, k);
     const rowsAt = k * stride;
     const colsAt = rowsAt + 2 * outH;
-    let first = Infinity;
-    let last = -Infinity;
-    let columns = false;
     for (let ph = 0; ph < outH; ph++) {
-      const { h0, h1 } = poolBin(spec, box, ph, 0, pass);
+      const { h0, h1 } = poolBin(spec, box, ph, 0, 'forward');
       table.set([h0, h1], rowsAt + 2 * ph);
-      if (h1 > h0) [first, last] = [Math.min(first, h0), Math.max(last, h1 - 1)];
     }
     for (let pw = 0; pw < outW; pw++) {
-      const { w0, w1 } = poolBin(spec, box, 0, pw, pass);
+      const { w0, w1 } = poolBin(spec, box, 0, pw, 'forward');
       table.set([w0, w1], colsAt + 2 * pw);
-      columns ||= w1 > w0;
     }
     record(boxes, k, { batch: box.batch, grid_h: 0, grid_w: 0, rows_at: rowsAt, cols_at: colsAt });
-    rows.push(columns && first <= last ? [first, last] : null);
   }
-  return { boxes, table, rows };
-}
-
-/**
- * The backward pass's box lists (CSR): for each batch item and band of `bandRows`
- * input rows, the boxes (in index order, so sums run in a fixed order) whose rows
- * touch the band. Bands are 1 row, or the smallest power of 2 that keeps the
- * entries within `budget`.
- */
-export function bandLists(rows: readonly RowSpan[], batchOf: ArrayLike<number>, batch: number, height: number, budget = ROI_BAND_ENTRIES): BandLists {
-  const entries = (bandRows: number) => rows.reduce((n, s) => (s ? n + Math.floor(s[1] / bandRows) - Math.floor(s[0] / bandRows) + 1 : n), 0);
-  let bandRows = 1;
-  while (bandRows < height && entries(bandRows) > budget) bandRows *= 2;
-  const bands = Math.ceil(height / bandRows);
-  const offsets = new Uint32Array(batch * bands + 1);
-  const eachBand = (fn: (list: number, k: number) => void) =>
-    rows.forEach((s, k) => {
-      if (s) for (let b = Math.floor(s[0] / bandRows); b <= Math.floor(s[1] / bandRows); b++) fn(batchOf[k] * bands + b, k);
-    });
-  eachBand((list) => offsets[list + 1]++);
-  for (let i = 0; i < batch * bands; i++) offsets[i + 1] += offsets[i];
-  const boxes = new Uint32Array(offsets[batch * bands]);
-  const cursor = offsets.slice(0, batch * bands);
-  eachBand((list, k) => (boxes[cursor[list]++] = k));
-  return { bandRows, bands, offsets, boxes };
+  return { boxes, table };
 }
 
 /** The output's (and its gradient's, and roiPool's indices') shape, in x's layout. */
@@ -186,14 +119,10 @@ export function roiShape(x: PoolTensor<'float32'>, spec: RoiSpec): number[] {
   return shapeOf(spec.outputDims, x.layout);
 }
 
-function kernel(spec: RoiSpec, backward: boolean): ShaderName {
-  if (isAlign(spec)) return backward ? 'roiAlignBackward' : 'roiAlignForward';
-  return backward ? 'roiPoolBackward' : 'roiPoolForward';
-}
-
-function constants(x: PoolTensor<'float32'>, spec: RoiSpec): Record<string, number> {
+function constants(x: PoolTensor<'float32'>, spec: RoiSpec, backward: boolean): Record<string, number> {
   const c: Record<string, number> = { CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0, POSITION_SENSITIVE: spec.positionSensitive ? 1 : 0 };
   if (!isAlign(spec)) c.MODE = spec.op === 'roiPool' ? MODE.max : MODE.avg;
+  if (backward) c.ALIGN = isAlign(spec) ? 1 : 0;
   return c;
 }
 
@@ -241,7 +170,7 @@ export function roiForward(
   out: { output?: PoolTensor<'float32'>; indices?: PoolTensor<'int32'> } = {},
 ): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
   const align = isAlign(spec);
-  const geometry = align ? alignGeometry(spec) : poolGeometry(spec, 'forward');
+  const geometry = align ? alignGeometry(spec) : poolGeometry(spec);
   const tables = { boxes: geometry.boxes, table: geometry.table };
   checkTables(ctx, tables);
   const shape = roiShape(x, spec);
@@ -249,8 +178,8 @@ export function roiForward(
   const indices = spec.op === 'roiPool' ? ctx.output(out.indices, shape, x.layout, 'int32', `${spec.op}.indices`) : null;
   withTables(ctx, spec.op, tables, ({ boxes, table }) =>
     ctx.run({
-      shader: kernel(spec, false),
-      constants: constants(x, spec),
+      shader: align ? 'roiAlignForward' : 'roiPoolForward',
+      constants: constants(x, spec, false),
       uniforms: uniforms(spec, output.size),
       bindings: align ? { x, boxes, samples: table, y: output } : { x, boxes, bins: table, y: output, out_indices: indices },
       threads: output.size,
@@ -269,23 +198,30 @@ export function roiBackward(
   indices: PoolTensor<'int32'> | null,
   out?: PoolTensor<'float32'>,
 ): PoolTensor<'float32'> {
-  const align = isAlign(spec);
-  const geometry = align ? alignGeometry(spec) : poolGeometry(spec, 'backward');
+  const reach = reachTables(spec);
   const batchOf = Array.from({ length: spec.boxCount }, (_, k) => spec.rois[k * 5]);
-  const lists = bandLists(geometry.rows, batchOf, spec.batch, spec.inputSpatial[0]);
-  const tables = { boxes: geometry.boxes, table: geometry.table, bandOffsets: lists.offsets, bandBoxes: lists.boxes };
+  const lists = bandLists(reach.rows, batchOf, spec.batch, spec.inputSpatial[0]);
+  const tables = { reach: reach.reach, reachOffsets: reach.offsets, taps: reach.taps, bandOffsets: lists.offsets, bandBoxes: lists.boxes };
   checkTables(ctx, tables);
   const gradInput = ctx.output(out, x.shape, x.layout, 'float32', `${spec.op}.gradInput`);
-  withTables(ctx, spec.op, tables, ({ boxes, table, bandOffsets, bandBoxes }) => {
-    const common = { grad_out: gradOutput, boxes, band_offsets: bandOffsets, band_boxes: bandBoxes, grad_in: gradInput };
+  withTables(ctx, spec.op, tables, (t) =>
     ctx.run({
-      shader: kernel(spec, true),
-      constants: constants(x, spec),
+      shader: 'roiBackward',
+      constants: constants(x, spec, true),
       uniforms: uniforms(spec, x.size, lists),
-      bindings: align ? { ...common, samples: table } : { ...common, bins: table, saved_indices: indices },
+      bindings: {
+        grad_out: gradOutput,
+        reach: t.reach,
+        reach_offsets: t.reachOffsets,
+        taps: t.taps,
+        saved_indices: indices,
+        band_offsets: t.bandOffsets,
+        band_boxes: t.bandBoxes,
+        grad_in: gradInput,
+      },
       threads: x.size,
       label: `${spec.op}.backward`,
-    });
-  });
+    }),
+  );
   return gradInput;
 }

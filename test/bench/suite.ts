@@ -368,10 +368,10 @@ export function suite(): Entry[] {
       windowEntry('max 2x2x2 1x32x16x56x56', 'max', pass, [1, 32, 16, 56, 56], pool3d),
     );
   }
-  // Region pooling's forward; its backward (a gather over the boxes listed per row band)
-  // has rows of its own (roiEntry's 'backward') left out of the suite for now: on
-  // SwiftShader with 300 large, overlapping proposals they did not finish in 15 minutes.
-  entries.push(roiEntry('roiAlign 300 boxes 7x7 s2 1x256x50x68', 'forward', 7), roiEntry('roiAlign 300 boxes 14x14 s2 1x256x50x68', 'forward', 14));
+  // Region pooling: Faster R-CNN's head (7x7) and Mask R-CNN's mask branch (14x14), forward and backward.
+  for (const pass of ['forward', 'backward'] as const) {
+    entries.push(roiEntry('roiAlign 300 boxes 7x7 s2 1x256x50x68', pass, 7), roiEntry('roiAlign 300 boxes 14x14 s2 1x256x50x68', pass, 14));
+  }
   entries.push(
     plainEntry(
       'adaptive avg 14->7 8x512x14x14',

@@ -11,7 +11,7 @@ import { optionsText, shapeText, unaddressable } from '../support/case-name';
 import { useHarnessPage } from '../support/page';
 import type { RoiCase } from './roi-cases';
 import type { DataKind } from '../support/random';
-import { alignGeometry, bandLists, poolGeometry, ROI_BAND_ENTRIES } from '../../src/ops/roi';
+import { bandLists, reachTables, ROI_BAND_ENTRIES } from '../../src/ops/roi-reach';
 import { roiSpec, type RoiOp } from '../../src/roi-spec';
 
 const harness = useHarnessPage();
@@ -195,9 +195,8 @@ for (const s of SCENARIOS) for (const op of s.ops ?? OPS) for (const channelsLas
 function bandRowsOf(c: RoiCase): number {
   const dims = { batch: c.shape[0], channels: c.shape[1], spatial: c.shape.slice(2) };
   const spec = roiSpec(c.op, dims, { data: c.rois.data, shape: c.rois.shape, batchIndices: c.rois.batchIndices }, c.options);
-  const geometry = c.op === 'roiAlign' || c.op === 'psRoiAlign' ? alignGeometry(spec) : poolGeometry(spec, 'backward');
   const batchOf = Array.from({ length: spec.boxCount }, (_, k) => spec.rois[k * 5]);
-  return bandLists(geometry.rows, batchOf, spec.batch, spec.inputSpatial[0]).bandRows;
+  return bandLists(reachTables(spec).rows, batchOf, spec.batch, spec.inputSpatial[0]).bandRows;
 }
 
 describe('region pooling, GPU against the CPU reference', () => {
