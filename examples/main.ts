@@ -3,6 +3,7 @@
 import { createPoolEngine, reference, relayout, PoolError, type PoolEngine, type Layout } from '../src/index';
 import { builtInImage, draw, imageFromFile, shifted, SIZE } from './demo/image';
 import { MODES, optionsOf, type ModeSpec } from './demo/modes';
+import { renderRoiGallery } from './demo/roi-gallery';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const dims = { batch: 1, channels: 3, spatial: [SIZE, SIZE] };
@@ -225,6 +226,11 @@ async function renderGallery(): Promise<void> {
   $('shift').innerHTML = rows.join('');
 }
 
+/** The region pooling panel; its report is kept on window for the tests. */
+async function renderRois(): Promise<void> {
+  (window as unknown as { roiGallery: unknown }).roiGallery = await renderRoiGallery($('roi-gallery'), image, engine);
+}
+
 async function start(): Promise<void> {
   for (const m of MODES) $<HTMLSelectElement>('mode').append(new Option(m.name, m.id));
   try {
@@ -255,17 +261,18 @@ async function start(): Promise<void> {
     if (!file) return;
     image = await imageFromFile(file);
     draw($('input'), image, SIZE, SIZE);
-    await Promise.all([render(), renderGallery()]);
+    await Promise.all([render(), renderGallery(), renderRois()]);
   });
   $('builtin').addEventListener('click', async () => {
     image = builtInImage();
     draw($('input'), image, SIZE, SIZE);
-    await Promise.all([render(), renderGallery()]);
+    await Promise.all([render(), renderGallery(), renderRois()]);
   });
   buildControls(currentMode());
   clicked = [10, 10];
   await render();
   await renderGallery();
+  await renderRois();
 }
 
 start().then(

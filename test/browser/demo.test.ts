@@ -43,6 +43,18 @@ describe('demo page, dev server (npm start)', () => {
     }
     expect(harness().errors).toEqual([]);
   });
+
+  it('shows RoIAlign on four boxes, GPU and CPU agreeing', async () => {
+    const { page } = harness();
+    const report = (await page.evaluate('window.roiGallery')) as { boxes: number; ran: string; maxDiff: number | null };
+    expect(report.boxes).toBe(4);
+    expect(report.ran).toBe('gpu');
+    expect(typeof report.maxDiff).toBe('number');
+    expect(report.maxDiff!).toBeLessThan(TOLERANCE);
+    // The picture with its boxes, then one crop per box.
+    expect(await page.$$eval('#roi-gallery canvas', (c) => c.length)).toBe(5);
+    expect(harness().errors).toEqual([]);
+  });
 });
 
 describe('demo page, static build (npm run build)', () => {
