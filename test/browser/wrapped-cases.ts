@@ -422,6 +422,57 @@ BUILDERS.maxUnpoolBackward = (k) => {
   );
 };
 
+// Region pooling: the boxes (host data) ride in the case's options as `rois`.
+const ROI_TOL: Record<string, Tolerance> = { roiAlign: SUM, psRoiAlign: SUM, psRoiPool: SUM };
+const roiCall = (k: Kit) => {
+  const { rois, ...options } = k.options;
+  return { rois, options };
+};
+for (const op of ['roiAlign', 'psRoiAlign', 'psRoiPool']) {
+  BUILDERS[op] = (k) => {
+    const { rois, options } = roiCall(k);
+    const x = inputOf(k);
+    const want = ref[op](x, rois, options);
+    k.returned('output', call(k, op, k.input('x', x), rois, options, k.out('output', want, ROI_TOL[op])));
+  };
+  BUILDERS[`${op}Backward`] = (k) => {
+    const { rois, options } = roiCall(k);
+    const x = inputOf(k);
+    const g = k.like(ref[op](x, rois, options));
+    const want = ref[`${op}Backward`](g, x, rois, options);
+    k.returned('gradInput', call(k, `${op}Backward`, k.input('gradOutput', g), k.input('x', x), rois, options, k.out('gradInput', want, ROI_TOL[op])));
+  };
+}
+BUILDERS.roiPool = (k) => {
+  const { rois, options } = roiCall(k);
+  const x = inputOf(k);
+  const want = reference.roiPool(x, rois as never, options as never);
+  const got = k.engine.roiPool(k.input('x', x), rois as never, options as never, {
+    output: k.out('output', want.output, EXACT),
+    indices: k.out('indices', want.indices, EXACT),
+  });
+  k.returned('output', got.output);
+  k.returned('indices', got.indices);
+};
+BUILDERS.roiPoolBackward = (k) => {
+  const { rois, options } = roiCall(k);
+  const x = inputOf(k);
+  const fwd = reference.roiPool(x, rois as never, options as never);
+  const g = k.like(fwd.output);
+  const want = reference.roiPoolBackward(g, x, rois as never, fwd.indices, options as never);
+  k.returned(
+    'gradInput',
+    k.engine.roiPoolBackward(
+      k.input('gradOutput', g),
+      k.input('x', x),
+      rois as never,
+      k.input('indices', fwd.indices),
+      options as never,
+      k.out('gradInput', want, SCATTER),
+    ),
+  );
+};
+
 // Chains: the forward's results, written into out views, are the backward's inputs (run in a batch, say).
 for (const op of ['maxPool', 'adaptiveMaxPool']) {
   BUILDERS[`${op}+${op}Backward`] = (k) => {

@@ -33,7 +33,7 @@ function make(op: string, cfShape: number[], channelsLast: boolean, offset: numb
   const o = options
     ? Object.entries(options)
         .filter(([k]) => k !== 'samples')
-        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .map(([k, v]) => (k === 'rois' ? `boxes=${(v as { shape: number[] }).shape[0]}` : `${k}=${JSON.stringify(v)}`))
         .join(' ')
     : '';
   const tags = [more.variant, more.record && `in ${more.record}`, more.subgroups === false && 'no subgroups']
@@ -217,6 +217,25 @@ function cases(): Record<string, WrappedCase[]> {
         for (const offset of OFFSETS) add('fractional', make(op, shape, channelsLast, offset, { ...options, samples: samples(shape, 31 + i) }));
       });
 
+  // Region pooling: boxes inside, crossing the edge and overlapping, on both batch items; position-sensitive
+  // ops read channels (c · outH + i) · outW + j, so their inputs have 4 or 8 channels for 2 × 2 bins.
+  const rois = { data: [0, 0.5, 1, 4.5, 4, 1, -1, 2, 3.5, 8, 0, 1, 0, 6, 6.5, 1, 2.2, 1.4, 4.1, 5.9], shape: [4, 5] };
+  const oneBatch = { data: rois.data.map((v, i) => (i % 5 === 0 ? 0 : v)), shape: [4, 5] };
+  const region: [string, number[], Options][] = [
+    ['roiAlign', [2, 3, 7, 5], { rois, outputSize: [2, 3], spatialScale: 1, samplingRatio: 2 }],
+    ['roiAlign', [1, 4, 6, 6], { rois: oneBatch, outputSize: 2, spatialScale: 0.5, samplingRatio: -1, aligned: true }],
+    ['roiPool', [2, 3, 7, 5], { rois, outputSize: [2, 3], spatialScale: 1 }],
+    ['psRoiAlign', [2, 8, 7, 5], { rois, outputSize: 2, spatialScale: 1, samplingRatio: 2 }],
+    ['psRoiPool', [1, 4, 6, 6], { rois: oneBatch, outputSize: 2, spatialScale: 1 }],
+  ];
+  for (const [op, shape, options] of region)
+    for (const pass of ['', 'Backward'])
+      for (const channelsLast of LAYOUTS) for (const offset of OFFSETS) add('region', make(`${op}${pass}`, shape, channelsLast, offset, options));
+  add('same buffer', make('roiAlignBackward', [2, 3, 7, 5], true, 256, region[0][2], { variant: 'sameBuffer' }));
+  add('no out', make('roiPool', [2, 3, 7, 5], false, 0, region[2][2], { variant: 'noOut' }));
+  add('batch', make('psRoiAlignBackward', [2, 8, 7, 5], true, 0, region[3][2], { record: 'batch' }));
+  add('encode', make('roiAlign', [2, 3, 7, 5], false, 256, region[0][2], { record: 'encode' }));
+
   // One buffer for every view of the call: inputs and results in disjoint ranges of it.
   add('same buffer', make('avgPool', [1, 3, 5, 7], false, 0, { kernel: 3, stride: 2, padding: 1 }, { variant: 'sameBuffer' }));
   add('same buffer', make('avgPool', [1, 4, 6, 6], true, 256, { kernel: 2 }, { variant: 'sameBuffer' }));
@@ -337,6 +356,10 @@ describe('wrapped views of caller buffers, against the CPU reference, with guard
       'gemPool',
       'maxUnpool',
       'fractionalMaxPool',
+      'roiAlign',
+      'roiPool',
+      'psRoiAlign',
+      'psRoiPool',
     ]) {
       for (const name of [op, `${op}Backward`]) {
         expect(ops.has(name), name).toBe(true);
