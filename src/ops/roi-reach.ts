@@ -48,12 +48,6 @@ export interface BandLists {
 /** Input rows [first, last] that a box reaches; null where it reaches none. */
 export type RowSpan = readonly [first: number, last: number] | null;
 
-/** One side's reach of one box: for each line (row or column) from `first` on, its (bin, weight) taps, bins ascending. */
-interface SideReach {
-  first: number;
-  lines: { bin: number; weight: number }[][];
-}
-
 /** A call's reach tables (the bindings `reach`, `reach_offsets`, `taps`) and each box's row span (for the band lists). */
 export interface ReachTables {
   reach: Uint32Array;
@@ -63,60 +57,114 @@ export interface ReachTables {
   rows: RowSpan[];
 }
 
-/** Gathers (line, bin, weight) contributions into a SideReach; `add` sums into an existing tap in call order (float32). */
-function sideBuilder() {
-  const byLine = new Map<number, Map<number, number>>();
-  return {
-    add(line: number, bin: number, weight: number) {
-      let bins = byLine.get(line);
-      if (!bins) byLine.set(line, (bins = new Map()));
-      bins.set(bin, f32((bins.get(bin) ?? 0) + weight));
-    },
-    build(): SideReach | null {
-      if (byLine.size === 0) return null;
-      const lines = [...byLine.keys()];
-      const first = Math.min(...lines);
-      const last = Math.max(...lines);
-      return {
-        first,
-        lines: Array.from({ length: last - first + 1 }, (_, i) =>
-          [...(byLine.get(first + i) ?? new Map<number, number>()).entries()].sort((a, b) => a[0] - b[0]).map(([bin, weight]) => ({ bin, weight })),
-        ),
-      };
-    },
-  };
+/**
+ * One side of a box's reach, built densely: a line × bin grid of summed weights and
+ * read marks over the lines [first, first + span) the box touches (at most the map's
+ * size), reused from box to box. Typed arrays, not maps: the host builds this for
+ * every box of every backward call, and on a GPU that host time is the op's cost.
+ */
+class SideGrid {
+  weights = new Float32Array(0);
+  reads = new Uint8Array(0);
+  first = 0;
+  span = 0;
+
+  constructor(readonly bins: number) {}
+
+  /** Starts a side over lines [first, last]; empty where last < first. */
+  reset(first: number, last: number): void {
+    this.first = first;
+    this.span = Math.max(last - first + 1, 0);
+    const cells = this.span * this.bins;
+    if (this.weights.length < cells) {
+      this.weights = new Float32Array(cells);
+      this.reads = new Uint8Array(cells);
+    } else {
+      this.weights.fill(0, 0, cells);
+      this.reads.fill(0, 0, cells);
+    }
+  }
+
+  /** Adds `weight` to line `line` of bin `bin`, in float32, in call order. */
+  add(line: number, bin: number, weight: number): void {
+    const at = (line - this.first) * this.bins + bin;
+    this.weights[at] = f32(this.weights[at] + weight);
+    this.reads[at] = 1;
+  }
+}
+
+/** Growable u32 storage for the tables. */
+class U32List {
+  data = new Uint32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = v;
+  }
+  take(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** A sample's two lines and the second's weight l, by bilinearTaps' rules (the caller checks −1 ≤ v ≤ size). */
+function sampleTaps(v: number, size: number): [lo: number, hi: number, l: number] {
+  const clamped = Math.max(v, 0);
+  const low = Math.floor(clamped);
+  return low >= size - 1 ? [size - 1, size - 1, 0] : [low, low + 1, f32(clamped - low)];
 }
 
 /**
  * One side of an align box: bin p's samples, each with the two lines its bilinear
- * taps read (bilinearTaps' boundary rules: below 0 counts as 0, from the last line
- * on a sample reads that line alone with weight 1). A line's weight in a bin is the
- * sum of its share of each sample, in sample order; a sample that reads a line
- * lists it even at weight 0, so a NaN gradient still reaches it, as in the reference.
+ * taps read (below 0 counts as 0, from the last line on a sample reads that line
+ * alone with weight 1). A line's weight in a bin is the sum of its share of each
+ * sample, in sample order; a sample that reads a line lists it even at weight 0,
+ * so a NaN gradient still reaches it, as in the reference.
  */
-function alignSide(start: number, bin: number, grid: number, out: number, size: number): SideReach | null {
-  const side = sideBuilder();
+function alignSide(grid: SideGrid, start: number, bin: number, samples: number, size: number): void {
+  const out = grid.bins;
+  let first = Infinity;
+  let last = -Infinity;
   for (let p = 0; p < out; p++)
-    for (let i = 0; i < grid; i++) {
-      const v = alignSample(start, bin, grid, p, i);
+    for (let i = 0; i < samples; i++) {
+      const v = alignSample(start, bin, samples, p, i);
       if (!(v >= -1 && v <= size)) continue;
-      const clamped = Math.max(v, 0);
-      const low = Math.floor(clamped);
-      const [lo, hi, l] = low >= size - 1 ? [size - 1, size - 1, 0] : [low, low + 1, f32(clamped - low)];
-      // One addition per line read: (1 − l) to lo, l to hi, their sum where lo = hi.
-      for (const line of lo === hi ? [lo] : [lo, hi]) side.add(line, p, f32((line === lo ? f32(1 - l) : 0) + (line === hi ? l : 0)));
+      const [lo, hi] = sampleTaps(v, size);
+      first = Math.min(first, lo);
+      last = Math.max(last, hi);
     }
-  return side.build();
+  grid.reset(first, last);
+  if (grid.span === 0) return;
+  for (let p = 0; p < out; p++)
+    for (let i = 0; i < samples; i++) {
+      const v = alignSample(start, bin, samples, p, i);
+      if (!(v >= -1 && v <= size)) continue;
+      const [lo, hi, l] = sampleTaps(v, size);
+      // One addition per line read: (1 − l) to lo, l to hi, their sum where lo = hi.
+      if (lo === hi) grid.add(lo, p, f32(f32(1 - l) + l));
+      else {
+        grid.add(lo, p, f32(1 - l));
+        grid.add(hi, p, l);
+      }
+    }
 }
 
 /** One side of a pool box: bin p covers lines [from(p), to(p)); each line's weight is the bin's extent (the average's divisor, a factor per side). */
-function poolSide(out: number, edges: (p: number) => [number, number]): SideReach | null {
-  const side = sideBuilder();
-  for (let p = 0; p < out; p++) {
+function poolSide(grid: SideGrid, edges: (p: number) => [number, number]): void {
+  let first = Infinity;
+  let last = -Infinity;
+  for (let p = 0; p < grid.bins; p++) {
     const [from, to] = edges(p);
-    for (let line = from; line < to; line++) side.add(line, p, to - from);
+    if (to > from) [first, last] = [Math.min(first, from), Math.max(last, to - 1)];
   }
-  return side.build();
+  grid.reset(first, last);
+  for (let p = 0; p < grid.bins; p++) {
+    const [from, to] = edges(p);
+    for (let line = from; line < to; line++) grid.add(line, p, to - from);
+  }
 }
 
 /** The reach of every box of a call, in backward's bins (torchvision's backward clips pool bins at the map's size). */
@@ -125,51 +173,54 @@ export function reachTables(spec: RoiSpec): ReachTables {
   const [height, width] = spec.inputSpatial;
   const align = spec.op === 'roiAlign' || spec.op === 'psRoiAlign';
   const reach = new Uint32Array(spec.boxCount * ROI_REACH.length);
-  const offsets: number[] = [];
-  const taps: number[] = [];
+  const offsets = new U32List();
+  const taps = new U32List();
   const bits = new Uint32Array(1);
   const weightBits = new Float32Array(bits.buffer);
   const rows: RowSpan[] = [];
-  // A side's table: its lines' tap offsets (one more than lines), its taps appended to `taps`.
-  const table = (side: SideReach): number => {
+  const rowGrid = new SideGrid(outH);
+  const colGrid = new SideGrid(outW);
+  // A side's table: its lines' tap offsets (one more than lines), its (bin, weight bits) taps appended.
+  const table = (grid: SideGrid): number => {
     const at = offsets.length;
-    for (const line of side.lines) {
+    for (let line = 0; line < grid.span; line++) {
       offsets.push(taps.length / 2);
-      for (const t of line) {
-        weightBits[0] = t.weight;
-        taps.push(t.bin, bits[0]);
+      for (let bin = 0; bin < grid.bins; bin++) {
+        const cell = line * grid.bins + bin;
+        if (!grid.reads[cell]) continue;
+        weightBits[0] = grid.weights[cell];
+        taps.push(bin);
+        taps.push(bits[0]);
       }
     }
     offsets.push(taps.length / 2);
     return at;
   };
   for (let k = 0; k < spec.boxCount; k++) {
-    let rowSide: SideReach | null;
-    let colSide: SideReach | null;
     let divisor = 1;
     if (align) {
       const b = alignBox(spec, k);
-      rowSide = alignSide(b.startH, b.binH, b.gridH, outH, height);
-      colSide = alignSide(b.startW, b.binW, b.gridW, outW, width);
+      alignSide(rowGrid, b.startH, b.binH, b.gridH, height);
+      alignSide(colGrid, b.startW, b.binW, b.gridW, width);
       divisor = b.count;
     } else {
       const box = poolBox(spec, k);
       const bin = (ph: number, pw: number) => poolBin(spec, box, ph, pw, 'backward');
-      rowSide = poolSide(outH, (ph) => [bin(ph, 0).h0, bin(ph, 0).h1]);
-      colSide = poolSide(outW, (pw) => [bin(0, pw).w0, bin(0, pw).w1]);
+      poolSide(rowGrid, (ph) => [bin(ph, 0).h0, bin(ph, 0).h1]);
+      poolSide(colGrid, (pw) => [bin(0, pw).w0, bin(0, pw).w1]);
     }
     // A box that reaches no row or no column reaches nothing: record no lines at all.
-    if (!rowSide || !colSide) {
+    if (rowGrid.span === 0 || colGrid.span === 0) {
       rows.push(null);
       reach.set([0, 0, 0, 0, 0, 0, divisor], k * ROI_REACH.length);
       continue;
     }
-    rows.push([rowSide.first, rowSide.first + rowSide.lines.length - 1]);
-    const rowsAt = table(rowSide);
-    const colsAt = table(colSide);
-    reach.set([rowSide.first, rowSide.lines.length, rowsAt, colSide.first, colSide.lines.length, colsAt, divisor], k * ROI_REACH.length);
+    rows.push([rowGrid.first, rowGrid.first + rowGrid.span - 1]);
+    const rowsAt = table(rowGrid);
+    const colsAt = table(colGrid);
+    reach.set([rowGrid.first, rowGrid.span, rowsAt, colGrid.first, colGrid.span, colsAt, divisor], k * ROI_REACH.length);
   }
-  return { reach, offsets: Uint32Array.from(offsets), taps: Uint32Array.from(taps), rows };
+  return { reach, offsets: offsets.take(), taps: taps.take(), rows };
 }
 
 /**
