@@ -1,7 +1,7 @@
 import { PoolError } from './errors';
 import { checkTensorData, dimsOf, type Layout } from './layout';
 import { getPipeline, type OverrideConstants } from './pipelines';
-import type { ShaderName } from './shaders';
+import type { KernelFamily, ShaderName } from './shaders';
 import { PoolTensor, type DType, type TensorOwner } from './tensor';
 import { BindGroupCache } from './bind-groups';
 import { finishRecording, Recording } from './recording';
@@ -35,6 +35,12 @@ export interface PoolEngineOptions {
    * (SwiftShader, llvmpipe, WARP), 131072 on GPUs.
    */
   parallelism?: number;
+  /**
+   * The kernel families to load (createPoolEngine only; each is a chunk of WGSL
+   * fetched once): `'window'`, `'global'`, `'adaptive'`, `'unpool'`, `'fractional'`,
+   * `'region'`. Default: all. An op of a family not loaded raises KERNELS_NOT_LOADED.
+   */
+  kernels?: readonly KernelFamily[];
 }
 
 const MAX_WORKGROUPS_PER_DIM = 65535;

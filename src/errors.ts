@@ -28,7 +28,8 @@ export type PoolErrorCode =
   | 'FOREIGN_BUFFER'
   | 'OVERLAP'
   | 'NO_INDICES'
-  | 'IN_BATCH';
+  | 'IN_BATCH'
+  | 'KERNELS_NOT_LOADED';
 
 /**
  * The one error class of the library. Its message names the parameter, the

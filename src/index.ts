@@ -10,6 +10,7 @@ export {
 } from './pool-engine';
 export type { SpatialPyramidPoolResult, StripPoolResult, GemPoolGradients } from './pool-engine';
 export type { PoolEngineOptions, PoolStats } from './engine';
+export { loadKernels, loadedKernels, KERNEL_FAMILIES, type KernelFamily } from './kernel-families';
 export type { WrapOptions } from './wrap';
 export type { PrepareCall } from './prepare';
 export { PoolTensor, type DType, type HostArray } from './tensor';

@@ -50,6 +50,7 @@ import {
 } from './roi-spec';
 import { roiBackward, roiForward, roiShape } from './ops/roi';
 import { checkParallelism, parallelismOf } from './parallelism';
+import { checkKernelsLoaded, loadKernels, opFamilies } from './kernel-families';
 
 /** Max pooling's results: the pooled values and, for each, its winner's flat index in its spatial plane. */
 export interface MaxPoolResult {
@@ -111,6 +112,16 @@ export class PoolEngine {
   constructor(ctx: GpuContext, ownsDevice: boolean) {
     this.#ctx = ctx;
     this.#ownsDevice = ownsDevice;
+    // Every op first checks that its kernels' families are loaded (src/kernel-families.ts),
+    // so a call of a family the app left out fails before it allocates or records anything.
+    const ops = this as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const op of Object.keys(opFamilies)) {
+      const call = ops[op];
+      ops[op] = (...args) => {
+        checkKernelsLoaded(op);
+        return call.apply(this, args);
+      };
+    }
   }
 
   /** The device everything runs on. */
@@ -771,9 +782,13 @@ function result(shape: readonly number[], layout: Layout, dtype: DType = 'float3
 /**
  * A pooling engine on a device you already have, made at once (createPoolEngine
  * with `device` does the same, as a promise): for code that cannot wait, such as a
- * TF.js kernel making the engine on its first call.
+ * TF.js kernel making the engine on its first call. It loads no kernels: `await
+ * loadKernels()` (or the families you use) once before.
  */
-export function createPoolEngineOnDevice(device: GPUDevice, options: Omit<PoolEngineOptions, 'device' | 'gpu' | 'powerPreference'> = {}): PoolEngine {
+export function createPoolEngineOnDevice(
+  device: GPUDevice,
+  options: Omit<PoolEngineOptions, 'device' | 'gpu' | 'powerPreference' | 'kernels'> = {},
+): PoolEngine {
   checkParallelism(options.parallelism);
   const ctx = new GpuContext(device, options.label ?? 'pool', options.subgroups !== false, parallelismOf(device, options.parallelism));
   return new PoolEngine(ctx, false);
@@ -785,6 +800,8 @@ export function createPoolEngineOnDevice(device: GPUDevice, options: Omit<PoolEn
  */
 export async function createPoolEngine(options: PoolEngineOptions = {}): Promise<PoolEngine> {
   checkParallelism(options.parallelism);
+  // Kernels first: a bad `kernels` option then refuses before a device is requested.
+  await loadKernels(options.kernels);
   const device = await acquireDevice(options);
   const ctx = new GpuContext(device, options.label ?? 'pool', options.subgroups !== false, parallelismOf(device, options.parallelism));
   const engine = new PoolEngine(ctx, options.device === undefined);

@@ -8,12 +8,24 @@
 // module is the file with everything it includes, each file once. Nothing here
 // restates the includes: test/node/kernels.test.ts checks every header against
 // the names the files use, and compiles every kernel.
-const files = import.meta.glob('../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+//
+// Each kernel belongs to a family whose WGSL is a chunk of its own
+// (src/kernel-files/), loaded by loadKernels (src/kernel-families.ts): an app
+// that pools only with windows never downloads the region kernels. The core
+// files are here from the start.
+import core from './kernel-files/core';
 
-/** The WGSL files by name (`window_params` for shaders/window_params.wgsl). */
-export const shaderFiles: Record<string, string> = Object.fromEntries(
-  Object.entries(files).map(([path, source]) => [path.replace(/^.*\/(\w+)\.wgsl$/, '$1'), source]),
-);
+/** Where a kernel's WGSL comes from: the family chunk loadKernels loads (src/kernel-files/<family>.ts). */
+export type KernelFamily = 'window' | 'global' | 'adaptive' | 'unpool' | 'fractional' | 'region';
+
+/** The WGSL files loaded so far, by name (`window_params` for shaders/window_params.wgsl). */
+export const shaderFiles: Record<string, string> = {};
+
+/** Adds a family chunk's files (paths as import.meta.glob gives them). */
+export function addShaderFiles(files: Record<string, string>): void {
+  for (const [path, source] of Object.entries(files)) shaderFiles[path.replace(/^.*\/(\w+)\.wgsl$/, '$1')] = source;
+}
+addShaderFiles(core);
 
 /** What a file's header says. */
 export interface ShaderHeader {
@@ -27,47 +39,48 @@ export function parseHeader(source: string): ShaderHeader {
   return { includes: list('include'), requires: list('requires'), enables: list('enable') };
 }
 
-/** One kernel: its entry-point file, and files a variant adds (gem_stats with one of the two reductions). */
+/** One kernel: its entry-point file, files a variant adds (gem_stats with one of the two reductions), and its family (none: a core kernel). */
 interface KernelEntry {
   file: string;
   with?: readonly string[];
+  family?: KernelFamily;
 }
 
 const KERNELS = {
-  windowForward: { file: 'window_forward' },
-  windowForwardVec4: { file: 'window_forward_vec4' },
-  windowForwardSmall: { file: 'window_forward_small' },
-  windowForwardSmallVec4: { file: 'window_forward_small_vec4' },
-  windowForwardBlockVec4: { file: 'window_forward_block_vec4' },
-  windowForwardRollingVec4: { file: 'window_forward_rolling_vec4' },
-  windowForwardSmallRows: { file: 'window_forward_small_rows' },
-  windowForwardRollingRows: { file: 'window_forward_rolling_rows' },
-  windowBackward: { file: 'window_backward' },
-  windowBackwardVec4: { file: 'window_backward_vec4' },
-  windowBackwardSmall: { file: 'window_backward_small' },
-  windowBackwardSmallVec4: { file: 'window_backward_small_vec4' },
-  windowBackwardTiledVec4: { file: 'window_backward_tiled_vec4' },
-  windowBackwardTiledRows: { file: 'window_backward_tiled_rows' },
+  windowForward: { file: 'window_forward', family: 'window' },
+  windowForwardVec4: { file: 'window_forward_vec4', family: 'window' },
+  windowForwardSmall: { file: 'window_forward_small', family: 'window' },
+  windowForwardSmallVec4: { file: 'window_forward_small_vec4', family: 'window' },
+  windowForwardBlockVec4: { file: 'window_forward_block_vec4', family: 'window' },
+  windowForwardRollingVec4: { file: 'window_forward_rolling_vec4', family: 'window' },
+  windowForwardSmallRows: { file: 'window_forward_small_rows', family: 'window' },
+  windowForwardRollingRows: { file: 'window_forward_rolling_rows', family: 'window' },
+  windowBackward: { file: 'window_backward', family: 'window' },
+  windowBackwardVec4: { file: 'window_backward_vec4', family: 'window' },
+  windowBackwardSmall: { file: 'window_backward_small', family: 'window' },
+  windowBackwardSmallVec4: { file: 'window_backward_small_vec4', family: 'window' },
+  windowBackwardTiledVec4: { file: 'window_backward_tiled_vec4', family: 'window' },
+  windowBackwardTiledRows: { file: 'window_backward_tiled_rows', family: 'window' },
   // GeM's backward statistics: the workgroup-memory reduction, or the subgroup one
   // for devices with the 'subgroups' feature.
-  gemStats: { file: 'gem_stats', with: ['reduce_workgroup'] },
-  gemStatsSubgroups: { file: 'gem_stats', with: ['reduce_subgroup'] },
-  reduceRows: { file: 'reduce_rows' },
-  reduceRowsVec4: { file: 'reduce_rows_vec4' },
-  reduceBackward: { file: 'reduce_backward' },
-  reduceBackwardVec4: { file: 'reduce_backward_vec4' },
-  adaptiveForward: { file: 'adaptive_forward' },
-  adaptiveBackward: { file: 'adaptive_backward' },
-  stripReduce: { file: 'strip_reduce' },
-  stripExpand: { file: 'strip_expand' },
-  unpool: { file: 'unpool' },
+  gemStats: { file: 'gem_stats', with: ['reduce_workgroup'], family: 'global' },
+  gemStatsSubgroups: { file: 'gem_stats', with: ['reduce_subgroup'], family: 'global' },
+  reduceRows: { file: 'reduce_rows', family: 'global' },
+  reduceRowsVec4: { file: 'reduce_rows_vec4', family: 'global' },
+  reduceBackward: { file: 'reduce_backward', family: 'global' },
+  reduceBackwardVec4: { file: 'reduce_backward_vec4', family: 'global' },
+  adaptiveForward: { file: 'adaptive_forward', family: 'adaptive' },
+  adaptiveBackward: { file: 'adaptive_backward', family: 'adaptive' },
+  stripReduce: { file: 'strip_reduce', family: 'adaptive' },
+  stripExpand: { file: 'strip_expand', family: 'adaptive' },
+  unpool: { file: 'unpool', family: 'unpool' },
   indexConvention: { file: 'index_convention' },
-  fractional: { file: 'fractional' },
+  fractional: { file: 'fractional', family: 'fractional' },
   // Region pooling (roi_align, ps_roi_align; roi_pool, ps_roi_pool): a forward per family.
-  roiAlignForward: { file: 'roi_align_forward' },
-  roiPoolForward: { file: 'roi_pool_forward' },
+  roiAlignForward: { file: 'roi_align_forward', family: 'region' },
+  roiPoolForward: { file: 'roi_pool_forward', family: 'region' },
   // Every region op's backward: a gather through each box's reach (src/ops/roi-reach.ts).
-  roiBackward: { file: 'roi_backward' },
+  roiBackward: { file: 'roi_backward', family: 'region' },
   // Staging and clearing of views (engine.ts), and the check of a wrapped buffer (wrap.ts).
   copyWords: { file: 'copy_words' },
   probe: { file: 'probe' },
@@ -105,7 +118,10 @@ export function moduleFiles(roots: readonly string[]): string[] {
   const visit = (name: string, path: string[]) => {
     if (order.includes(name)) return;
     const source = shaderFiles[name];
-    if (source === undefined) throw new Error(`shaders/${name}.wgsl does not exist (included by ${path.join(' → ') || 'the registry'})`);
+    if (source === undefined)
+      throw new Error(
+        `shaders/${name}.wgsl is not loaded (its family's chunk: loadKernels) or does not exist (included by ${path.join(' → ') || 'the registry'})`,
+      );
     if (path.includes(name)) throw new Error(`include cycle: ${[...path, name].join(' → ')}`);
     for (const dep of parseHeader(source).includes) visit(dep, [...path, name]);
     order.push(name);

@@ -9,6 +9,9 @@ import type { Layout } from '../layout';
 import { createPoolEngineOnDevice, type PoolEngine } from '../pool-engine';
 import type { PoolTensor } from '../tensor';
 import type { AvgPoolOptions, MaxPoolOptions } from '../window-spec';
+import { provideKernels } from '../kernel-families';
+import windowKernels from '../kernel-files/window';
+import globalKernels from '../kernel-files/global';
 
 /** The parts of a TF.js tensor a kernel sees. */
 interface TensorInfo {
@@ -228,6 +231,9 @@ export function installTfjsKernels(tf: TfLike): TfjsPlugin {
   }
   if (installed.has(tf))
     throw new PoolError('INVALID_OPTION', 'tf', 'installed', "already has the engine's kernels: call uninstall() on the first handle first");
+  // The plugin carries the WGSL of the families its kernels run (window pooling, global reductions).
+  provideKernels('window', windowKernels);
+  provideKernels('global', globalKernels);
   const originals = new Map<string, KernelConfig>();
   for (const name of TFJS_KERNELS) {
     const config = tf.getKernel(name, 'webgpu');

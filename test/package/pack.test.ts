@@ -4,7 +4,9 @@
 // DOM lib through @webgpu/types), run max pooling forward and backward in Node on Dawn, and bundle a
 // page with Vite that does the same in headless Chromium — each against the CPU
 // reference; then bundle a page that imports only webgpu-pool/reference and one
-// that imports the engine, and compare them (no WGSL in the first).
+// that imports the engine, and compare them (no WGSL in the first); and measure
+// what a page that loads only the window kernels fetches against one that loads
+// every family (kernel families are chunks fetched on demand).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -265,6 +267,63 @@ createPoolEngine().then(check).then((worst) => (window.result = worst), (e) => (
       server.close();
     }
   });
+
+  it('bundles a max-pooling page that loads only the window kernels and fetches measurably less than one that loads every family', async () => {
+    const page = (kernels: string) => `import { createPoolEngine, reference } from 'webgpu-pool';
+createPoolEngine(${kernels}).then(async (engine) => {
+  const data = Float32Array.from({ length: 2 * 3 * 9 * 10 }, (_, i) => Math.sin(i * 0.7));
+  const got = await engine.maxPool(engine.tensor(data, [2, 3, 9, 10]), { kernel: 3, stride: 2 }).output.read();
+  const want = reference.maxPool(reference.hostTensor(data, [2, 3, 9, 10]), { kernel: 3, stride: 2 }).output.data;
+  let refused = 'ran';
+  try {
+    engine.roiAlign(engine.tensor(data, [2, 3, 9, 10]), { data: [0, 1, 1, 5, 5], shape: [1, 5] }, { outputSize: 2 });
+  } catch (e) {
+    refused = e.code;
+  }
+  window.result = { worst: Math.max(...got.map((v, i) => Math.abs(v - want[i]))), refused };
+}, (e) => (window.result = String(e)));
+`;
+    const fetched: Record<string, { bytes: number; text: string; result: unknown }> = {};
+    const browser = await launchBrowser();
+    try {
+      for (const [name, kernels] of Object.entries({ window: "{ kernels: ['window'] }", all: '' })) {
+        const root = join(project, `families-${name}`);
+        mkdirSync(root, { recursive: true });
+        writeFileSync(
+          join(root, 'index.html'),
+          '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body><script type="module" src="./main.mjs"></script></body></html>',
+        );
+        writeFileSync(join(root, 'main.mjs'), page(kernels));
+        run('node', [join(project, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', root, '--outDir', join(root, 'dist'), '--logLevel', 'error'], project);
+        const { server, url } = await serveStatic(join(root, 'dist'));
+        try {
+          const tab = await browser.newPage();
+          const bodies: Promise<string>[] = [];
+          tab.on('response', (r) => {
+            if (r.url().endsWith('.js')) bodies.push(r.text());
+          });
+          await tab.goto(url);
+          await tab.waitForFunction('window.result !== undefined', { timeout: 60_000 });
+          const result = await tab.evaluate('window.result');
+          const texts = await Promise.all(bodies);
+          fetched[name] = { bytes: texts.reduce((n, t) => n + Buffer.byteLength(t), 0), text: texts.join('\n'), result };
+          await tab.close();
+        } finally {
+          server.close();
+        }
+      }
+    } finally {
+      await browser.close();
+    }
+    console.log(`minified JavaScript fetched: max pooling with kernels ['window'] ${fetched.window.bytes} bytes, every family ${fetched.all.bytes} bytes`);
+    expect(fetched.window.result).toEqual({ worst: 0, refused: 'KERNELS_NOT_LOADED' });
+    expect(fetched.all.result).toEqual({ worst: 0, refused: 'ran' });
+    // The window page never fetched another family's WGSL; the other page fetched the region kernels.
+    expect(fetched.window.text).toContain('window_forward');
+    expect(fetched.window.text).not.toMatch(/struct RoiReach|struct Partial4|struct BinnedParams/);
+    expect(fetched.all.text).toContain('struct RoiReach');
+    expect(fetched.window.bytes).toBeLessThan(fetched.all.bytes * 0.9);
+  }, 180_000);
 
   it('bundles a reference-only page without any WGSL, much smaller than an engine page', () => {
     const pages = {

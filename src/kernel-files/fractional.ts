@@ -1,0 +1,2 @@
+// Fractional max pooling's WGSL: its own chunk, loaded by loadKernels.
+export default import.meta.glob('../../shaders/fractional.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
