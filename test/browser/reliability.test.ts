@@ -67,8 +67,10 @@ describe('SoftPool at large magnitudes', () => {
           const grad = Array.from(await g.read());
           const hx = pool.reference.hostTensor(data, [1, 1, 8]);
           const cpu = Array.from(pool.reference.softPool(hx, { kernel: 2 }).data);
+          const ones = pool.reference.hostTensor(new Float32Array(4).fill(1), [1, 1, 4]);
+          const cpuGrad = Array.from(pool.reference.softPoolBackward(ones, hx, { kernel: 2 }).data);
           [x, y, g].forEach((t: any) => t.destroy());
-          return { out, grad, cpu };
+          return { out, grad, cpu, cpuGrad, data: Array.from(data) };
         }),
       null,
     );
@@ -79,7 +81,22 @@ describe('SoftPool at large magnitudes', () => {
       expect(Math.abs(v - want[i])).toBeLessThan(2e-3);
       expect(Math.abs(v - got.cpu[i])).toBeLessThan(2e-3);
     });
-    for (const v of got.grad) expect(Number.isFinite(v)).toBe(true);
+    // dy/dx_i = w_i · (1 + x_i − y), w = softmax of the window, in float64. y near 1e4 holds
+    // about 1e-3 in float32 (its ulp), so x_i − y, and the gradient, are good to about that.
+    const wantGrad: number[] = [];
+    for (let o = 0; o < 4; o++) {
+      const [a, b] = [got.data[2 * o], got.data[2 * o + 1]];
+      const m = Math.max(a, b);
+      const [ea, eb] = [Math.exp(a - m), Math.exp(b - m)];
+      const y = (a * ea + b * eb) / (ea + eb);
+      wantGrad.push((ea / (ea + eb)) * (1 + a - y), (eb / (ea + eb)) * (1 + b - y));
+    }
+    expect(wantGrad.map((v) => Math.round(v * 1e3) / 1e3 + 0)).toEqual([0.928, 0.072, 0.928, 0.072, 1, 0, 0, 1]);
+    got.grad.forEach((v: number, i: number) => {
+      expect(Number.isFinite(v), `grad ${i}`).toBe(true);
+      expect(Math.abs(v - wantGrad[i]), `grad ${i}: ${v}, want ${wantGrad[i]}`).toBeLessThan(2e-3);
+      expect(Math.abs(v - got.cpuGrad[i]), `grad ${i} against the CPU reference`).toBeLessThan(2e-3);
+    });
   });
 });
 
