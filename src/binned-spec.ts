@@ -1,5 +1,5 @@
 import { PoolError } from './errors';
-import { shapeOf, type Dims, type Layout } from './layout';
+import { shapeOf, unbatchedHint, type Dims, type Layout } from './layout';
 
 /**
  * Whole-map and binned pooling (global, adaptive, spatial pyramid, strip, GeM):
@@ -165,7 +165,7 @@ export function adaptiveSpec(mode: BinnedMode, inputSpatial: readonly number[], 
       'INVALID_OUTPUT_SIZE',
       'outputSize',
       given,
-      `must be a number or ${rank} entries (one per spatial dimension, null keeps that dimension)`,
+      `must be a number or ${rank} entries (one per spatial dimension, null keeps that dimension)${unbatchedHint(rank, Array.isArray(list) ? list.length : 0)}`,
     );
   }
   const outputSpatial = list.map((v: unknown, i: number) => {

@@ -1,20 +1,35 @@
 import { PoolError } from './errors';
 
 /**
- * Channels-first layouts (PyTorch's) and channels-last layouts (TensorFlow's), spatial rank 1–3,
+ * Channels-first layouts (PyTorch's) and channels-last layouts (TensorFlow's), spatial rank 1–3;
+ * their unbatched forms (`'CHW'`, `'HWC'`, …: one item, as PyTorch's pooling takes an unbatched
+ * [C, H, W] image), which pool exactly as batch 1 and give results without the batch dimension;
  * and `'NC'`: flat features [N, C] with no spatial dimension (spatial pyramid pooling's output).
  */
-export type Layout = 'NC' | 'NCW' | 'NCHW' | 'NCDHW' | 'NWC' | 'NHWC' | 'NDHWC';
+export type Layout = 'NC' | 'NCW' | 'NCHW' | 'NCDHW' | 'NWC' | 'NHWC' | 'NDHWC' | 'CW' | 'CHW' | 'CDHW' | 'WC' | 'HWC' | 'DHWC';
 export type SpatialRank = 1 | 2 | 3;
 
-const LAYOUTS: Record<Layout, { rank: 0 | SpatialRank; channelsLast: boolean }> = {
-  NC: { rank: 0, channelsLast: false },
-  NCW: { rank: 1, channelsLast: false },
-  NCHW: { rank: 2, channelsLast: false },
-  NCDHW: { rank: 3, channelsLast: false },
-  NWC: { rank: 1, channelsLast: true },
-  NHWC: { rank: 2, channelsLast: true },
-  NDHWC: { rank: 3, channelsLast: true },
+interface LayoutInfo {
+  rank: 0 | SpatialRank;
+  channelsLast: boolean;
+  /** false: no batch dimension in the shape (batch 1). */
+  batched: boolean;
+}
+
+const LAYOUTS: Record<Layout, LayoutInfo> = {
+  NC: { rank: 0, channelsLast: false, batched: true },
+  NCW: { rank: 1, channelsLast: false, batched: true },
+  NCHW: { rank: 2, channelsLast: false, batched: true },
+  NCDHW: { rank: 3, channelsLast: false, batched: true },
+  NWC: { rank: 1, channelsLast: true, batched: true },
+  NHWC: { rank: 2, channelsLast: true, batched: true },
+  NDHWC: { rank: 3, channelsLast: true, batched: true },
+  CW: { rank: 1, channelsLast: false, batched: false },
+  CHW: { rank: 2, channelsLast: false, batched: false },
+  CDHW: { rank: 3, channelsLast: false, batched: false },
+  WC: { rank: 1, channelsLast: true, batched: false },
+  HWC: { rank: 2, channelsLast: true, batched: false },
+  DHWC: { rank: 3, channelsLast: true, batched: false },
 };
 
 /** The logical dimensions of a pooling tensor, whatever its memory order. */
@@ -29,14 +44,33 @@ export function isLayout(value: unknown): value is Layout {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(LAYOUTS, value);
 }
 
-export function layoutInfo(layout: Layout): { rank: 0 | SpatialRank; channelsLast: boolean } {
+export function layoutInfo(layout: Layout): LayoutInfo {
   return LAYOUTS[layout];
 }
 
-/** Layout with the given spatial rank and channel placement. */
-export function layoutFor(rank: SpatialRank, channelsLast: boolean): Layout {
-  const found = (Object.keys(LAYOUTS) as Layout[]).find((l) => LAYOUTS[l].rank === rank && LAYOUTS[l].channelsLast === channelsLast);
+/** Layout with the given spatial rank and channel placement (batched unless `batched` is false). */
+export function layoutFor(rank: SpatialRank, channelsLast: boolean, batched = true): Layout {
+  const found = (Object.keys(LAYOUTS) as Layout[]).find(
+    (l) => LAYOUTS[l].rank === rank && LAYOUTS[l].channelsLast === channelsLast && LAYOUTS[l].batched === batched,
+  );
   return found as Layout;
+}
+
+/** The batched form of a layout (`'CHW'` → `'NCHW'`): where results stack several items, as region pooling's boxes. */
+export function batchedLayout(layout: Layout): Layout {
+  const { rank, channelsLast } = LAYOUTS[layout];
+  return rank === 0 ? layout : layoutFor(rank, channelsLast);
+}
+
+/**
+ * What to add to a per-dimension option's error when it has one entry more than the
+ * input has spatial dimensions: the likely cause is a PyTorch-style unbatched image
+ * ([C, H, W]) read as batched 1-D maps ([N, C, W]) by the default layout.
+ */
+export function unbatchedHint(rank: number, entries: number): string {
+  if (entries !== rank + 1 || rank > 2) return '';
+  const [first, last] = rank === 1 ? ['CHW', 'HWC'] : ['CDHW', 'DHWC'];
+  return `; the input has ${rank} spatial dimension${rank > 1 ? 's' : ''}: if it is one unbatched item (PyTorch's [C, ${rank === 1 ? 'H, W' : 'D, H, W'}]), give its layout, '${first}' or '${last}'`;
 }
 
 /** Checks `layout` and that `shape` fits it; the default layout is channels-first of the shape's rank. */
@@ -58,18 +92,21 @@ export function resolveLayout(shape: readonly number[], layout: unknown): Layout
   return layout;
 }
 
-/** Logical dims from a shape written in the layout's order. */
+/** Logical dims from a shape written in the layout's order (an unbatched layout's batch is 1). */
 export function dimsOf(shape: readonly number[], layout: Layout): Dims {
-  const { channelsLast } = LAYOUTS[layout];
-  const n = shape.length;
+  const { channelsLast, batched } = LAYOUTS[layout];
+  const full = batched ? shape : [1, ...shape];
+  const n = full.length;
   return channelsLast
-    ? { batch: shape[0], channels: shape[n - 1], spatial: shape.slice(1, n - 1) }
-    : { batch: shape[0], channels: shape[1], spatial: shape.slice(2) };
+    ? { batch: full[0], channels: full[n - 1], spatial: full.slice(1, n - 1) }
+    : { batch: full[0], channels: full[1], spatial: full.slice(2) };
 }
 
-/** A shape in the layout's order from logical dims. */
+/** A shape in the layout's order from logical dims (an unbatched layout leaves out the batch, which is 1). */
 export function shapeOf(dims: Dims, layout: Layout): number[] {
-  return LAYOUTS[layout].channelsLast ? [dims.batch, ...dims.spatial, dims.channels] : [dims.batch, dims.channels, ...dims.spatial];
+  const { channelsLast, batched } = LAYOUTS[layout];
+  const shape = channelsLast ? [dims.batch, ...dims.spatial, dims.channels] : [dims.batch, dims.channels, ...dims.spatial];
+  return batched ? shape : shape.slice(1);
 }
 
 /** Validates host data against a shape and layout; returns the resolved layout. Shared by uploads and the CPU reference. */

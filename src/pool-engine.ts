@@ -37,7 +37,7 @@ import { fractionalBackward, fractionalForward, fractionalShape } from './ops/fr
 import { gemBackward, gemForward, reduceBackward, reducedShape, reduceForward } from './ops/reduce';
 import { adaptiveBackward, adaptiveForward, adaptiveShape, pyramidBackward, pyramidForward, pyramidShape } from './ops/adaptive';
 import { stripExpand, stripReduce, stripShapes } from './ops/strip';
-import { shapeOf } from './layout';
+import { batchedLayout, shapeOf } from './layout';
 import {
   roiSpec,
   type PsRoiAlignOptions,
@@ -672,7 +672,7 @@ export class PoolEngine {
   /** A region op's single output (every one but roiPool, which also returns indices). */
   #roiOutput(op: RoiOp, input: unknown, rois: RoiBoxes, options: unknown, out: unknown): PoolTensor<'float32'> {
     const { x, spec } = this.#roi(op, input, rois, options);
-    const o = this.#ctx.checkOut(out, { output: result(roiShape(x, spec), x.layout) }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(roiShape(x, spec), batchedLayout(x.layout)) }, [x]);
     return roiForward(this.#ctx, x, spec, o as { output?: Out }).output;
   }
 
@@ -681,11 +681,11 @@ export class PoolEngine {
     const { x, spec } = this.#roi(op, input, rois, options);
     const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
     const shape = roiShape(x, spec);
-    checkShape(g, 'gradOutput', shape, x.layout, "the forward output's shape");
+    checkShape(g, 'gradOutput', shape, batchedLayout(x.layout), "the forward output's shape");
     let idx: PoolTensor<'int32'> | null = null;
     if (op === 'roiPool') {
       idx = this.#indices(indices);
-      checkShape(idx, 'indices', shape, x.layout, "the forward output's shape");
+      checkShape(idx, 'indices', shape, batchedLayout(x.layout), "the forward output's shape");
     }
     return roiBackward(this.#ctx, g, x, spec, idx, this.#gradOut(out, x, idx ? [g, idx] : [g]));
   }
@@ -717,7 +717,7 @@ export class PoolEngine {
   roiPool(input: PoolTensor<'float32'>, rois: RoiBoxes, options: RoiPoolOptions, out?: MaxPoolOut): MaxPoolResult {
     const { x, spec } = this.#roi('roiPool', input, rois, options);
     const shape = roiShape(x, spec);
-    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout), indices: result(shape, x.layout, 'int32') }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(shape, batchedLayout(x.layout)), indices: result(shape, batchedLayout(x.layout), 'int32') }, [x]);
     return roiForward(this.#ctx, x, spec, o as MaxPoolOut) as MaxPoolResult;
   }
 

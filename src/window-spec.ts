@@ -1,4 +1,5 @@
 import { PoolError } from './errors';
+import { unbatchedHint } from './layout';
 
 /**
  * Padding, in any of the forms users bring from PyTorch and TensorFlow:
@@ -212,7 +213,8 @@ export function samePadding(input: number, kernel: number, stride: number, dilat
 function perDim(name: string, value: unknown, rank: number, rule: 'positive' | 'nonNegative'): number[] {
   const list = typeof value === 'number' ? new Array(rank).fill(value) : value;
   if (!Array.isArray(list) || list.length !== rank) {
-    throw new PoolError('INVALID_OPTION', name, value, `must be a number or ${rank} numbers (one per spatial dimension)`);
+    const entries = Array.isArray(list) ? list.length : 0;
+    throw new PoolError('INVALID_OPTION', name, value, `must be a number or ${rank} numbers (one per spatial dimension)${unbatchedHint(rank, entries)}`);
   }
   const code = name === 'kernel' ? 'INVALID_KERNEL' : name === 'stride' ? 'INVALID_STRIDE' : name === 'dilation' ? 'INVALID_DILATION' : 'INVALID_PADDING';
   for (const v of list) {

@@ -8,7 +8,7 @@
 // (src/ops/roi-reach.ts): no atomics, the same bits on every run. docs/DESIGN.md,
 // "Region pooling", says why.
 import type { GpuContext } from '../engine';
-import { layoutInfo, shapeOf } from '../layout';
+import { batchedLayout, layoutInfo, shapeOf } from '../layout';
 import { MODE } from '../modes';
 import { alignBinStart, alignBox, alignSampleOffset, poolBin, poolBox, type RoiSpec } from '../roi-spec';
 import { bandLists, reachTables, type BandLists } from './roi-reach';
@@ -114,9 +114,9 @@ export function poolGeometry(spec: RoiSpec): Geometry {
   return { boxes, table };
 }
 
-/** The output's (and its gradient's, and roiPool's indices') shape, in x's layout. */
+/** The output's (and its gradient's, and roiPool's indices') shape, in x's layout's batched form (the boxes are a batch). */
 export function roiShape(x: PoolTensor<'float32'>, spec: RoiSpec): number[] {
-  return shapeOf(spec.outputDims, x.layout);
+  return shapeOf(spec.outputDims, batchedLayout(x.layout));
 }
 
 function constants(x: PoolTensor<'float32'>, spec: RoiSpec, backward: boolean): Record<string, number> {
@@ -174,8 +174,8 @@ export function roiForward(
   const tables = { boxes: geometry.boxes, table: geometry.table };
   checkTables(ctx, tables);
   const shape = roiShape(x, spec);
-  const output = ctx.output(out.output, shape, x.layout, 'float32', `${spec.op}.output`);
-  const indices = spec.op === 'roiPool' ? ctx.output(out.indices, shape, x.layout, 'int32', `${spec.op}.indices`) : null;
+  const output = ctx.output(out.output, shape, batchedLayout(x.layout), 'float32', `${spec.op}.output`);
+  const indices = spec.op === 'roiPool' ? ctx.output(out.indices, shape, batchedLayout(x.layout), 'int32', `${spec.op}.indices`) : null;
   withTables(ctx, spec.op, tables, ({ boxes, table }) =>
     ctx.run({
       shader: align ? 'roiAlignForward' : 'roiPoolForward',

@@ -4,7 +4,7 @@
 // scatter the cell's gradient back over what it read (the GPU gathers). Box
 // geometry comes from src/roi-spec.ts in float32, as torchvision computes it;
 // sums run in float64 and are rounded to float32 at the end.
-import { layoutInfo, offsetOf, shapeOf, sizeOf } from '../layout';
+import { batchedLayout, layoutInfo, offsetOf, shapeOf, sizeOf } from '../layout';
 import {
   alignBox,
   alignSample,
@@ -52,11 +52,14 @@ function* cells(spec: RoiSpec, channelsLast: boolean): Generator<Cell> {
 
 function outputOf(spec: RoiSpec, x: HostTensor): HostTensor {
   const dims = spec.outputDims;
-  return { data: new Float32Array(sizeOf(dims)), shape: shapeOf(dims, x.layout), layout: x.layout, dims };
+  // K boxes stack as a batch: an unbatched map ('CHW') gives a batched output ('NCHW').
+  const layout = batchedLayout(x.layout);
+  return { data: new Float32Array(sizeOf(dims)), shape: shapeOf(dims, layout), layout, dims };
 }
 
 function checkLikeOutput(t: HostTensor<Float32Array | Int32Array>, param: string, spec: RoiSpec, x: HostTensor): void {
-  checkShape(t, param, shapeOf(spec.outputDims, x.layout), x.layout, "the forward output's shape");
+  const layout = batchedLayout(x.layout);
+  checkShape(t, param, shapeOf(spec.outputDims, layout), layout, "the forward output's shape");
 }
 
 // ---------------------------------------------------------------- align (bilinear samples)

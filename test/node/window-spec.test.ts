@@ -3,7 +3,7 @@ import { PoolError } from '../../src/errors';
 import { pooledSize, samePadding, windowSpec, avgDivisor, conventionIndex } from '../../src/window-spec';
 import { hostTensor } from '../../src/reference/host-tensor';
 import * as reference from '../../src/reference/index';
-import { dimsOf, relayout, shapeOf } from '../../src/layout';
+import { batchedLayout, dimsOf, layoutFor, layoutInfo, relayout, resolveLayout, shapeOf } from '../../src/layout';
 
 describe('output size (PyTorch formula)', () => {
   it.each([
@@ -212,5 +212,28 @@ describe('max unpooling output size', () => {
     expect(unpoolSpec([4, 4], { kernel: 2, outputSize: [9, 8] }).outputSpatial).toEqual([9, 8]);
     expect(unpoolSpec([4, 4], { kernel: 2, outputSize: [1, 3, 9, 9] }).outputSpatial).toEqual([9, 9]);
     expect(() => unpoolSpec([4, 4], { kernel: 2, outputSize: [10, 8] })).toThrow(/outputSize = \[10, 8\]: must be between 8 and 9 in dimension 0/);
+  });
+});
+
+describe('unbatched layouts', () => {
+  it('read a shape without its batch as batch 1 and write results without it; region outputs take the batched form', () => {
+    expect(dimsOf([3, 7, 6], 'CHW')).toEqual({ batch: 1, channels: 3, spatial: [7, 6] });
+    expect(dimsOf([7, 6, 3], 'HWC')).toEqual({ batch: 1, channels: 3, spatial: [7, 6] });
+    expect(dimsOf([2, 5, 4, 6], 'CDHW')).toEqual({ batch: 1, channels: 2, spatial: [5, 4, 6] });
+    expect(shapeOf({ batch: 1, channels: 3, spatial: [4, 3] }, 'HWC')).toEqual([4, 3, 3]);
+    expect(shapeOf({ batch: 1, channels: 3, spatial: [9] }, 'CW')).toEqual([3, 9]);
+    expect(layoutInfo('WC')).toEqual({ rank: 1, channelsLast: true, batched: false });
+    expect(layoutFor(2, true, false)).toBe('HWC');
+    expect(layoutFor(2, true)).toBe('NHWC');
+    expect(batchedLayout('CDHW')).toBe('NCDHW');
+    expect(batchedLayout('NHWC')).toBe('NHWC');
+    expect(resolveLayout([3, 7, 6], undefined)).toBe('NCW');
+    expect(resolveLayout([3, 7, 6], 'CHW')).toBe('CHW');
+    expect(() => resolveLayout([1, 3, 7, 6], 'CHW')).toThrow(/must have 3 dimensions for layout CHW/);
+  });
+  it('tell a caller whose option has one entry too many to give an unbatched image its layout', () => {
+    expect(() => windowSpec('max', [8], { kernel: [2, 2] })).toThrow(/one per spatial dimension\); the input has 1 spatial dimension: .*'CHW' or 'HWC'/);
+    expect(() => windowSpec('max', [8, 8], { kernel: [2, 2, 2] })).toThrow(/'CDHW' or 'DHWC'/);
+    expect(() => windowSpec('max', [8, 8], { kernel: [2, 2, 2, 2] })).toThrow(/one per spatial dimension\)$/);
   });
 });
