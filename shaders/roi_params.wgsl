@@ -6,7 +6,7 @@
 // and sample falls where the reference's does.
 
 struct RoiParams {
-  // Threads: output cells (forward) or input elements (backward).
+  // Threads: output cells (forward), or input positions times channel groups (backward).
   total: u32,
   // Input channels C, and output channels (C, or C / (out_h · out_w) position-sensitive).
   channels: u32,
@@ -81,21 +81,4 @@ fn roi_output_cell(i: u32) -> RoiCell {
   let ph = at.z / P.out_w;
   let pw = at.z % P.out_w;
   return RoiCell(at.x, at.y, ph, pw, roi_input_channel(at.y, ph, pw));
-}
-
-// The input element of backward invocation i: its plane position s = h · W + w,
-// the bins that read its channel, and where its batch item's and row band's box
-// list starts (band_offsets index).
-struct RoiElement {
-  s: u32,
-  h: u32,
-  w: u32,
-  reading: RoiBinRange,
-  band: u32,
-}
-
-fn roi_input_element(i: u32) -> RoiElement {
-  let at = coords_of(i, P.channels, P.height * P.width);
-  let h = at.z / P.width;
-  return RoiElement(at.z, h, at.z % P.width, roi_bins_reading(at.y), at.x * P.bands + h / P.band_rows);
 }

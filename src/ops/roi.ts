@@ -42,6 +42,13 @@ export const ROI_BOX: readonly UniformField[] = [
   ['cols_at', 'u32'],
 ];
 
+/**
+ * Channels one backward thread gathers where every channel reads every bin (roiAlign,
+ * roiPool): they share one walk of the box lists and taps, which dominates under
+ * heavily overlapping boxes. The shader's accumulators hold at most 4.
+ */
+export const ROI_CHANNEL_GROUP = 4;
+
 /** A forward's box tables. */
 interface Geometry {
   /** ROI_BOX records, one per box. */
@@ -204,11 +211,14 @@ export function roiBackward(
   const tables = { reach: reach.reach, reachOffsets: reach.offsets, taps: reach.taps, bandOffsets: lists.offsets, bandBoxes: lists.boxes };
   checkTables(ctx, tables);
   const gradInput = ctx.output(out, x.shape, x.layout, 'float32', `${spec.op}.gradInput`);
+  // Channels a thread gathers, sharing one walk of the lists: position-sensitive ops read one bin a channel.
+  const group = spec.positionSensitive ? 1 : ROI_CHANNEL_GROUP;
+  const threads = (x.size / spec.inputChannels) * Math.ceil(spec.inputChannels / group);
   withTables(ctx, spec.op, tables, (t) =>
     ctx.run({
       shader: 'roiBackward',
-      constants: constants(x, spec, true),
-      uniforms: uniforms(spec, x.size, lists),
+      constants: { ...constants(x, spec, true), CHANNEL_GROUP: group },
+      uniforms: uniforms(spec, threads, lists),
       bindings: {
         grad_out: gradOutput,
         reach: t.reach,
@@ -219,7 +229,7 @@ export function roiBackward(
         band_boxes: t.bandBoxes,
         grad_in: gradInput,
       },
-      threads: x.size,
+      threads,
       label: `${spec.op}.backward`,
     }),
   );
