@@ -50,6 +50,9 @@ export default defineConfig(({ mode, command }) => ({
           rollupOptions: { input: { demo: 'examples/index.html', cnn: 'examples/cnn/index.html' } },
         },
   server: { host: '127.0.0.1' },
+  // The demo loads TF.js (CommonJS inside) only when its timing table asks: prebundled up
+  // front, so `npm start` does not discover it late and reload the page.
+  optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'] },
   test: {
     include: ['test/**/*.test.ts'],
     // Browser suites each start Chromium and run GPU work that is slow on a software

@@ -3,7 +3,12 @@
 import { createPoolEngine, reference, relayout, PoolError, type PoolEngine, type Layout } from '../src/index';
 import { builtInImage, draw, imageFromFile, shifted, SIZE } from './demo/image';
 import { MODES, optionsOf, type ModeSpec } from './demo/modes';
+import { tracked } from './demo/tracked';
+import { drawGradient } from './demo/colormap';
+import { TIMING_SIZES, timeMode, WARM_RUNS, type Timings } from './demo/timing';
 import { renderRoiGallery } from './demo/roi-gallery';
+import { renderHowItWorks } from './demo/how-it-works';
+import { renderFullGallery } from './demo/gallery';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const dims = { batch: 1, channels: 3, spatial: [SIZE, SIZE] };
@@ -12,29 +17,6 @@ let engine: PoolEngine | null = null;
 let image = builtInImage();
 let clicked: [number, number] | null = null;
 const values: Record<string, Record<string, string | boolean>> = {};
-
-/** Calls on the engine or the reference through a proxy that remembers every tensor made, to free them after. */
-function tracked(api: any) {
-  const made: { destroy(): void }[] = [];
-  const collect = (r: any) => {
-    if (r && typeof r.destroy === 'function') made.push(r);
-    else if (r && typeof r === 'object' && !ArrayBuffer.isView(r))
-      for (const v of Object.values(r)) if (v && typeof (v as any).destroy === 'function') made.push(v as any);
-  };
-  const proxy = new Proxy(api, {
-    get(target, key) {
-      const v = target[key];
-      return typeof v === 'function'
-        ? (...args: unknown[]) => {
-            const r = v.apply(target, args);
-            collect(r);
-            return r;
-          }
-        : v;
-    },
-  });
-  return { api: proxy, free: () => made.forEach((t) => t.destroy()) };
-}
 
 interface Run {
   out: Float32Array; // channels-first
@@ -168,29 +150,66 @@ async function render(): Promise<void> {
     const [, , h, w] = shown.shape;
     draw($('output'), shown.out, h, w, clicked && clicked[0] < h && clicked[1] < w ? clicked : undefined);
     $('output-caption').textContent = `output ${h} × ${w} — click a cell`;
-    draw($('grad'), shown.grad, SIZE, SIZE);
-    if (shown.clickGrad) draw($('click-grad'), shown.clickGrad, SIZE, SIZE);
-    $('cpu-forward').textContent = ms(cpu.forwardMs);
-    $('cpu-backward').textContent = ms(cpu.backwardMs);
-    $('gpu-forward').textContent = gpu ? ms(gpu.forwardMs) : 'no WebGPU';
-    $('gpu-backward').textContent = gpu ? ms(gpu.backwardMs) : 'no WebGPU';
+    drawGradient($('grad'), shown.grad, SIZE, SIZE, $('grad-legend'));
+    if (shown.clickGrad) drawGradient($('click-grad'), shown.clickGrad, SIZE, SIZE, $('click-legend'));
     const df = gpu ? maxDiff(gpu.out, cpu.out) : NaN;
     const db = gpu ? maxDiff(gpu.grad, cpu.grad) : NaN;
     $('diff-forward').textContent = gpu ? df.toExponential(2) : '–';
     $('diff-backward').textContent = gpu ? db.toExponential(2) : '–';
     Object.assign(report, { diffForward: df, diffBackward: db, shape: shown.shape });
+    report.timings = await renderTimings(mode, o, layout);
   } catch (e) {
     // The engine's own message says which parameter broke which rule.
     $('error').textContent = e instanceof PoolError ? e.message : `unexpected: ${(e as Error).message}`;
     if (!(e instanceof PoolError)) console.error(e);
     report.error = (e as Error).message;
   }
+  await renderHow();
   (window as unknown as { lastRun: unknown }).lastRun = report;
 }
 
+/** The "How it works" panel for the selected mode; its report is kept on window for the tests. */
+async function renderHow(): Promise<void> {
+  const mode = currentMode();
+  const report = await renderHowItWorks($('how-it-works'), mode, optionsOf(mode, values[mode.id] ?? {}), engine);
+  (window as unknown as { howItWorks: unknown }).howItWorks = report;
+}
+
+/** Compiles every mode's pipelines for the picture, in both layouts, before the first run (engine.prepare): no figure includes compilation. */
+function prepareModes(e: PoolEngine): Promise<number> {
+  const calls = MODES.flatMap((m) =>
+    m.prepare.flatMap((op) =>
+      (['NCHW', 'NHWC'] as const).map((layout) => ({
+        op,
+        layout,
+        shape: layout === 'NHWC' ? [1, SIZE, SIZE, 3] : [1, 3, SIZE, SIZE],
+        options: optionsOf(m, {}),
+      })),
+    ),
+  );
+  return e.prepare(calls);
+}
+
+/** The timing table: medians of warm runs at the size picked (demo/timing.ts says how each column is timed). */
+async function renderTimings(mode: ModeSpec, o: Record<string, unknown>, layout: Layout): Promise<Timings> {
+  const size = TIMING_SIZES.find((s) => s.id === $<HTMLSelectElement>('size').value)!;
+  $('timing-caption').textContent = `Timing ${size.label}, ${layout}…`;
+  const t = await timeMode(engine, mode, o, size, image, layout, $<HTMLInputElement>('with-tfjs').checked);
+  const cell = (v: number | null, none: string) => (v === null ? none : ms(v));
+  $('gpu-forward').textContent = cell(t.gpuForward, 'no WebGPU');
+  $('gpu-backward').textContent = cell(t.gpuBackward, 'no WebGPU');
+  $('cpu-forward').textContent = ms(t.cpuForward);
+  $('cpu-backward').textContent = ms(t.cpuBackward);
+  $('tf-forward').textContent = cell(t.tfForward, t.tfNote);
+  $('timing-caption').textContent =
+    `Median of ${WARM_RUNS} warm runs on ${size.label}, ${layout}: GPU from the call until the device is idle (no read back), ` +
+    'the CPU reference on host arrays, TF.js on the same device (channels-last, forward).';
+  return t;
+}
+
 async function renderGallery(): Promise<void> {
-  const box = $('gallery');
-  box.replaceChildren();
+  // Every mode in the gallery; its report is kept on window for the tests.
+  (window as unknown as { gallery: unknown }).gallery = await renderFullGallery($('gallery'), image, engine, tracked);
   const rows: string[] = ['<tr><th>mode</th><th>1 px</th><th>2 px</th><th>3 px</th></tr>'];
   for (const mode of MODES.filter((m) => m.gallery)) {
     const o = optionsOf(mode, {});
@@ -206,13 +225,6 @@ async function renderGallery(): Promise<void> {
       }
     };
     const base = await outOf(image);
-    const figure = document.createElement('figure');
-    const canvas = document.createElement('canvas');
-    draw(canvas, base.out, base.shape[2], base.shape[3]);
-    const caption = document.createElement('figcaption');
-    caption.textContent = mode.name;
-    figure.append(canvas, caption);
-    box.append(figure);
     const scale = base.out.reduce((a, b) => a + Math.abs(b), 0) / base.out.length || 1;
     const cells: string[] = [];
     for (const by of [1, 2, 3]) {
@@ -233,9 +245,11 @@ async function renderRois(): Promise<void> {
 
 async function start(): Promise<void> {
   for (const m of MODES) $<HTMLSelectElement>('mode').append(new Option(m.name, m.id));
+  for (const s of TIMING_SIZES) $<HTMLSelectElement>('size').append(new Option(s.label, s.id));
   try {
     engine = await createPoolEngine();
     engine.device.addEventListener('uncapturederror', (e) => console.error(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`));
+    (window as unknown as { prepared: number }).prepared = await prepareModes(engine);
   } catch (e) {
     const w = $('warning');
     w.style.display = 'block';
@@ -250,6 +264,10 @@ async function start(): Promise<void> {
     void render();
   });
   $('layout').addEventListener('change', () => void render());
+  // A new selected cell redraws the panel only.
+  $('how-it-works').addEventListener('cellchange', () => void renderHow());
+  $('size').addEventListener('change', () => void render());
+  $('with-tfjs').addEventListener('change', () => void render());
   $('output').addEventListener('click', (ev) => {
     const canvas = ev.target as HTMLCanvasElement;
     const r = canvas.getBoundingClientRect();

@@ -32,6 +32,8 @@ export interface ModeSpec {
   options: OptionSpec[];
   /** In the gallery and the shift panel. */
   gallery?: boolean;
+  /** Engine ops whose pipelines the page compiles at load (engine.prepare; a backward prepares its forward). */
+  prepare: string[];
   forward(api: any, x: any, o: Record<string, unknown>): Forward<any>;
   /** The gradient with respect to the input for upstream gradient `g` (shaped like `output`). */
   backward(api: any, g: any, x: any, f: Forward<any>, o: Record<string, unknown>): any;
@@ -60,6 +62,7 @@ const withIndices = (fwd: string, bwd: string) => ({
 export const MODES: ModeSpec[] = [
   {
     id: 'max',
+    prepare: ['maxPoolBackward'],
     name: 'Max',
     gallery: true,
     blurb: 'The largest value of each window; its gradient goes to that one cell (the first maximum wins ties).',
@@ -68,6 +71,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'avg',
+    prepare: ['avgPoolBackward'],
     name: 'Average',
     gallery: true,
     blurb: 'The mean of each window; its gradient spreads evenly over the window.',
@@ -82,6 +86,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'lp',
+    prepare: ['lpPoolBackward'],
     name: 'Power-average (Lp)',
     gallery: true,
     blurb: '(Σ xᵖ)^(1/p): p = 1 is a sum, large p approaches the max.',
@@ -90,6 +95,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'stochastic',
+    prepare: ['stochasticPoolBackward'],
     name: 'Stochastic (training)',
     gallery: true,
     blurb: 'Picks one cell per window with probability proportional to its value (Zeiler & Fergus); the gradient goes to the pick.',
@@ -98,6 +104,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'stochasticEval',
+    prepare: ['stochasticPoolEvalBackward'],
     name: 'Stochastic (evaluation)',
     gallery: true,
     blurb: 'The probability-weighted average Σa²/Σa used at test time.',
@@ -106,6 +113,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'soft',
+    prepare: ['softPoolBackward'],
     name: 'SoftPool',
     gallery: true,
     blurb: 'A softmax-weighted average Σeˣ·x/Σeˣ (Stergiou et al.): between average and max.',
@@ -114,6 +122,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'mixed',
+    prepare: ['mixedPoolBackward'],
     name: 'Mixed',
     gallery: true,
     blurb: 'λ·max + (1 − λ)·average over the same window (Yu et al.).',
@@ -122,6 +131,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'fractional',
+    prepare: ['fractionalMaxPoolBackward'],
     name: 'Fractional max',
     blurb: 'Max pooling over pseudo-random, overlapping windows that shrink the map by a non-integer ratio (Graham).',
     options: [
@@ -133,6 +143,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'adaptiveAvg',
+    prepare: ['adaptiveAvgPoolBackward'],
     name: 'Adaptive average',
     blurb: "Average over PyTorch's bins so the output has a chosen size, whatever the input size.",
     options: [{ key: 'outputSize', kind: 'size', value: 12, min: 1, max: 96 }],
@@ -140,6 +151,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'adaptiveMax',
+    prepare: ['adaptiveMaxPoolBackward'],
     name: 'Adaptive max',
     blurb: "Max over PyTorch's adaptive bins; outputs larger than the input are allowed.",
     options: [{ key: 'outputSize', kind: 'size', value: 12, min: 1, max: 96 }],
@@ -147,6 +159,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'globalAvg',
+    prepare: ['globalAvgPoolBackward'],
     name: 'Global average',
     blurb: 'One average per channel (a parallel reduction on the GPU): the head of most CNNs.',
     options: [],
@@ -155,6 +168,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'globalMax',
+    prepare: ['globalMaxPoolBackward'],
     name: 'Global max',
     blurb: 'One maximum per channel; the gradient goes to the winning cell.',
     options: [],
@@ -166,6 +180,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'gem',
+    prepare: ['gemPoolBackward'],
     name: 'GeM',
     blurb: 'Generalized mean (mean(max(x, eps)ᵖ))^(1/p) per channel; p is learnable.',
     options: [
@@ -177,6 +192,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'pyramid',
+    prepare: ['spatialPyramidPoolBackward'],
     name: 'Spatial pyramid',
     blurb: 'Adaptive pooling to 1×1, 2×2 and 4×4, flattened and concatenated (He et al.): a fixed-length vector from any image size.',
     options: [{ key: 'mode', kind: 'select', value: 'max', choices: ['max', 'avg'] }],
@@ -188,6 +204,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'unpool',
+    prepare: ['maxPoolBackward'],
     name: 'Max unpooling',
     blurb: 'Max pooling, then each maximum put back at its index in a map of zeros.',
     options: [{ key: 'kernel', kind: 'int', value: 2, min: 1, max: 4 }],
@@ -200,6 +217,7 @@ export const MODES: ModeSpec[] = [
   },
   {
     id: 'strip',
+    prepare: ['stripPoolBackward', 'stripPoolExpandBackward'],
     name: 'Strip pooling',
     blurb: 'Row and column averages expanded and added back (Hou et al.): long-range context along each axis.',
     options: [],

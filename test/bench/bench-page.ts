@@ -1,7 +1,7 @@
 // The benchmark in the page: one device for our engine and TF.js's WebGPU backend.
 import { createPoolEngine } from '../../src/index';
 import { runSuite, type RunOptions } from './suite';
-import { tfOnDevice } from './tf-shared-device';
+import { tfOnDevice } from '../../examples/demo/tf-on-device';
 import { freshDevices } from './integration';
 
 async function start() {

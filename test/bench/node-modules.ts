@@ -4,4 +4,4 @@
 export { createPoolEngine } from '../../src/index';
 export { runSuite } from './suite';
 export { freshDevices } from './integration';
-export { tfOnDevice } from './tf-shared-device';
+export { tfOnDevice } from '../../examples/demo/tf-on-device';

@@ -13,11 +13,8 @@ import { tfjsPluginEntries } from './tfjs-plugin';
 export type { IntegrationRow } from './integration';
 
 /** What the suite needs from TensorFlow.js (tfjs-core with the WebGPU backend on our device). */
-export interface TfHandle {
-  tf: typeof import('@tensorflow/tfjs-core');
-  /** Submits what TF.js has recorded; TF.js batches commands until it flushes. */
-  flush(): void;
-}
+export type { TfHandle } from '../../examples/demo/tf-on-device';
+import type { TfHandle } from '../../examples/demo/tf-on-device';
 
 type Disposable = { destroy?(): void; dispose?(): void };
 

@@ -34,7 +34,7 @@ export async function launchBrowser() {
 /**
  * Opens `path` (default: the test harness page) and waits until it sets
  * `window.harnessReady` (true, or an error message). Console errors and page
- * errors are collected in `errors`.
+ * errors are collected in `errors`, console warnings in `warnings`.
  */
 export async function openPage(path = '/test/browser/harness.html', prebundle = []) {
   const { server, url } = await startServer(prebundle);
@@ -43,8 +43,10 @@ export async function openPage(path = '/test/browser/harness.html', prebundle = 
     browser = await launchBrowser();
     const page = await browser.newPage();
     const errors = [];
+    const warnings = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
+      if (m.type() === 'warn' || m.type() === 'warning') warnings.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(url + path);
@@ -56,6 +58,7 @@ export async function openPage(path = '/test/browser/harness.html', prebundle = 
       url,
       server,
       errors,
+      warnings,
       async close() {
         await browser.close();
         await server.close();

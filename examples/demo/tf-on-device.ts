@@ -1,8 +1,14 @@
 // TensorFlow.js's WebGPU backend on a device we give it, so both libraries are
-// timed on the same device and queue.
+// timed on the same device and queue (the demo's timing table and the bench).
 import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { TfHandle } from './suite';
+
+/** TF.js on our device, and how to submit what it has recorded. */
+export interface TfHandle {
+  tf: typeof import('@tensorflow/tfjs-core');
+  /** Submits what TF.js has recorded; TF.js batches commands until it flushes. */
+  flush(): void;
+}
 
 export async function tfOnDevice(device: GPUDevice, info?: GPUAdapterInfo): Promise<TfHandle> {
   let backend: WebGPUBackend | null = null;
