@@ -42,6 +42,17 @@ describe('demo page, dev server (npm start)', () => {
       expect(r.diffBackward!, r.mode).toBeLessThan(TOLERANCE);
     }
     expect(harness().errors).toEqual([]);
+    expect(harness().warnings).toEqual([]);
+  });
+
+  it('leaves a screenshot of each panel', async () => {
+    const { page } = harness();
+    mkdirSync(join(root, 'test-artifacts'), { recursive: true });
+    for (const id of ['metrics', 'how-it-works', 'gallery', 'roi-gallery', 'shift']) {
+      const panel = await page.$(`#${id}`);
+      expect(panel, id).not.toBeNull();
+      await panel!.screenshot({ path: join(root, 'test-artifacts', `demo-dev-${id}.png`) });
+    }
   });
 
   it('shows RoIAlign on four boxes, GPU and CPU agreeing', async () => {
