@@ -8,19 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
 import { useDemoPage } from '../support/page';
+import type { HowItWorksReport } from '../../examples/demo/how-it-works';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Report {
-  mode: string;
-  cell: [number, number];
-  window: number[];
-  gradient: number[];
-  cpuGradient: number[];
-  maxDiff: number | null;
-  ran: 'gpu' | 'cpu';
-  note?: string;
-}
+type Report = HowItWorksReport;
 
 /** Selects `mode` and waits for the page's run of it, the panel included (it finishes before lastRun is set). */
 async function select(page: Page, mode: string): Promise<void> {
