@@ -1,4 +1,5 @@
 import { defineConfig, type Plugin } from 'vitest/config';
+import { compactWgslPlugin } from './test/support/compact-wgsl.mjs';
 
 /** The project's page lives in examples/; `npm start` serves it at the root URL. */
 function rootToExamples(): Plugin {
@@ -19,7 +20,7 @@ function rootToExamples(): Plugin {
 }
 
 export default defineConfig(({ mode, command }) => ({
-  plugins: [rootToExamples()],
+  plugins: [rootToExamples(), compactWgslPlugin()],
   base: command === 'build' && mode !== 'lib' ? './' : '/',
   // `vite build --mode lib` (npm run build:lib): the library as ES modules in dist/,
   // WGSL inlined (the ?raw imports become strings), no dependencies. Two entries:

@@ -3,6 +3,7 @@
 // (Dawn's native addon) stays external. run.mjs uses it when BENCH_BUNDLE names it.
 import { build } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { compactWgslPlugin } from '../support/compact-wgsl.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = process.argv[2] ?? 'dist-bench';
@@ -10,6 +11,7 @@ await build({
   root,
   configFile: false,
   logLevel: 'warn',
+  plugins: [compactWgslPlugin()],
   ssr: { noExternal: true, external: ['webgpu'] },
   build: {
     ssr: 'test/bench/node-modules.ts',

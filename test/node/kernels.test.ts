@@ -83,3 +83,19 @@ describe('kernel registry', () => {
     expect(shaderFiles.index_convention).not.toMatch(/CONVENTION\s*[!=<>]=?\s*\d/);
   });
 });
+
+describe('shipped WGSL', () => {
+  it('has no comment-only or blank lines, and keeps every header the registry reads (test/support/compact-wgsl.mjs)', async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const file of files) {
+      const raw = readFileSync(new URL(`../../shaders/${file}.wgsl`, import.meta.url), 'utf8');
+      const shipped = shaderFiles[file];
+      expect(
+        shipped.split('\n').filter((l) => /^\s*\/\/(?! @)/.test(l) || l.trim() === ''),
+        file,
+      ).toEqual([]);
+      expect(parseHeader(shipped), file).toEqual(parseHeader(raw));
+      expect(shipped.length, file).toBeLessThan(raw.length);
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 import puppeteer from 'puppeteer';
 import { BROWSER_ARGS, findBrowser } from './find-browser.mjs';
+import { compactWgslPlugin } from './compact-wgsl.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -13,6 +14,7 @@ export async function startServer(prebundle = []) {
     root,
     configFile: false,
     logLevel: 'error',
+    plugins: [compactWgslPlugin()],
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
     // No discovery: a dependency found late would reload the page mid-test.
     optimizeDeps: { noDiscovery: true, include: prebundle },
