@@ -59,7 +59,7 @@ async function inNode() {
     let tf = null;
     let tfProblem = '';
     try {
-      const { tfOnDevice } = await load('/test/bench/tf-shared-device.ts');
+      const { tfOnDevice } = await load('/examples/demo/tf-on-device.ts');
       tf = await tfOnDevice(device, adapter.info);
     } catch (e) {
       tfProblem = `TF.js WebGPU backend did not start in Node: ${e?.message ?? e}`;
