@@ -41,6 +41,21 @@ async function start() {
     adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description },
     withErrorScope: <T>(fn: () => Promise<T>) => withErrorScope(engine.device, fn),
     /**
+     * Notes every pipeline and shader module `device` creates from now on, as
+     * "<method> <label>" (the prepare tests check that a prepared call creates none).
+     */
+    watchPipelineCreation(device: GPUDevice): string[] {
+      const made: string[] = [];
+      for (const name of ['createComputePipeline', 'createComputePipelineAsync', 'createShaderModule'] as const) {
+        const original = (device as any)[name];
+        (device as any)[name] = function (this: GPUDevice, ...args: any[]) {
+          made.push(`${name} ${args[0]?.label}`);
+          return original.apply(this, args);
+        };
+      }
+      return made;
+    },
+    /**
      * Runs one window case (window-grid, window-small, fuzz and reliability tests)
      * in an error scope of its own; returns its failure lines, each naming the case.
      * A GPU error or a throw is rethrown prefixed with the case's name.

@@ -323,14 +323,7 @@ describe('prepare', () => {
           { op: 'maxUnpool', shape: [1, 16, 14, 14], layout: 'NCHW', options: { kernel: 2 } },
         ];
         const prepared = await engine.prepare(calls);
-        const made: string[] = [];
-        for (const name of ['createComputePipeline', 'createComputePipelineAsync', 'createShaderModule']) {
-          const original = (device as any)[name];
-          (device as any)[name] = function (...args: any[]) {
-            made.push(`${name} ${args[0]?.label}`);
-            return original.apply(this, args);
-          };
-        }
+        const made: string[] = (window as any).harness.watchPipelineCreation(device);
         const data = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i));
         const a = engine.tensor(data(16 * 28 * 28), [1, 16, 28, 28]);
         const b = engine.tensor(data(2 * 14 * 14 * 8), [2, 14, 14, 8], 'NHWC');

@@ -289,14 +289,7 @@ describe('region pooling: bad calls', () => {
           { op: 'psRoiPoolBackward', shape: [1, 9, 8, 4], layout: 'NHWC', options: { outputSize: 2 } },
         ];
         const prepared = await engine.prepare(calls);
-        const made: string[] = [];
-        for (const name of ['createComputePipeline', 'createComputePipelineAsync', 'createShaderModule']) {
-          const original = (device as any)[name];
-          (device as any)[name] = function (...args: any[]) {
-            made.push(`${name} ${args[0]?.label}`);
-            return original.apply(this, args);
-          };
-        }
+        const made: string[] = (window as any).harness.watchPipelineCreation(device);
         const data = Float32Array.from({ length: 288 }, (_, i) => Math.sin(i));
         const rois = { data: [0, 1, 1.5, 6, 7, 0, -2, 0, 4, 9], shape: [2, 5] };
         const a = engine.tensor(data, [1, 4, 9, 8], 'NCHW');
