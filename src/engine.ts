@@ -2,7 +2,8 @@ import { PoolError } from './errors';
 import { checkTensorData, dimsOf, type Layout } from './layout';
 import { getPipeline, type OverrideConstants } from './pipelines';
 import type { KernelFamily, ShaderName } from './shaders';
-import { PoolTensor, type DType, type TensorOwner } from './tensor';
+import { bytesPerElement, PoolTensor, type DType, type FloatTensor, type TensorOwner } from './tensor';
+import { storedData, type TensorData } from './tensor-data';
 import { BindGroupCache } from './bind-groups';
 import { finishRecording, Recording } from './recording';
 import { storageBindings } from './shader-bindings';
@@ -237,7 +238,7 @@ export class GpuContext implements TensorOwner {
   empty<D extends DType>(shape: readonly number[], layout: Layout, dtype: D, label: string): PoolTensor<D> {
     this.checkFits('output', shape);
     const size = shape.reduce((a, b) => a * b, 1);
-    return this.makeTensor(this.createBuffer(size * 4, label), shape, layout, dtype);
+    return this.makeTensor(this.createBuffer(size * bytesPerElement(dtype), label), shape, layout, dtype);
   }
 
   /** `out` where the caller gave one (checked by the op's facade), else a new tensor. */
@@ -245,18 +246,22 @@ export class GpuContext implements TensorOwner {
     return out ?? this.empty(shape, layout, dtype, label);
   }
 
-  upload(data: Float32Array | Int32Array, shape: readonly number[], layout: unknown): PoolTensor<DType> {
+  upload(data: TensorData, shape: readonly number[], layout: unknown, dtype?: unknown): PoolTensor<DType> {
     this.checkAlive();
-    const resolved = checkTensorData(data, shape, layout);
+    const resolved = checkTensorData(data, shape, layout, true);
+    const { dtype: kind, bytes } = storedData(data, dtype);
     this.checkFits('shape', shape);
-    const size = shape.reduce((a, b) => a * b, 1);
-    const dtype: DType = data instanceof Int32Array ? 'int32' : 'float32';
-    return this.makeTensor(this.createBuffer(size * 4, `tensor[${shape.join('x')}]`, data), shape, resolved, dtype);
+    return this.makeTensor(this.createBuffer(bytes.byteLength, `tensor[${shape.join('x')}]`, bytes), shape, resolved, kind);
   }
 
   /** Checks that `t` is a live tensor of this engine with the expected dtype. */
   own<D extends DType>(t: unknown, param: string, dtype: D): PoolTensor<D> {
     return checkTensor(this, t, param, dtype, (buffer) => this.badBuffers.get(buffer));
+  }
+
+  /** Checks that `t` is a live float tensor of this engine (float32 or float16): a call's input, whose dtype its other tensors then take. */
+  ownFloat(t: unknown, param: string): FloatTensor {
+    return this.own(t, param, t instanceof PoolTensor && t.dtype === 'float16' ? 'float16' : 'float32');
   }
 
   /** `checkOut` (src/validate.ts) with this engine's `own`. */
@@ -347,6 +352,16 @@ export class GpuContext implements TensorOwner {
     const views = decls.map((decl, i) => {
       const ref = refs[i];
       if (ref === null) return { buffer: this.#placeholder(decl.binding, decl.writable), offset: 0, size: 16 };
+      // The kernels compute in float32: a float16 tensor is staged through float32 words
+      // (unpacked before, and packed back after where the kernel writes it).
+      if (isTensor(ref) && ref.dtype === 'float16') {
+        const scratch = this.createBuffer(ref.size * 4, `${d.label}.float32`);
+        const words = { buffer: scratch, offset: 0, size: scratch.size };
+        this.#halves(rec, 'unpack', ref.view, words, ref.size, d.label);
+        if (decl.writable) after.push(() => this.#halves(rec, 'pack', words, ref.view, ref.size, d.label));
+        after.push(() => this.releaseBuffer(scratch));
+        return words;
+      }
       const view = this.#viewOf(ref);
       const bytes = isTensor(ref) ? ref.byteLength : view.size;
       // WebGPU forbids a buffer read and written in one dispatch, even in disjoint ranges: read a copy.
@@ -378,7 +393,23 @@ export class GpuContext implements TensorOwner {
     this.#words(rec, false, { ...from, size: Math.max(4, bytes) }, { ...to, size: Math.max(4, bytes) }, words, `${label}.copy`);
   }
 
+  /**
+   * Records a float16 conversion (shaders/half_convert.wgsl) of `count` halves:
+   * unpack a float16 view into float32 words, pack float32 words into one, or zero one.
+   */
+  #halves(rec: Recording, mode: 'unpack' | 'pack' | 'zero', from: GPUBufferBinding, to: GPUBufferBinding, count: number, label: string): void {
+    const uniforms = new Uint32Array([count, 0, 0, 0]).buffer;
+    const groups = Math.ceil((mode === 'unpack' ? count : Math.ceil(count / 2)) / WORKGROUP_SIZE);
+    const x = Math.min(groups, MAX_WORKGROUPS_PER_DIM);
+    const pipeline = getPipeline(this.device, 'halfConvert', { PACK: mode === 'unpack' ? 0 : 1, ZERO: mode === 'zero' ? 1 : 0 });
+    rec.steps.push({ pipeline, views: [from, to], uniforms, groups: [x, Math.ceil(groups / x)], label: `${label}.${mode}` });
+  }
+
   #zero(rec: Recording, target: PoolTensor<DType> | GPUBuffer): void {
+    if (isTensor(target) && target.dtype === 'float16') {
+      this.#halves(rec, 'zero', { buffer: this.#placeholder(1, false), offset: 0, size: 16 }, target.view, target.size, 'clear');
+      return;
+    }
     const view = this.#viewOf(target);
     const bytes = isTensor(target) ? target.byteLength : view.size;
     const from = { buffer: this.#placeholder(1, false), offset: 0, size: 16 };

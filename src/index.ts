@@ -7,13 +7,16 @@ export {
   type MaxPoolOut,
   type MaxResults,
   type Out,
+  type TensorOptions,
 } from './pool-engine';
 export type { SpatialPyramidPoolResult, StripPoolResult, GemPoolGradients } from './pool-engine';
 export type { PoolEngineOptions, PoolStats } from './engine';
 export { loadKernels, loadedKernels, KERNEL_FAMILIES, type KernelFamily } from './kernel-families';
 export type { WrapOptions } from './wrap';
 export type { PrepareCall } from './prepare';
-export { PoolTensor, type DType, type HostArray } from './tensor';
+export { PoolTensor, type DType, type FloatDType, type FloatTensor, type HostArray } from './tensor';
+export { halfBits, halfValue, toHalfBits, fromHalfBits, roundToHalf, halfUlp } from './half';
+export type { TensorData } from './tensor-data';
 export { PoolError, type PoolErrorCode } from './errors';
 export { dimsOf, shapeOf, relayout, layoutFor, layoutInfo, type Layout, type Dims, type SpatialRank } from './layout';
 export {

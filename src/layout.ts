@@ -110,20 +110,24 @@ export function shapeOf(dims: Dims, layout: Layout): number[] {
 }
 
 /** Validates host data against a shape and layout; returns the resolved layout. Shared by uploads and the CPU reference. */
-export function checkTensorData(data: unknown, shape: readonly number[], layout: unknown): Layout {
+export function checkTensorData(data: unknown, shape: readonly number[], layout: unknown, halves = false): Layout {
   const resolved = checkTensorShape(shape, layout);
-  if (!(data instanceof Float32Array) && !(data instanceof Int32Array)) {
+  const float16 = (globalThis as { Float16Array?: new () => unknown }).Float16Array;
+  // An upload may also hold float16 data (half bits, or a Float16Array); a host tensor holds float32 or int32.
+  const half = halves && (data instanceof Uint16Array || (float16 !== undefined && data instanceof float16));
+  const typed = data instanceof Float32Array || data instanceof Int32Array || half;
+  if (!typed) {
     const kind = ArrayBuffer.isView(data) || Array.isArray(data) ? (data as object).constructor.name : typeof data;
     throw new PoolError(
       'INVALID_OPTION',
       'data',
       data,
-      `is ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}; use a Float32Array (Float32Array.from(data) converts it), or an Int32Array of indices`,
+      `is ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}; use a Float32Array (Float32Array.from(data) converts it), or an Int32Array of indices${halves ? ' (for float16 also a Uint16Array of half bits or a Float16Array)' : ''}`,
     );
   }
   const size = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== size) {
-    throw new PoolError('DATA_LENGTH', 'data.length', data.length, `must equal the product of shape [${shape.join(', ')}] = ${size}`);
+  if ((data as ArrayLike<number>).length !== size) {
+    throw new PoolError('DATA_LENGTH', 'data.length', (data as ArrayLike<number>).length, `must equal the product of shape [${shape.join(', ')}] = ${size}`);
   }
   return resolved;
 }

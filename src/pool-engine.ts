@@ -1,7 +1,8 @@
 import { acquireDevice, GpuContext, type PoolEngineOptions, type PoolStats } from './engine';
 import type { Layout } from './layout';
 import { checkLikeOutput, specFor, windowBackward, windowForward, windowResults } from './ops/window';
-import type { DType, PoolTensor } from './tensor';
+import type { DType, FloatDType, FloatTensor, PoolTensor } from './tensor';
+import type { TensorData } from './tensor-data';
 import { checkShape, type ResultSpec } from './validate';
 import { verifyWrapped, wrapBuffer, type WrapOptions } from './wrap';
 import { prepareCalls, type PrepareCall } from './prepare';
@@ -52,49 +53,59 @@ import { roiBackward, roiForward, roiShape } from './ops/roi';
 import { checkParallelism, parallelismOf } from './parallelism';
 import { checkKernelsLoaded, loadKernels, opFamilies } from './kernel-families';
 
+/** Options of `engine.tensor`: the layout, and the dtype to store ('float16': the data rounded to nearest even, or raw half bits from a Uint16Array). */
+export interface TensorOptions<D extends DType = DType> {
+  layout?: Layout;
+  dtype?: D;
+}
+
 /** Max pooling's results: the pooled values and, for each, its winner's flat index in its spatial plane. */
-export interface MaxPoolResult {
-  output: PoolTensor<'float32'>;
+export interface MaxPoolResult<F extends FloatDType = 'float32'> {
+  output: PoolTensor<F>;
   indices: PoolTensor<'int32'>;
 }
 
 /** A max-style call's results under `indices: false` (inference): no index tensor. */
-export interface MaxPoolOutput {
-  output: PoolTensor<'float32'>;
+export interface MaxPoolOutput<F extends FloatDType = 'float32'> {
+  output: PoolTensor<F>;
   indices: null;
 }
 
 /** Tensors to write a max-style call's results into (`out`); either may be left out. */
-export interface MaxPoolOut {
-  output?: PoolTensor<'float32'>;
+export interface MaxPoolOut<F extends FloatDType = 'float32'> {
+  output?: PoolTensor<F>;
   indices?: PoolTensor<'int32'>;
 }
 
 /** The `out` of a call with one result: the tensor to write it into. */
-export type Out = PoolTensor<'float32'>;
+export type Out<F extends FloatDType = 'float32'> = PoolTensor<F>;
 
 /**
  * A max-style call's results for options of type O: `indices: null` where O says
  * `indices: false` (a literal), else the indices tensor.
  */
-export type MaxResults<O> = [O] extends [never] ? MaxPoolResult : [O] extends [{ indices: false }] ? MaxPoolOutput : MaxPoolResult;
+export type MaxResults<O, F extends FloatDType = 'float32'> = [O] extends [never]
+  ? MaxPoolResult<F>
+  : [O] extends [{ indices: false }]
+    ? MaxPoolOutput<F>
+    : MaxPoolResult<F>;
 
 /** Spatial pyramid pooling's results: [N, C · Σ l²] features ('NC'), and in mode 'max' the winners' plane indices. */
-export interface SpatialPyramidPoolResult {
-  output: PoolTensor<'float32'>;
+export interface SpatialPyramidPoolResult<F extends FloatDType = 'float32'> {
+  output: PoolTensor<F>;
   indices: PoolTensor<'int32'> | null;
 }
 
 /** Strip pooling's two strips, in the input's layout: rows [N, C, H, 1] and cols [N, C, 1, W]. */
-export interface StripPoolResult {
-  rows: PoolTensor<'float32'>;
-  cols: PoolTensor<'float32'>;
+export interface StripPoolResult<F extends FloatDType = 'float32'> {
+  rows: PoolTensor<F>;
+  cols: PoolTensor<F>;
 }
 
 /** GeM pooling's gradients: with respect to the input, and with respect to p (a [1, 1] 'NC' tensor, summed over all n, c). */
-export interface GemPoolGradients {
-  gradInput: PoolTensor<'float32'>;
-  gradP: PoolTensor<'float32'>;
+export interface GemPoolGradients<F extends FloatDType = 'float32'> {
+  gradInput: PoolTensor<F>;
+  gradP: PoolTensor<F>;
 }
 
 /**
@@ -143,11 +154,20 @@ export class PoolEngine {
    * Uploads data as a tensor. `shape` is written in the layout's order
    * (NHWC: [N, H, W, C]); layout defaults to channels-first of the shape's rank.
    * An Int32Array makes an indices tensor (for `maxPoolBackward` with your own indices).
+   * `{ dtype: 'float16' }` stores halves: a Float32Array is rounded to nearest even,
+   * a Uint16Array is taken as half bits, a Float16Array (where the runtime has one)
+   * as is; a Float16Array alone also makes a float16 tensor.
    */
-  tensor(data: Float32Array, shape: readonly number[], layout?: Layout): PoolTensor<'float32'>;
-  tensor(data: Int32Array, shape: readonly number[], layout?: Layout): PoolTensor<'int32'>;
-  tensor(data: Float32Array | Int32Array, shape: readonly number[], layout?: Layout): PoolTensor<'float32'> | PoolTensor<'int32'> {
-    return this.#ctx.upload(data, shape, layout) as PoolTensor<'float32'> | PoolTensor<'int32'>;
+  tensor(data: Float32Array, shape: readonly number[], layout?: Layout | TensorOptions<'float32'>): PoolTensor<'float32'>;
+  tensor(
+    data: Float32Array | Uint16Array | ArrayBufferView,
+    shape: readonly number[],
+    options: TensorOptions<'float16'> & { dtype: 'float16' },
+  ): PoolTensor<'float16'>;
+  tensor(data: Int32Array, shape: readonly number[], layout?: Layout | TensorOptions<'int32'>): PoolTensor<'int32'>;
+  tensor(data: TensorData, shape: readonly number[], options?: Layout | TensorOptions<DType>): PoolTensor<DType> {
+    const { layout, dtype } = typeof options === 'object' && options !== null ? options : { layout: options, dtype: undefined };
+    return this.#ctx.upload(data, shape, layout, dtype);
   }
 
   /**
@@ -158,9 +178,10 @@ export class PoolEngine {
    * `tensor.destroy()` only forgets it.
    */
   wrap(buffer: GPUBuffer, shape: readonly number[], options?: WrapOptions<'float32'>): PoolTensor<'float32'>;
+  wrap(buffer: GPUBuffer, shape: readonly number[], options: WrapOptions<'float16'> & { dtype: 'float16' }): PoolTensor<'float16'>;
   wrap(buffer: GPUBuffer, shape: readonly number[], options: WrapOptions<'int32'> & { dtype: 'int32' }): PoolTensor<'int32'>;
-  wrap(buffer: GPUBuffer, shape: readonly number[], options?: WrapOptions): PoolTensor<'float32'> | PoolTensor<'int32'> {
-    return wrapBuffer(this.#ctx, buffer, shape, options) as PoolTensor<'float32'> | PoolTensor<'int32'>;
+  wrap(buffer: GPUBuffer, shape: readonly number[], options?: WrapOptions): PoolTensor<DType> {
+    return wrapBuffer(this.#ctx, buffer, shape, options);
   }
 
   /**
@@ -207,24 +228,25 @@ export class PoolEngine {
   }
 
   /** Max pooling with PyTorch's semantics (first maximum wins ties, NaN propagates, padding never wins). `indices: false` writes none. */
-  maxPool<O extends MaxPoolOptions>(input: PoolTensor<'float32'>, options: O, out?: MaxPoolOut): MaxResults<O>;
-  maxPool(input: PoolTensor<'float32'>, options: MaxPoolOptions, out?: MaxPoolOut): MaxPoolResult | MaxPoolOutput {
+  maxPool<F extends FloatDType, O extends MaxPoolOptions>(input: PoolTensor<F>, options: O, out?: MaxPoolOut<F>): MaxResults<O, F>;
+  maxPool(input: FloatTensor, options: MaxPoolOptions, out?: MaxPoolOut<FloatDType>): MaxPoolResult<FloatDType> | MaxPoolOutput<FloatDType> {
     const { x, spec } = specFor(this.#ctx, 'max', input, options);
     const o = this.#ctx.checkOut(out, windowResults(x, spec), [x]);
     return windowForward(this.#ctx, x, spec, 0, o as MaxPoolOut) as MaxPoolResult | MaxPoolOutput;
   }
 
   /** Gradient of max pooling with respect to its input: each winner collects its windows' gradients. */
-  maxPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  maxPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     indices: PoolTensor<'int32'>,
     options: MaxPoolOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  maxPoolBackward(gradOutput: FloatTensor, input: FloatTensor, indices: PoolTensor<'int32'>, options: MaxPoolOptions, out?: Out<FloatDType>): FloatTensor {
     const { x, spec } = specFor(this.#ctx, 'max', input, options);
     checkPlaneIndices(spec);
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const g = this.#ctx.own(gradOutput, 'gradOutput', x.dtype);
     const idx = this.#indices(indices);
     checkLikeOutput(g, 'gradOutput', x, spec);
     checkLikeOutput(idx, 'indices', x, spec);
@@ -232,22 +254,26 @@ export class PoolEngine {
   }
 
   /** Average pooling with PyTorch's divisor rules (countIncludePad, ceil mode, divisorOverride). */
-  avgPool(input: PoolTensor<'float32'>, options: AvgPoolOptions, out?: Out): PoolTensor<'float32'> {
+  avgPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, options: AvgPoolOptions, out?: Out<F>): PoolTensor<F>;
+  avgPool(input: FloatTensor, options: AvgPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowOutput('avg', input, options, out);
   }
 
   /** Gradient of average pooling with respect to its input. */
-  avgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: AvgPoolOptions, out?: Out): PoolTensor<'float32'> {
+  avgPoolBackward<F extends FloatDType = 'float32'>(gradOutput: PoolTensor<F>, input: PoolTensor<F>, options: AvgPoolOptions, out?: Out<F>): PoolTensor<F>;
+  avgPoolBackward(gradOutput: FloatTensor, input: FloatTensor, options: AvgPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowGradient('avg', gradOutput, input, options, out);
   }
 
   /** Power-average pooling: (Σ xᵖ)^(1/p) over each window, as PyTorch's LPPool computes it. */
-  lpPool(input: PoolTensor<'float32'>, options: LpPoolOptions, out?: Out): PoolTensor<'float32'> {
+  lpPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, options: LpPoolOptions, out?: Out<F>): PoolTensor<F>;
+  lpPool(input: FloatTensor, options: LpPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowOutput('lp', input, options, out);
   }
 
   /** Gradient of power-average pooling with respect to its input. */
-  lpPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: LpPoolOptions, out?: Out): PoolTensor<'float32'> {
+  lpPoolBackward<F extends FloatDType = 'float32'>(gradOutput: PoolTensor<F>, input: PoolTensor<F>, options: LpPoolOptions, out?: Out<F>): PoolTensor<F>;
+  lpPoolBackward(gradOutput: FloatTensor, input: FloatTensor, options: LpPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowGradient('lp', gradOutput, input, options, out);
   }
 
@@ -255,22 +281,26 @@ export class PoolEngine {
    * SoftPool (Stergiou et al. 2021): Σ e^{x_i}·x_i / Σ e^{x_i} over each window,
    * computed with the window maximum subtracted so inputs like 1e4 stay finite.
    */
-  softPool(input: PoolTensor<'float32'>, options: SoftPoolOptions, out?: Out): PoolTensor<'float32'> {
+  softPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, options: SoftPoolOptions, out?: Out<F>): PoolTensor<F>;
+  softPool(input: FloatTensor, options: SoftPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowOutput('soft', input, options, out);
   }
 
   /** Gradient of SoftPool with respect to its input. */
-  softPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: SoftPoolOptions, out?: Out): PoolTensor<'float32'> {
+  softPoolBackward<F extends FloatDType = 'float32'>(gradOutput: PoolTensor<F>, input: PoolTensor<F>, options: SoftPoolOptions, out?: Out<F>): PoolTensor<F>;
+  softPoolBackward(gradOutput: FloatTensor, input: FloatTensor, options: SoftPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowGradient('soft', gradOutput, input, options, out);
   }
 
   /** Mixed pooling (Yu et al. 2014): λ·max + (1 − λ)·average over the same window (`lambda`, default 0.5). */
-  mixedPool(input: PoolTensor<'float32'>, options: MixedPoolOptions, out?: Out): PoolTensor<'float32'> {
+  mixedPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, options: MixedPoolOptions, out?: Out<F>): PoolTensor<F>;
+  mixedPool(input: FloatTensor, options: MixedPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowOutput('mixed', input, options, out);
   }
 
   /** Gradient of mixed pooling: λ to each window's max (first maximum), (1 − λ)/count to every element. */
-  mixedPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: MixedPoolOptions, out?: Out): PoolTensor<'float32'> {
+  mixedPoolBackward<F extends FloatDType = 'float32'>(gradOutput: PoolTensor<F>, input: PoolTensor<F>, options: MixedPoolOptions, out?: Out<F>): PoolTensor<F>;
+  mixedPoolBackward(gradOutput: FloatTensor, input: FloatTensor, options: MixedPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowGradient('mixed', gradOutput, input, options, out);
   }
 
@@ -279,7 +309,8 @@ export class PoolEngine {
    * a = max(x, 0), the window average weighted by the training-time probabilities
    * p_i = a_i / Σ a; 0 where the window's weights sum to 0.
    */
-  stochasticPoolEval(input: PoolTensor<'float32'>, options: StochasticPoolOptions, out?: Out): PoolTensor<'float32'> {
+  stochasticPoolEval<F extends FloatDType = 'float32'>(input: PoolTensor<F>, options: StochasticPoolOptions, out?: Out<F>): PoolTensor<F>;
+  stochasticPoolEval(input: FloatTensor, options: StochasticPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowOutput('stochasticEval', input, options, out);
   }
 
@@ -291,22 +322,30 @@ export class PoolEngine {
    * each output's logical position: the same on every device and layout and in the
    * CPU reference. Without a seed the engine advances its own, so calls differ.
    */
-  stochasticPool(input: PoolTensor<'float32'>, options: StochasticPoolOptions, out?: MaxPoolOut): MaxPoolResult {
+  stochasticPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, options: StochasticPoolOptions, out?: MaxPoolOut<F>): MaxPoolResult<F>;
+  stochasticPool(input: FloatTensor, options: StochasticPoolOptions, out?: MaxPoolOut<FloatDType>): MaxPoolResult<FloatDType> {
     const { x, spec } = specFor(this.#ctx, 'stochastic', input, options);
     const o = this.#ctx.checkOut(out, windowResults(x, spec), [x]);
     return windowForward(this.#ctx, x, spec, spec.seed ?? this.#nextSeed(), o as MaxPoolOut) as MaxPoolResult;
   }
 
   /** Gradient of stochastic pooling in training: each output's gradient goes to its picked element. */
-  stochasticPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  stochasticPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     indices: PoolTensor<'int32'>,
     options: StochasticPoolOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  stochasticPoolBackward(
+    gradOutput: FloatTensor,
+    input: FloatTensor,
+    indices: PoolTensor<'int32'>,
+    options: StochasticPoolOptions,
+    out?: Out<FloatDType>,
+  ): FloatTensor {
     const { x, spec } = specFor(this.#ctx, 'stochastic', input, options);
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const g = this.#ctx.own(gradOutput, 'gradOutput', x.dtype);
     const idx = this.#indices(indices);
     checkLikeOutput(g, 'gradOutput', x, spec);
     checkLikeOutput(idx, 'indices', x, spec);
@@ -315,12 +354,13 @@ export class PoolEngine {
   }
 
   /** Gradient of stochastic pooling's evaluation rule with respect to its input. */
-  stochasticPoolEvalBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  stochasticPoolEvalBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     options: StochasticPoolOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  stochasticPoolEvalBackward(gradOutput: FloatTensor, input: FloatTensor, options: StochasticPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#windowGradient('stochasticEval', gradOutput, input, options, out);
   }
 
@@ -330,32 +370,34 @@ export class PoolEngine {
    * elsewhere. Where two values name one index, which one stays is unspecified
    * (max pooling's indices never do that with different values).
    */
-  maxUnpool(values: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions, out?: Out): PoolTensor<'float32'> {
+  maxUnpool<F extends FloatDType = 'float32'>(values: PoolTensor<F>, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions, out?: Out<F>): PoolTensor<F>;
+  maxUnpool(values: FloatTensor, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions, out?: Out<FloatDType>): FloatTensor {
     const { v, idx, spec } = this.#unpoolCall(values, indices, options);
     const shape = unpoolShape(v, spec);
-    const o = this.#ctx.checkOut(out, { output: result(shape, v.layout) }, [v, idx]);
+    const o = this.#ctx.checkOut(out, { output: result(shape, v.layout, v.dtype) }, [v, idx]);
     if (!o.output) this.#ctx.checkFits('output', shape);
     return unpoolForward(this.#ctx, v, idx, spec, o.output as Out | undefined);
   }
 
   /** Gradient of max unpooling with respect to the values: the output gradient at each index. */
-  maxUnpoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    values: PoolTensor<'float32'>,
+  maxUnpoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    values: PoolTensor<F>,
     indices: PoolTensor<'int32'>,
     options: MaxUnpoolOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  maxUnpoolBackward(gradOutput: FloatTensor, values: FloatTensor, indices: PoolTensor<'int32'>, options: MaxUnpoolOptions, out?: Out<FloatDType>): FloatTensor {
     const { v, idx, spec } = this.#unpoolCall(values, indices, options);
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const g = this.#ctx.own(gradOutput, 'gradOutput', v.dtype);
     checkShape(g, 'gradOutput', unpoolShape(v, spec), v.layout, 'the unpooled shape');
-    const o = this.#ctx.checkOut(out, { output: result(v.shape, v.layout) }, [g, v, idx]);
+    const o = this.#ctx.checkOut(out, { output: result(v.shape, v.layout, v.dtype) }, [g, v, idx]);
     return unpoolBackward(this.#ctx, g, v, idx, spec, o.output as Out | undefined);
   }
 
   #unpoolCall(values: unknown, indices: unknown, options: unknown) {
     this.#ctx.checkAlive();
-    const v = this.#ctx.own(values, 'values', 'float32');
+    const v = this.#ctx.ownFloat(values, 'values');
     const idx = this.#indices(indices);
     checkShape(idx, 'indices', v.shape, v.layout, "the values' shape");
     return { v, idx, spec: unpoolSpec(v.dims.spatial, options) };
@@ -367,33 +409,49 @@ export class PoolEngine {
    * drawn from `seed`, or from the engine's own counter so successive calls
    * differ. Returns the samples used, which the backward needs.
    */
-  fractionalMaxPool(input: PoolTensor<'float32'>, options: FractionalMaxPoolOptions, out?: MaxPoolOut): MaxPoolResult & { samples: Float32Array } {
+  fractionalMaxPool<F extends FloatDType = 'float32'>(
+    input: PoolTensor<F>,
+    options: FractionalMaxPoolOptions,
+    out?: MaxPoolOut<F>,
+  ): MaxPoolResult<F> & { samples: Float32Array };
+  fractionalMaxPool(
+    input: FloatTensor,
+    options: FractionalMaxPoolOptions,
+    out?: MaxPoolOut<FloatDType>,
+  ): MaxPoolResult<FloatDType> & { samples: Float32Array } {
     const { x, spec, samples } = this.#fractionalCall(input, options, true);
     const shape = fractionalShape(x, spec);
-    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout), indices: result(shape, x.layout, 'int32') }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout, x.dtype), indices: result(shape, x.layout, 'int32') }, [x]);
     if (!o.output || !o.indices) this.#ctx.checkFits('output', shape);
-    const s = this.#ctx.upload(samples, [samples.length, 1, 1], 'NCW') as PoolTensor<'float32'>;
+    const s = this.#ctx.upload(samples, [samples.length, 1, 1], 'NCW') as FloatTensor;
     const { output, indices } = fractionalForward(this.#ctx, x, spec, s, o as MaxPoolOut);
     s.destroy();
     return { output, indices, samples };
   }
 
   /** Gradient of fractional max pooling; `options.samples` must be the ones the forward returned. */
-  fractionalMaxPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  fractionalMaxPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     indices: PoolTensor<'int32'>,
     options: FractionalMaxPoolOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  fractionalMaxPoolBackward(
+    gradOutput: FloatTensor,
+    input: FloatTensor,
+    indices: PoolTensor<'int32'>,
+    options: FractionalMaxPoolOptions,
+    out?: Out<FloatDType>,
+  ): FloatTensor {
     const { x, spec, samples } = this.#fractionalCall(input, options, false);
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const g = this.#ctx.own(gradOutput, 'gradOutput', x.dtype);
     const idx = this.#indices(indices);
     const shape = fractionalShape(x, spec);
     checkShape(g, 'gradOutput', shape, x.layout, "the forward output's shape");
     checkShape(idx, 'indices', shape, x.layout, "the forward output's shape");
     const o = this.#gradOut(out, x, [g, idx]);
-    const s = this.#ctx.upload(samples, [samples.length, 1, 1], 'NCW') as PoolTensor<'float32'>;
+    const s = this.#ctx.upload(samples, [samples.length, 1, 1], 'NCW') as FloatTensor;
     const gradInput = fractionalBackward(this.#ctx, g, x, spec, s, idx, o);
     s.destroy();
     return gradInput;
@@ -401,7 +459,7 @@ export class PoolEngine {
 
   #fractionalCall(input: unknown, options: FractionalMaxPoolOptions, mayDraw: boolean) {
     this.#ctx.checkAlive();
-    const x = this.#ctx.own(input, 'input', 'float32');
+    const x = this.#ctx.ownFloat(input, 'input');
     const spec = fractionalSpec(x.dims.spatial, options);
     const { batch, channels } = x.dims;
     let samples: Float32Array;
@@ -428,21 +486,21 @@ export class PoolEngine {
   }
 
   /** Checks the `out` of a gradient with respect to `x` (its shape and layout). */
-  #gradOut(out: unknown, x: PoolTensor<'float32'>, inputs: PoolTensor<DType>[]): Out | undefined {
-    return this.#ctx.checkOut(out, { output: result(x.shape, x.layout) }, [x, ...inputs]).output as Out | undefined;
+  #gradOut(out: unknown, x: FloatTensor, inputs: PoolTensor<DType>[]): Out | undefined {
+    return this.#ctx.checkOut(out, { output: result(x.shape, x.layout, x.dtype) }, [x, ...inputs]).output as Out | undefined;
   }
 
   /** A window mode's forward output (every mode but max, which also returns indices). */
-  #windowOutput(mode: WindowMode, input: PoolTensor<'float32'>, options: unknown, out: unknown): PoolTensor<'float32'> {
+  #windowOutput(mode: WindowMode, input: FloatTensor, options: unknown, out: unknown): FloatTensor {
     const { x, spec } = specFor(this.#ctx, mode, input, options);
     const o = this.#ctx.checkOut(out, { output: windowResults(x, spec).output }, [x]);
     return windowForward(this.#ctx, x, spec, 0, o as MaxPoolOut).output;
   }
 
   /** A window mode's gradient with respect to its input (every mode but max, which reads its indices). */
-  #windowGradient(mode: WindowMode, gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: unknown, out: unknown): PoolTensor<'float32'> {
+  #windowGradient(mode: WindowMode, gradOutput: FloatTensor, input: FloatTensor, options: unknown, out: unknown): FloatTensor {
     const { x, spec } = specFor(this.#ctx, mode, input, options);
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const g = this.#ctx.own(gradOutput, 'gradOutput', x.dtype);
     checkLikeOutput(g, 'gradOutput', x, spec);
     return windowBackward(this.#ctx, g, x, spec, null, this.#gradOut(out, x, [g]));
   }
@@ -460,27 +518,29 @@ export class PoolEngine {
   // ------------------------------------------------------------ global, adaptive
 
   /** Validates a global / adaptive call on a tensor of this engine; nothing is allocated yet. */
-  #adaptive(input: unknown, spec: (spatial: number[]) => AdaptiveSpec): { x: PoolTensor<'float32'>; spec: AdaptiveSpec } {
+  #adaptive(input: unknown, spec: (spatial: number[]) => AdaptiveSpec): { x: FloatTensor; spec: AdaptiveSpec } {
     this.#ctx.checkAlive();
-    const x = this.#ctx.own(input, 'input', 'float32');
+    const x = this.#ctx.ownFloat(input, 'input');
     return { x, spec: spec(x.dims.spatial) };
   }
 
-  #adaptiveRun(x: PoolTensor<'float32'>, spec: AdaptiveSpec, out: unknown) {
+  #adaptiveRun(x: FloatTensor, spec: AdaptiveSpec, out: unknown) {
     const shape = spec.global ? reducedShape(x) : adaptiveShape(x, spec);
-    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout), indices: spec.indices ? result(shape, x.layout, 'int32') : null }, [x]) as MaxPoolOut;
+    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout, x.dtype), indices: spec.indices ? result(shape, x.layout, 'int32') : null }, [
+      x,
+    ]) as MaxPoolOut;
     return spec.global ? reduceForward(this.#ctx, x, spec, o) : adaptiveForward(this.#ctx, x, spec, o);
   }
 
   /** An average call's single result: `out` is one tensor. */
-  #adaptiveAvgRun(x: PoolTensor<'float32'>, spec: AdaptiveSpec, out: unknown) {
+  #adaptiveAvgRun(x: FloatTensor, spec: AdaptiveSpec, out: unknown) {
     const shape = spec.global ? reducedShape(x) : adaptiveShape(x, spec);
-    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout) }, [x]) as MaxPoolOut;
+    const o = this.#ctx.checkOut(out, { output: result(shape, x.layout, x.dtype) }, [x]) as MaxPoolOut;
     return spec.global ? reduceForward(this.#ctx, x, spec, o) : adaptiveForward(this.#ctx, x, spec, o);
   }
 
-  #adaptiveBackward(gradOutput: unknown, x: PoolTensor<'float32'>, spec: AdaptiveSpec, indices: unknown, out: unknown): PoolTensor<'float32'> {
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+  #adaptiveBackward(gradOutput: unknown, x: FloatTensor, spec: AdaptiveSpec, indices: unknown, out: unknown): FloatTensor {
+    const g = this.#ctx.own(gradOutput, 'gradOutput', x.dtype);
     const shape = spec.global ? reducedShape(x) : adaptiveShape(x, spec);
     checkShape(g, 'gradOutput', shape, x.layout, 'the forward output shape');
     let idx: PoolTensor<'int32'> | null = null;
@@ -493,57 +553,79 @@ export class PoolEngine {
   }
 
   /** Global average pooling: one mean per (n, c), output [N, C, 1, …], as a parallel reduction. */
-  globalAvgPool(input: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
+  globalAvgPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, out?: Out<F>): PoolTensor<F>;
+  globalAvgPool(input: FloatTensor, out?: Out<FloatDType>): FloatTensor {
     const { x, spec } = this.#adaptive(input, (s) => globalSpec('avg', s));
     return this.#adaptiveAvgRun(x, spec, out).output;
   }
 
   /** Gradient of global average pooling with respect to its input. */
-  globalAvgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
+  globalAvgPoolBackward<F extends FloatDType = 'float32'>(gradOutput: PoolTensor<F>, input: PoolTensor<F>, out?: Out<F>): PoolTensor<F>;
+  globalAvgPoolBackward(gradOutput: FloatTensor, input: FloatTensor, out?: Out<FloatDType>): FloatTensor {
     const { x, spec } = this.#adaptive(input, (s) => globalSpec('avg', s));
     return this.#adaptiveBackward(gradOutput, x, spec, null, out);
   }
 
   /** Global max pooling: one maximum per (n, c) and its flat plane index (first maximum wins, NaN propagates). `indices: false` writes none. */
-  globalMaxPool<O extends GlobalMaxPoolOptions = {}>(input: PoolTensor<'float32'>, options?: O, out?: MaxPoolOut): MaxResults<O>;
-  globalMaxPool(input: PoolTensor<'float32'>, options?: GlobalMaxPoolOptions, out?: MaxPoolOut): MaxPoolResult | MaxPoolOutput {
+  globalMaxPool<F extends FloatDType, O extends GlobalMaxPoolOptions = {}>(input: PoolTensor<F>, options?: O, out?: MaxPoolOut<F>): MaxResults<O, F>;
+  globalMaxPool(input: FloatTensor, options?: GlobalMaxPoolOptions, out?: MaxPoolOut<FloatDType>): MaxPoolResult<FloatDType> | MaxPoolOutput<FloatDType> {
     const { x, spec } = this.#adaptive(input, (s) => globalSpec('max', s, options));
     return this.#adaptiveRun(x, spec, out) as MaxPoolResult | MaxPoolOutput;
   }
 
   /** Gradient of global max pooling: each winner gets its row's gradient. */
-  globalMaxPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, indices: PoolTensor<'int32'>, out?: Out): PoolTensor<'float32'> {
+  globalMaxPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
+    indices: PoolTensor<'int32'>,
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  globalMaxPoolBackward(gradOutput: FloatTensor, input: FloatTensor, indices: PoolTensor<'int32'>, out?: Out<FloatDType>): FloatTensor {
     const { x, spec } = this.#adaptive(input, (s) => globalSpec('max', s));
     return this.#adaptiveBackward(gradOutput, x, spec, indices, out);
   }
 
   /** Adaptive average pooling with PyTorch's bins; a 1 × … × 1 output runs as the global reduction. */
-  adaptiveAvgPool(input: PoolTensor<'float32'>, options: AdaptivePoolOptions, out?: Out): PoolTensor<'float32'> {
+  adaptiveAvgPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, options: AdaptivePoolOptions, out?: Out<F>): PoolTensor<F>;
+  adaptiveAvgPool(input: FloatTensor, options: AdaptivePoolOptions, out?: Out<FloatDType>): FloatTensor {
     const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('avg', s, options));
     return this.#adaptiveAvgRun(x, spec, out).output;
   }
 
   /** Gradient of adaptive average pooling with respect to its input. */
-  adaptiveAvgPoolBackward(gradOutput: PoolTensor<'float32'>, input: PoolTensor<'float32'>, options: AdaptivePoolOptions, out?: Out): PoolTensor<'float32'> {
+  adaptiveAvgPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
+    options: AdaptivePoolOptions,
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  adaptiveAvgPoolBackward(gradOutput: FloatTensor, input: FloatTensor, options: AdaptivePoolOptions, out?: Out<FloatDType>): FloatTensor {
     const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('avg', s, options));
     return this.#adaptiveBackward(gradOutput, x, spec, null, out);
   }
 
   /** Adaptive max pooling with PyTorch's bins and indices; a 1 × … × 1 output runs as the global reduction. `indices: false` writes none. */
-  adaptiveMaxPool<O extends AdaptivePoolOptions>(input: PoolTensor<'float32'>, options: O, out?: MaxPoolOut): MaxResults<O>;
-  adaptiveMaxPool(input: PoolTensor<'float32'>, options: AdaptivePoolOptions, out?: MaxPoolOut): MaxPoolResult | MaxPoolOutput {
+  adaptiveMaxPool<F extends FloatDType, O extends AdaptivePoolOptions>(input: PoolTensor<F>, options: O, out?: MaxPoolOut<F>): MaxResults<O, F>;
+  adaptiveMaxPool(input: FloatTensor, options: AdaptivePoolOptions, out?: MaxPoolOut<FloatDType>): MaxPoolResult<FloatDType> | MaxPoolOutput<FloatDType> {
     const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('max', s, options));
     return this.#adaptiveRun(x, spec, out) as MaxPoolResult | MaxPoolOutput;
   }
 
   /** Gradient of adaptive max pooling: each winner collects the gradients of the bins it won. */
-  adaptiveMaxPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  adaptiveMaxPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     indices: PoolTensor<'int32'>,
     options: AdaptivePoolOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  adaptiveMaxPoolBackward(
+    gradOutput: FloatTensor,
+    input: FloatTensor,
+    indices: PoolTensor<'int32'>,
+    options: AdaptivePoolOptions,
+    out?: Out<FloatDType>,
+  ): FloatTensor {
     const { x, spec } = this.#adaptive(input, (s) => adaptiveSpec('max', s, options));
     return this.#adaptiveBackward(gradOutput, x, spec, indices, out);
   }
@@ -555,27 +637,39 @@ export class PoolEngine {
    * adaptive pooling to l × l, flattened in (C, l, l) order and concatenated, so the
    * output is [N, C · Σ l²] in layout 'NC'. Mode 'max' also returns indices (unless `indices: false`).
    */
-  spatialPyramidPool(input: PoolTensor<'float32'>, options?: SpatialPyramidPoolOptions, out?: MaxPoolOut): SpatialPyramidPoolResult {
+  spatialPyramidPool<F extends FloatDType = 'float32'>(
+    input: PoolTensor<F>,
+    options?: SpatialPyramidPoolOptions,
+    out?: MaxPoolOut<F>,
+  ): SpatialPyramidPoolResult<F>;
+  spatialPyramidPool(input: FloatTensor, options?: SpatialPyramidPoolOptions, out?: MaxPoolOut<FloatDType>): SpatialPyramidPoolResult<FloatDType> {
     this.#ctx.checkAlive();
-    const x = this.#ctx.own(input, 'input', 'float32');
+    const x = this.#ctx.ownFloat(input, 'input');
     const spec = pyramidSpec(x.dims.spatial, options);
     const shape = pyramidShape(x, spec);
-    const o = this.#ctx.checkOut(out, { output: result(shape, 'NC'), indices: spec.indices ? result(shape, 'NC', 'int32') : null }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(shape, 'NC', x.dtype), indices: spec.indices ? result(shape, 'NC', 'int32') : null }, [x]);
     return pyramidForward(this.#ctx, x, spec, o as MaxPoolOut);
   }
 
   /** Gradient of spatial pyramid pooling; `indices` is the forward's in mode 'max' and null in mode 'avg'. */
-  spatialPyramidPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  spatialPyramidPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     indices: PoolTensor<'int32'> | null,
     options?: SpatialPyramidPoolOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  spatialPyramidPoolBackward(
+    gradOutput: FloatTensor,
+    input: FloatTensor,
+    indices: PoolTensor<'int32'> | null,
+    options?: SpatialPyramidPoolOptions,
+    out?: Out<FloatDType>,
+  ): FloatTensor {
     this.#ctx.checkAlive();
-    const x = this.#ctx.own(input, 'input', 'float32');
+    const x = this.#ctx.ownFloat(input, 'input');
     const spec = pyramidSpec(x.dims.spatial, options);
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const g = this.#ctx.own(gradOutput, 'gradOutput', x.dtype);
     const shape = pyramidShape(x, spec);
     checkShape(g, 'gradOutput', shape, 'NC', 'the forward output shape');
     let idx: PoolTensor<'int32'> | null = null;
@@ -590,23 +684,25 @@ export class PoolEngine {
   // ------------------------------------------------------------ strip pooling
 
   /** Strip pooling (rank 2, either layout): rows [N, C, H, 1] average over W, cols [N, C, 1, W] average over H. */
-  stripPool(input: PoolTensor<'float32'>, out?: { rows?: PoolTensor<'float32'>; cols?: PoolTensor<'float32'> }): StripPoolResult {
+  stripPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, out?: { rows?: PoolTensor<F>; cols?: PoolTensor<F> }): StripPoolResult<F>;
+  stripPool(input: FloatTensor, out?: { rows?: FloatTensor; cols?: FloatTensor }): StripPoolResult<FloatDType> {
     this.#ctx.checkAlive();
-    const x = this.#ctx.own(input, 'input', 'float32');
+    const x = this.#ctx.ownFloat(input, 'input');
     const { height, width } = stripSpec(x.dims.spatial);
     const shapes = stripShapes(x.dims, x.layout);
-    const o = this.#ctx.checkOut(out, { rows: result(shapes.rows, x.layout), cols: result(shapes.cols, x.layout) }, [x]);
+    const o = this.#ctx.checkOut(out, { rows: result(shapes.rows, x.layout, x.dtype), cols: result(shapes.cols, x.layout, x.dtype) }, [x]);
     return stripReduce(this.#ctx, x, width, height, 'stripPool.forward', o as StripOut);
   }
 
   /** Gradient of strip pooling with respect to its input, from the gradients of both strips (`{ rows, cols }`, like the forward's result). */
-  stripPoolBackward(gradOutput: StripPoolResult, input: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
+  stripPoolBackward<F extends FloatDType = 'float32'>(gradOutput: StripPoolResult<F>, input: PoolTensor<F>, out?: Out<F>): PoolTensor<F>;
+  stripPoolBackward(gradOutput: StripPoolResult<FloatDType>, input: FloatTensor, out?: Out<FloatDType>): FloatTensor {
     this.#ctx.checkAlive();
     const { rows: gradRows, cols: gradCols } = stripGradients(gradOutput);
-    const x = this.#ctx.own(input, 'input', 'float32');
+    const x = this.#ctx.ownFloat(input, 'input');
     const { height, width } = stripSpec(x.dims.spatial);
-    const gr = this.#ctx.own(gradRows, 'gradRows', 'float32');
-    const gc = this.#ctx.own(gradCols, 'gradCols', 'float32');
+    const gr = this.#ctx.own(gradRows, 'gradRows', x.dtype);
+    const gc = this.#ctx.own(gradCols, 'gradCols', x.dtype);
     const shapes = stripShapes(x.dims, x.layout);
     checkShape(gr, 'gradRows', shapes.rows, x.layout, 'the row strip shape');
     checkShape(gc, 'gradCols', shapes.cols, x.layout, 'the column strip shape');
@@ -614,72 +710,84 @@ export class PoolEngine {
   }
 
   /** Strip pooling's expand-and-add step: out[n, c, h, w] = rows[n, c, h] + cols[n, c, w], in the strips' layout. */
-  stripPoolExpand(rows: PoolTensor<'float32'>, cols: PoolTensor<'float32'>, out?: Out): PoolTensor<'float32'> {
+  stripPoolExpand<F extends FloatDType = 'float32'>(rows: PoolTensor<F>, cols: PoolTensor<F>, out?: Out<F>): PoolTensor<F>;
+  stripPoolExpand(rows: FloatTensor, cols: FloatTensor, out?: Out<FloatDType>): FloatTensor {
     this.#ctx.checkAlive();
-    const r = this.#ctx.own(rows, 'rows', 'float32');
-    const c = this.#ctx.own(cols, 'cols', 'float32');
+    const r = this.#ctx.ownFloat(rows, 'rows');
+    const c = this.#ctx.own(cols, 'cols', r.dtype);
     const dims = stripExpandDims(r, c);
-    const o = this.#ctx.checkOut(out, { output: result(shapeOf(dims, r.layout), r.layout) }, [r, c]);
+    const o = this.#ctx.checkOut(out, { output: result(shapeOf(dims, r.layout), r.layout, r.dtype) }, [r, c]);
     return stripExpand(this.#ctx, r, c, dims, 1, 1, 'stripPoolExpand.forward', o.output as Out | undefined);
   }
 
   /** Gradient of the expand-and-add step: rows sum their row of the gradient, cols their column. */
-  stripPoolExpandBackward(gradOutput: PoolTensor<'float32'>, out?: { rows?: PoolTensor<'float32'>; cols?: PoolTensor<'float32'> }): StripPoolResult {
+  stripPoolExpandBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    out?: { rows?: PoolTensor<F>; cols?: PoolTensor<F> },
+  ): StripPoolResult<F>;
+  stripPoolExpandBackward(gradOutput: FloatTensor, out?: { rows?: FloatTensor; cols?: FloatTensor }): StripPoolResult<FloatDType> {
     this.#ctx.checkAlive();
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const g = this.#ctx.ownFloat(gradOutput, 'gradOutput');
     stripSpec(g.dims.spatial);
     const shapes = stripShapes(g.dims, g.layout);
-    const o = this.#ctx.checkOut(out, { rows: result(shapes.rows, g.layout), cols: result(shapes.cols, g.layout) }, [g]);
+    const o = this.#ctx.checkOut(out, { rows: result(shapes.rows, g.layout, g.dtype), cols: result(shapes.cols, g.layout, g.dtype) }, [g]);
     return stripReduce(this.#ctx, g, 1, 1, 'stripPoolExpand.backward', o as StripOut);
   }
 
   // ------------------------------------------------------------ GeM
 
   /** GeM pooling (global, rank 2, either layout): (mean(max(x, eps)ᵖ))^(1/p) per (n, c), output [N, C, 1, 1]. */
-  gemPool(input: PoolTensor<'float32'>, options?: GemPoolOptions, out?: Out): PoolTensor<'float32'> {
+  gemPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, options?: GemPoolOptions, out?: Out<F>): PoolTensor<F>;
+  gemPool(input: FloatTensor, options?: GemPoolOptions, out?: Out<FloatDType>): FloatTensor {
     this.#ctx.checkAlive();
-    const x = this.#ctx.own(input, 'input', 'float32');
+    const x = this.#ctx.ownFloat(input, 'input');
     const spec = gemSpec(x.dims.spatial, options);
-    const o = this.#ctx.checkOut(out, { output: result(reducedShape(x), x.layout) }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(reducedShape(x), x.layout, x.dtype) }, [x]);
     return gemForward(this.#ctx, x, spec, o.output as Out | undefined);
   }
 
   /** Gradients of GeM pooling with respect to the input and to p (one p shared by every channel). */
-  gemPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  gemPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     options?: GemPoolOptions,
-    out?: { gradInput?: PoolTensor<'float32'>; gradP?: PoolTensor<'float32'> },
-  ): GemPoolGradients {
+    out?: { gradInput?: PoolTensor<F>; gradP?: PoolTensor<F> },
+  ): GemPoolGradients<F>;
+  gemPoolBackward(
+    gradOutput: FloatTensor,
+    input: FloatTensor,
+    options?: GemPoolOptions,
+    out?: { gradInput?: FloatTensor; gradP?: FloatTensor },
+  ): GemPoolGradients<FloatDType> {
     this.#ctx.checkAlive();
-    const x = this.#ctx.own(input, 'input', 'float32');
+    const x = this.#ctx.ownFloat(input, 'input');
     const spec = gemSpec(x.dims.spatial, options);
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const g = this.#ctx.own(gradOutput, 'gradOutput', x.dtype);
     checkShape(g, 'gradOutput', reducedShape(x), x.layout, 'the forward output shape');
-    const o = this.#ctx.checkOut(out, { gradInput: result(x.shape, x.layout), gradP: result([1, 1], 'NC') }, [x, g]);
+    const o = this.#ctx.checkOut(out, { gradInput: result(x.shape, x.layout, x.dtype), gradP: result([1, 1], 'NC', x.dtype) }, [x, g]);
     return gemBackward(this.#ctx, g, x, spec, o as { gradInput?: Out; gradP?: Out });
   }
 
   // ------------------------------------------------------------ region pooling
 
   /** Validates a region call: the engine, x, then the options and every box (roiSpec); nothing is allocated yet. */
-  #roi(op: RoiOp, input: unknown, rois: RoiBoxes, options: unknown): { x: PoolTensor<'float32'>; spec: RoiSpec } {
+  #roi(op: RoiOp, input: unknown, rois: RoiBoxes, options: unknown): { x: FloatTensor; spec: RoiSpec } {
     this.#ctx.checkAlive();
-    const x = this.#ctx.own(input, 'input', 'float32');
+    const x = this.#ctx.ownFloat(input, 'input');
     return { x, spec: roiSpec(op, x.dims, rois, options) };
   }
 
   /** A region op's single output (every one but roiPool, which also returns indices). */
-  #roiOutput(op: RoiOp, input: unknown, rois: RoiBoxes, options: unknown, out: unknown): PoolTensor<'float32'> {
+  #roiOutput(op: RoiOp, input: unknown, rois: RoiBoxes, options: unknown, out: unknown): FloatTensor {
     const { x, spec } = this.#roi(op, input, rois, options);
-    const o = this.#ctx.checkOut(out, { output: result(roiShape(x, spec), batchedLayout(x.layout)) }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(roiShape(x, spec), batchedLayout(x.layout), x.dtype) }, [x]);
     return roiForward(this.#ctx, x, spec, o as { output?: Out }).output;
   }
 
   /** A region op's gradient with respect to its input; `indices` only for roiPool. */
-  #roiGradient(op: RoiOp, gradOutput: unknown, input: unknown, rois: RoiBoxes, indices: unknown, options: unknown, out: unknown): PoolTensor<'float32'> {
+  #roiGradient(op: RoiOp, gradOutput: unknown, input: unknown, rois: RoiBoxes, indices: unknown, options: unknown, out: unknown): FloatTensor {
     const { x, spec } = this.#roi(op, input, rois, options);
-    const g = this.#ctx.own(gradOutput, 'gradOutput', 'float32');
+    const g = this.#ctx.own(gradOutput, 'gradOutput', x.dtype);
     const shape = roiShape(x, spec);
     checkShape(g, 'gradOutput', shape, batchedLayout(x.layout), "the forward output's shape");
     let idx: PoolTensor<'int32'> | null = null;
@@ -695,18 +803,20 @@ export class PoolEngine {
    * `[K, 5]` or `[K, 4]` with `batchIndices`), each bin averages bilinear samples on a
    * regular grid. Output `[K, C, outH, outW]` in x's layout. Bad boxes raise PoolError before any GPU work.
    */
-  roiAlign(input: PoolTensor<'float32'>, rois: RoiBoxes, options: RoiAlignOptions, out?: Out): PoolTensor<'float32'> {
+  roiAlign<F extends FloatDType = 'float32'>(input: PoolTensor<F>, rois: RoiBoxes, options: RoiAlignOptions, out?: Out<F>): PoolTensor<F>;
+  roiAlign(input: FloatTensor, rois: RoiBoxes, options: RoiAlignOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#roiOutput('roiAlign', input, rois, options, out);
   }
 
   /** Gradient of roiAlign with respect to its input, gathered per input element (deterministic). */
-  roiAlignBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  roiAlignBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     rois: RoiBoxes,
     options: RoiAlignOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  roiAlignBackward(gradOutput: FloatTensor, input: FloatTensor, rois: RoiBoxes, options: RoiAlignOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#roiGradient('roiAlign', gradOutput, input, rois, null, options, out);
   }
 
@@ -714,54 +824,69 @@ export class PoolEngine {
    * torchvision's roi_pool: the max of each rounded bin (first maximum on ties, NaN never wins; an
    * empty bin gives 0) and its index h · W + w in the input plane (−1: no winner).
    */
-  roiPool(input: PoolTensor<'float32'>, rois: RoiBoxes, options: RoiPoolOptions, out?: MaxPoolOut): MaxPoolResult {
+  roiPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, rois: RoiBoxes, options: RoiPoolOptions, out?: MaxPoolOut<F>): MaxPoolResult<F>;
+  roiPool(input: FloatTensor, rois: RoiBoxes, options: RoiPoolOptions, out?: MaxPoolOut<FloatDType>): MaxPoolResult<FloatDType> {
     const { x, spec } = this.#roi('roiPool', input, rois, options);
     const shape = roiShape(x, spec);
-    const o = this.#ctx.checkOut(out, { output: result(shape, batchedLayout(x.layout)), indices: result(shape, batchedLayout(x.layout), 'int32') }, [x]);
+    const o = this.#ctx.checkOut(out, { output: result(shape, batchedLayout(x.layout), x.dtype), indices: result(shape, batchedLayout(x.layout), 'int32') }, [
+      x,
+    ]);
     return roiForward(this.#ctx, x, spec, o as MaxPoolOut) as MaxPoolResult;
   }
 
   /** Gradient of roiPool: each bin's gradient to the cell its index names (the forward's indices). */
-  roiPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  roiPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     rois: RoiBoxes,
     indices: PoolTensor<'int32'>,
     options: RoiPoolOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  roiPoolBackward(
+    gradOutput: FloatTensor,
+    input: FloatTensor,
+    rois: RoiBoxes,
+    indices: PoolTensor<'int32'>,
+    options: RoiPoolOptions,
+    out?: Out<FloatDType>,
+  ): FloatTensor {
     return this.#roiGradient('roiPool', gradOutput, input, rois, indices, options, out);
   }
 
   /** torchvision's ps_roi_align: position-sensitive roiAlign (always half-pixel aligned); output `[K, C / (outH · outW), outH, outW]`. */
-  psRoiAlign(input: PoolTensor<'float32'>, rois: RoiBoxes, options: PsRoiAlignOptions, out?: Out): PoolTensor<'float32'> {
+  psRoiAlign<F extends FloatDType = 'float32'>(input: PoolTensor<F>, rois: RoiBoxes, options: PsRoiAlignOptions, out?: Out<F>): PoolTensor<F>;
+  psRoiAlign(input: FloatTensor, rois: RoiBoxes, options: PsRoiAlignOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#roiOutput('psRoiAlign', input, rois, options, out);
   }
 
   /** Gradient of psRoiAlign with respect to its input. */
-  psRoiAlignBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  psRoiAlignBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     rois: RoiBoxes,
     options: PsRoiAlignOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  psRoiAlignBackward(gradOutput: FloatTensor, input: FloatTensor, rois: RoiBoxes, options: PsRoiAlignOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#roiGradient('psRoiAlign', gradOutput, input, rois, null, options, out);
   }
 
   /** torchvision's ps_roi_pool: the position-sensitive average of each rounded bin (0 when empty); output `[K, C / (outH · outW), outH, outW]`. */
-  psRoiPool(input: PoolTensor<'float32'>, rois: RoiBoxes, options: PsRoiPoolOptions, out?: Out): PoolTensor<'float32'> {
+  psRoiPool<F extends FloatDType = 'float32'>(input: PoolTensor<F>, rois: RoiBoxes, options: PsRoiPoolOptions, out?: Out<F>): PoolTensor<F>;
+  psRoiPool(input: FloatTensor, rois: RoiBoxes, options: PsRoiPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#roiOutput('psRoiPool', input, rois, options, out);
   }
 
   /** Gradient of psRoiPool as torchvision computes it (bins clipped at H and W, where the forward clips at H − 1 and W − 1). */
-  psRoiPoolBackward(
-    gradOutput: PoolTensor<'float32'>,
-    input: PoolTensor<'float32'>,
+  psRoiPoolBackward<F extends FloatDType = 'float32'>(
+    gradOutput: PoolTensor<F>,
+    input: PoolTensor<F>,
     rois: RoiBoxes,
     options: PsRoiPoolOptions,
-    out?: Out,
-  ): PoolTensor<'float32'> {
+    out?: Out<F>,
+  ): PoolTensor<F>;
+  psRoiPoolBackward(gradOutput: FloatTensor, input: FloatTensor, rois: RoiBoxes, options: PsRoiPoolOptions, out?: Out<FloatDType>): FloatTensor {
     return this.#roiGradient('psRoiPool', gradOutput, input, rois, null, options, out);
   }
 
@@ -772,10 +897,10 @@ export class PoolEngine {
   }
 }
 
-type StripOut = { rows?: PoolTensor<'float32'>; cols?: PoolTensor<'float32'> };
+type StripOut = { rows?: FloatTensor; cols?: FloatTensor };
 
 /** A result's shape, layout and dtype (float32 unless given). */
-function result(shape: readonly number[], layout: Layout, dtype: DType = 'float32'): ResultSpec {
+function result(shape: readonly number[], layout: Layout, dtype: DType): ResultSpec {
   return { shape, layout, dtype };
 }
 

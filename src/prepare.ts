@@ -8,7 +8,7 @@ import { BufferUsage } from './gpu-constants';
 import { checkTensorShape, type Layout } from './layout';
 import { pipelineKey, preparePipeline, type OverrideConstants } from './pipelines';
 import type { ShaderName } from './shaders';
-import type { PoolTensor } from './tensor';
+import type { FloatTensor, PoolTensor } from './tensor';
 
 /** A call to prepare for: an engine op's name, its input's shape and layout, and its options. */
 export interface PrepareCall {
@@ -23,7 +23,7 @@ export interface PrepareCall {
 /** The engine as prepare drives it: every op by name (src/pool-engine.ts). */
 type Ops = Record<string, (...args: unknown[]) => any>;
 
-type Tensor = PoolTensor<'float32'>;
+type Tensor = FloatTensor;
 
 /** How each op is called from one input `x`, running the forward first where the backward needs its results. */
 const CALLS: Record<string, (e: Ops, x: Tensor, o: unknown, int32: () => PoolTensor<'int32'>) => void> = {};

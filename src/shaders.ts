@@ -83,6 +83,8 @@ const KERNELS = {
   roiBackward: { file: 'roi_backward', family: 'region' },
   // Staging and clearing of views (engine.ts), and the check of a wrapped buffer (wrap.ts).
   copyWords: { file: 'copy_words' },
+  // float16 views staged as float32 for a kernel (engine.ts), and cleared.
+  halfConvert: { file: 'half_convert' },
   probe: { file: 'probe' },
 } as const satisfies Record<string, KernelEntry>;
 

@@ -1,8 +1,28 @@
 import type { Dims, Layout } from './layout';
 import { PoolError } from './errors';
+import { fromHalfBits } from './half';
 
-export type DType = 'float32' | 'int32';
+/**
+ * Element types: 'float32'; 'float16' (IEEE half, 2 bytes, packed two to a 32-bit
+ * word; ops compute in float32 and round each result once); 'int32' (indices).
+ */
+export type DType = 'float32' | 'float16' | 'int32';
+/** The float dtypes an op takes; one call takes one of them. */
+export type FloatDType = 'float32' | 'float16';
+/** A tensor of values (float32 or float16). */
+export type FloatTensor = PoolTensor<FloatDType>;
+/** What `read()` returns: float32 values for both float dtypes. */
 export type HostArray<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
+
+/** Bytes of one element. */
+export function bytesPerElement(dtype: DType): number {
+  return dtype === 'float16' ? 2 : 4;
+}
+
+/** Whether `dtype` is a float dtype an op takes. */
+export function isFloatDType(dtype: unknown): dtype is FloatDType {
+  return dtype === 'float32' || dtype === 'float16';
+}
 
 /** The bytes of a buffer that a tensor occupies. */
 export interface BufferView {
@@ -71,9 +91,14 @@ export class PoolTensor<D extends DType = 'float32'> {
     return this.#buffer === null;
   }
 
-  /** Bytes of the tensor's elements (4 per element). */
+  /** Bytes of the tensor's elements (4 per element; 2 for float16). */
   get byteLength(): number {
-    return this.size * 4;
+    return this.size * bytesPerElement(this.dtype);
+  }
+
+  /** Bytes a kernel binds of it: byteLength rounded up to whole 32-bit words (a float16 view of odd size ends mid-word). */
+  get wordBytes(): number {
+    return Math.ceil(this.byteLength / 4) * 4;
   }
 
   /**
@@ -93,7 +118,7 @@ export class PoolTensor<D extends DType = 'float32'> {
   /** @internal The bytes a kernel may bind (see BufferView). */
   get view(): BufferView {
     const buffer = this.buffer;
-    return { buffer, offset: this.byteOffset, size: this.wrapped ? this.byteLength : buffer.size };
+    return { buffer, offset: this.byteOffset, size: this.wrapped ? this.wordBytes : buffer.size };
   }
 
   /**
@@ -104,9 +129,26 @@ export class PoolTensor<D extends DType = 'float32'> {
     // Checked before the promise: a read inside a batch throws at once instead of waiting forever.
     this.owner.checkAlive();
     this.owner.checkReadable();
-    return this.owner
-      .readView(this.view, this.byteLength)
-      .then((bytes) => (this.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes)) as HostArray<D>);
+    return this.owner.readView(this.view, this.wordBytes).then((bytes) => {
+      if (this.dtype === 'int32') return new Int32Array(bytes) as HostArray<D>;
+      if (this.dtype === 'float16') return fromHalfBits(new Uint16Array(bytes, 0, this.size)) as HostArray<D>;
+      return new Float32Array(bytes) as HostArray<D>;
+    });
+  }
+
+  /** A float16 tensor's raw half bits (IEEE binary16), as stored. */
+  readBits(): Promise<Uint16Array> {
+    if (this.dtype !== 'float16') {
+      throw new PoolError(
+        'INVALID_OPTION',
+        'tensor',
+        `${this.dtype}[${this.shape.join(', ')}]`,
+        'has no half bits: readBits() reads float16 tensors; use read()',
+      );
+    }
+    this.owner.checkAlive();
+    this.owner.checkReadable();
+    return this.owner.readView(this.view, this.wordBytes).then((bytes) => new Uint16Array(bytes, 0, this.size));
   }
 
   /**

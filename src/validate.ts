@@ -4,7 +4,7 @@
 // for the results (`out`) fit and share no byte with the inputs.
 import { PoolError } from './errors';
 import type { Layout } from './layout';
-import { PoolTensor, type DType } from './tensor';
+import { isFloatDType, PoolTensor, type DType } from './tensor';
 
 /** Anything with a shape written in a layout: a GPU tensor or a host tensor. */
 export interface Shaped {
@@ -30,7 +30,14 @@ export function checkTensor<D extends DType>(
   const name = `${t.dtype}[${t.shape.join(', ')}]`;
   if (t.owner !== owner) throw new PoolError('FOREIGN_TENSOR', param, name, 'belongs to another engine; upload it to this one');
   if (t.destroyed) throw new PoolError('DESTROYED_TENSOR', param, name, 'was destroyed and cannot be used again');
-  if (t.dtype !== dtype) throw new PoolError('INVALID_OPTION', param, t.dtype, `must be a tensor of dtype ${dtype}`);
+  if (t.dtype !== dtype) {
+    // One call takes one float dtype: its input's.
+    const mixed = isFloatDType(t.dtype) && isFloatDType(dtype);
+    const rule = mixed
+      ? `must be ${dtype}, the dtype of the call's input: a call does not mix float32 and float16 tensors`
+      : `must be a tensor of dtype ${dtype}`;
+    throw new PoolError('INVALID_OPTION', param, t.dtype, rule);
+  }
   const verdict = t.wrapped ? refused?.(t.buffer) : undefined;
   if (verdict) throw new PoolError(verdict.code, param, t.label || name, verdict.rule);
   return t as PoolTensor<D>;

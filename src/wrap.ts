@@ -8,13 +8,13 @@ import type { GpuContext } from './engine';
 import { BufferUsage } from './gpu-constants';
 import { checkTensorShape, type Layout } from './layout';
 import { getPipeline } from './pipelines';
-import type { DType, PoolTensor } from './tensor';
+import { bytesPerElement, type DType, type PoolTensor } from './tensor';
 
 /** Options of `engine.wrap`. */
 export interface WrapOptions<D extends DType = DType> {
   /** The tensor's layout; default channels-first of the shape's rank. */
   layout?: Layout;
-  /** Element type: 'float32' (default) or 'int32' (indices). */
+  /** Element type: 'float32' (default), 'float16' (halves packed two to a 32-bit word) or 'int32' (indices). */
   dtype?: D;
   /** Byte offset of the first element: a multiple of the device's minStorageBufferOffsetAlignment. Default 0. */
   offset?: number;
@@ -40,7 +40,8 @@ export function wrapBuffer<D extends DType>(ctx: GpuContext, buffer: unknown, sh
   }
   const layout = checkTensorShape(shape, options.layout);
   const dtype = (options.dtype ?? 'float32') as D;
-  if (dtype !== 'float32' && dtype !== 'int32') throw new PoolError('INVALID_OPTION', 'dtype', dtype, "must be 'float32' or 'int32'");
+  if (dtype !== 'float32' && dtype !== 'float16' && dtype !== 'int32')
+    throw new PoolError('INVALID_OPTION', 'dtype', dtype, "must be 'float32', 'float16' or 'int32'");
   const label = options.label ?? '';
   const offset = options.offset ?? 0;
   const align = ctx.device.limits.minStorageBufferOffsetAlignment;
@@ -60,13 +61,15 @@ export function wrapBuffer<D extends DType>(ctx: GpuContext, buffer: unknown, sh
       'lacks GPUBufferUsage.STORAGE; create the buffer with STORAGE in its usage to pool it in place',
     );
   }
-  const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+  // Kernels bind whole 32-bit words: a float16 view of an odd count binds the half after it too (and never writes it).
+  const bytes = Math.ceil((shape.reduce((a, b) => a * b, 1) * bytesPerElement(dtype)) / 4) * 4;
   if (offset + bytes > buffer.size) {
+    const words = dtype === 'float16' ? ' (float16 views bind whole 4-byte words)' : '';
     throw new PoolError(
       'INVALID_BUFFER',
       'buffer.size',
       buffer.size,
-      `is too small for the view: offset ${offset} + ${bytes} bytes of [${shape.join(', ')}] ${dtype} = ${offset + bytes}; use a larger buffer or a smaller shape`,
+      `is too small for the view: offset ${offset} + ${bytes} bytes of [${shape.join(', ')}] ${dtype}${words} = ${offset + bytes}; use a larger buffer or a smaller shape`,
     );
   }
   if (bytes > ctx.device.limits.maxStorageBufferBindingSize) {

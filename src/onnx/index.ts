@@ -3,7 +3,7 @@
 // takes the engine, its inputs and the node's attributes by their ONNX names.
 // Gradients are here too, for training runtimes.
 import type { PoolEngine } from '../pool-engine';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import { PoolError } from '../errors';
 import {
   onnxMaxRoiPoolOptions,
@@ -20,7 +20,7 @@ import {
 
 export * from './attributes';
 
-type F32 = PoolTensor<'float32'>;
+type F32 = FloatTensor;
 
 const rankOf = (x: F32) => x.dims.spatial.length;
 

@@ -6,7 +6,7 @@ import { shapeOf, sizeOf } from '../layout';
 import { evenBinKernel, type AdaptiveSpec, type PyramidSpec } from '../binned-spec';
 import { windowSpec } from '../window-spec';
 import { windowBackward, windowForward } from './window';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
 import { channelsLast, indicesConstant, type BinnedOut } from './binned-common';
@@ -15,7 +15,7 @@ function opName(spec: AdaptiveSpec): string {
   return spec.mode === 'avg' ? 'adaptiveAvgPool' : 'adaptiveMaxPool';
 }
 
-export function adaptiveShape(x: PoolTensor<'float32'>, spec: AdaptiveSpec): number[] {
+export function adaptiveShape(x: FloatTensor, spec: AdaptiveSpec): number[] {
   return shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
 }
 
@@ -32,15 +32,15 @@ function asWindow(spec: AdaptiveSpec) {
  */
 export function adaptiveForward(
   ctx: GpuContext,
-  x: PoolTensor<'float32'>,
+  x: FloatTensor,
   spec: AdaptiveSpec,
   out: BinnedOut = {},
-): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
+): { output: FloatTensor; indices: PoolTensor<'int32'> | null } {
   const window = asWindow(spec);
   if (window) return windowForward(ctx, x, window, 0, out);
   const shape = adaptiveShape(x, spec);
   const total = sizeOf({ ...x.dims, spatial: spec.outputSpatial });
-  const output = ctx.output(out.output, shape, x.layout, 'float32', `${opName(spec)}.output`);
+  const output = ctx.output(out.output, shape, x.layout, x.dtype, `${opName(spec)}.output`);
   const indices = spec.indices ? ctx.output(out.indices, shape, x.layout, 'int32', `${opName(spec)}.indices`) : null;
   ctx.run({
     shader: 'adaptiveForward',
@@ -56,15 +56,15 @@ export function adaptiveForward(
 /** Backward adaptive pooling: window pooling's where bins tile evenly, else one invocation per input element gathers from the bins that contain it. */
 export function adaptiveBackward(
   ctx: GpuContext,
-  gradOutput: PoolTensor<'float32'>,
-  x: PoolTensor<'float32'>,
+  gradOutput: FloatTensor,
+  x: FloatTensor,
   spec: AdaptiveSpec,
   indices: PoolTensor<'int32'> | null,
-  out?: PoolTensor<'float32'>,
-): PoolTensor<'float32'> {
+  out?: FloatTensor,
+): FloatTensor {
   const window = asWindow(spec);
   if (window) return windowBackward(ctx, gradOutput, x, window, indices, out);
-  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
+  const gradInput = ctx.output(out, x.shape, x.layout, x.dtype, `${opName(spec)}.gradInput`);
   ctx.run({
     shader: 'adaptiveBackward',
     constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 0 },
@@ -77,11 +77,11 @@ export function adaptiveBackward(
 }
 
 /** Spatial pyramid pooling's output shape: [N, C · Σ l²], flat features. */
-export function pyramidShape(x: PoolTensor<'float32'>, spec: PyramidSpec): number[] {
+export function pyramidShape(x: FloatTensor, spec: PyramidSpec): number[] {
   return [x.dims.batch, x.dims.channels * spec.cells];
 }
 
-function pyramidValues(x: PoolTensor<'float32'>, spec: PyramidSpec, total: number): Record<string, number> {
+function pyramidValues(x: FloatTensor, spec: PyramidSpec, total: number): Record<string, number> {
   return binnedUniformValues(x.dims, total, { numLevels: spec.levels.length, features: x.dims.channels * spec.cells });
 }
 
@@ -98,13 +98,13 @@ function withLevels<T>(ctx: GpuContext, spec: PyramidSpec, fn: (levels: GPUBuffe
 /** Spatial pyramid pooling in one launch: one invocation per output feature. */
 export function pyramidForward(
   ctx: GpuContext,
-  x: PoolTensor<'float32'>,
+  x: FloatTensor,
   spec: PyramidSpec,
   out: BinnedOut = {},
-): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
+): { output: FloatTensor; indices: PoolTensor<'int32'> | null } {
   const shape = pyramidShape(x, spec);
   const total = shape[0] * shape[1];
-  const output = ctx.output(out.output, shape, 'NC', 'float32', 'spatialPyramidPool.output');
+  const output = ctx.output(out.output, shape, 'NC', x.dtype, 'spatialPyramidPool.output');
   const indices = spec.indices ? ctx.output(out.indices, shape, 'NC', 'int32', 'spatialPyramidPool.indices') : null;
   withLevels(ctx, spec, (levels) =>
     ctx.run({
@@ -122,13 +122,13 @@ export function pyramidForward(
 /** Backward spatial pyramid pooling in one launch: each input element gathers from every level. */
 export function pyramidBackward(
   ctx: GpuContext,
-  gradOutput: PoolTensor<'float32'>,
-  x: PoolTensor<'float32'>,
+  gradOutput: FloatTensor,
+  x: FloatTensor,
   spec: PyramidSpec,
   indices: PoolTensor<'int32'> | null,
-  out?: PoolTensor<'float32'>,
-): PoolTensor<'float32'> {
-  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', 'spatialPyramidPool.gradInput');
+  out?: FloatTensor,
+): FloatTensor {
+  const gradInput = ctx.output(out, x.shape, x.layout, x.dtype, 'spatialPyramidPool.gradInput');
   withLevels(ctx, spec, (levels) =>
     ctx.run({
       shader: 'adaptiveBackward',

@@ -1,9 +1,9 @@
 import { layoutInfo } from '../layout';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 
 /** The `out` of a forward call with values and, for max, indices. */
 export interface BinnedOut {
-  output?: PoolTensor<'float32'>;
+  output?: FloatTensor;
   indices?: PoolTensor<'int32'>;
 }
 
@@ -13,6 +13,6 @@ export function indicesConstant(spec: { mode: string; indices: boolean }): { IND
 }
 
 /** CHANNELS_LAST override of a tensor's layout. */
-export function channelsLast(x: PoolTensor<'float32'>): number {
+export function channelsLast(x: FloatTensor): number {
   return layoutInfo(x.layout).channelsLast ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 // Fractional max pooling on the GPU (forward with indices, backward by indices).
 import type { GpuContext } from '../engine';
 import { layoutInfo, shapeOf } from '../layout';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import type { BinnedOut } from './binned-common';
 import { packUniforms, to3, type UniformField } from '../uniforms';
 import { sampleSlot, type FractionalSpec } from '../fractional-spec';
@@ -28,11 +28,11 @@ export const FRACTIONAL_PARAMS: readonly UniformField[] = [
   ['alpha_w', 'f32'],
 ];
 
-export function fractionalShape(x: PoolTensor<'float32'>, spec: FractionalSpec): number[] {
+export function fractionalShape(x: FloatTensor, spec: FractionalSpec): number[] {
   return shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
 }
 
-function uniforms(x: PoolTensor<'float32'>, spec: FractionalSpec, total: number): ArrayBuffer {
+function uniforms(x: FloatTensor, spec: FractionalSpec, total: number): ArrayBuffer {
   const [in_d, in_h, in_w] = to3(spec.inputSpatial);
   const [out_d, out_h, out_w] = to3(spec.outputSpatial);
   const [k_d, k_h, k_w] = to3(spec.kernel);
@@ -61,11 +61,11 @@ function uniforms(x: PoolTensor<'float32'>, spec: FractionalSpec, total: number)
   });
 }
 
-const constants = (backward: boolean, x: PoolTensor<'float32'>) => ({ BACKWARD: backward ? 1 : 0, CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0 });
+const constants = (backward: boolean, x: FloatTensor) => ({ BACKWARD: backward ? 1 : 0, CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0 });
 
-export function fractionalForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: FractionalSpec, samples: PoolTensor<'float32'>, out: BinnedOut = {}) {
+export function fractionalForward(ctx: GpuContext, x: FloatTensor, spec: FractionalSpec, samples: FloatTensor, out: BinnedOut = {}) {
   const shape = fractionalShape(x, spec);
-  const output = ctx.output(out.output, shape, x.layout, 'float32', 'fractionalMaxPool.output');
+  const output = ctx.output(out.output, shape, x.layout, x.dtype, 'fractionalMaxPool.output');
   const indices = ctx.output(out.indices, shape, x.layout, 'int32', 'fractionalMaxPool.indices');
   ctx.run({
     shader: 'fractional',
@@ -80,14 +80,14 @@ export function fractionalForward(ctx: GpuContext, x: PoolTensor<'float32'>, spe
 
 export function fractionalBackward(
   ctx: GpuContext,
-  gradOutput: PoolTensor<'float32'>,
-  x: PoolTensor<'float32'>,
+  gradOutput: FloatTensor,
+  x: FloatTensor,
   spec: FractionalSpec,
-  samples: PoolTensor<'float32'>,
+  samples: FloatTensor,
   indices: PoolTensor<'int32'>,
-  out?: PoolTensor<'float32'>,
+  out?: FloatTensor,
 ) {
-  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', 'fractionalMaxPool.gradInput');
+  const gradInput = ctx.output(out, x.shape, x.layout, x.dtype, 'fractionalMaxPool.gradInput');
   ctx.run({
     shader: 'fractional',
     constants: constants(true, x),

@@ -7,7 +7,7 @@
 import type { GpuContext } from '../engine';
 import type { Dims } from '../layout';
 import { layoutInfo } from '../layout';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
 
@@ -37,7 +37,7 @@ export function rowPasses(plane: number): RowPass[] {
 }
 
 /** What a reduction reads: a tensor, or a buffer with its dimensions (rows of partial terms). */
-export type RowSource = PoolTensor<'float32'> | { buffer: GPUBuffer; dims: Dims; channelsLast: boolean };
+export type RowSource = FloatTensor | { buffer: GPUBuffer; dims: Dims; channelsLast: boolean };
 
 function isChannelsLast(src: RowSource): boolean {
   return 'layout' in src ? layoutInfo(src.layout).channelsLast : src.channelsLast;
@@ -54,7 +54,7 @@ export function reduceRows(
   ctx: GpuContext,
   src: RowSource,
   mode: number,
-  output: PoolTensor<'float32'>,
+  output: FloatTensor,
   indices: PoolTensor<'int32'> | null,
   extra: { p?: number; eps?: number; divisor?: number },
   label: string,
@@ -66,13 +66,13 @@ export function reduceRows(
   // results keep the input's layout ([N, chunks, C] or [N, C, chunks]).
   const vec4 = channelsLast === 1 && channels % 4 === 0;
   const passes = rowPasses(plane);
-  let values: RowSource['buffer'] | PoolTensor<'float32'> = 'layout' in src ? src : src.buffer;
+  let values: RowSource['buffer'] | FloatTensor = 'layout' in src ? src : src.buffer;
   let partialIndices: GPUBuffer | PoolTensor<'int32'> | null = null;
   passes.forEach((pass, k) => {
     const first = k === 0;
     const last = k === passes.length - 1;
     const outputs = batch * channels * pass.chunks;
-    const outValues: GPUBuffer | PoolTensor<'float32'> = last ? output : ctx.createBuffer(outputs * 4, `${label}.partial`);
+    const outValues: GPUBuffer | FloatTensor = last ? output : ctx.createBuffer(outputs * 4, `${label}.partial`);
     const outIndices: GPUBuffer | PoolTensor<'int32'> | null = indices ? (last ? indices : ctx.createBuffer(outputs * 4, `${label}.partialIndices`)) : null;
     const threads = vec4 ? outputs / 4 : outputs;
     const uniforms = { p: extra.p, eps: extra.eps, rowDivisor: extra.divisor ?? plane, chunk: pass.chunk, chunks: pass.chunks };

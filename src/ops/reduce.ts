@@ -5,7 +5,7 @@
 import type { GpuContext } from '../engine';
 import { shapeOf, type Dims } from '../layout';
 import type { AdaptiveSpec, GemSpec } from '../binned-spec';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_MODE, BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
 import { channelsLast, type BinnedOut } from './binned-common';
@@ -21,7 +21,7 @@ export function reduceSize(plane: number): 16 | 64 | 256 {
   return plane <= 64 ? 16 : plane <= 4096 ? 64 : 256;
 }
 
-function planeOf(x: PoolTensor<'float32'>): number {
+function planeOf(x: FloatTensor): number {
   return x.dims.spatial.reduce((a, b) => a * b, 1);
 }
 
@@ -30,19 +30,19 @@ function opName(spec: AdaptiveSpec): string {
 }
 
 /** The output shape of a whole-map reduction: every spatial size 1, in the input's layout. */
-export function reducedShape(x: PoolTensor<'float32'>): number[] {
+export function reducedShape(x: FloatTensor): number[] {
   return shapeOf({ ...x.dims, spatial: x.dims.spatial.map(() => 1) }, x.layout);
 }
 
 /** Global avg or max pooling (spec.global): passes of one thread per chunk of a row (reduce-rows.ts), read in place. */
 export function reduceForward(
   ctx: GpuContext,
-  x: PoolTensor<'float32'>,
+  x: FloatTensor,
   spec: AdaptiveSpec,
   out: BinnedOut = {},
-): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
+): { output: FloatTensor; indices: PoolTensor<'int32'> | null } {
   const shape = reducedShape(x);
-  const output = ctx.output(out.output, shape, x.layout, 'float32', `${opName(spec)}.output`);
+  const output = ctx.output(out.output, shape, x.layout, x.dtype, `${opName(spec)}.output`);
   const indices = spec.indices ? ctx.output(out.indices, shape, x.layout, 'int32', 'globalMaxPool.indices') : null;
   reduceRows(ctx, x, BINNED_MODE[spec.mode], output, indices, {}, `${opName(spec)}.forward`);
   return { output, indices };
@@ -65,13 +65,13 @@ export function reduceBackwardSteps(dims: Dims, channelsLast: boolean, paralleli
 /** Backward of global avg / max pooling: walking threads of vector stores where the layout allows (reduceBackwardSteps), else one invocation per element. */
 export function reduceBackward(
   ctx: GpuContext,
-  gradOutput: PoolTensor<'float32'>,
-  x: PoolTensor<'float32'>,
+  gradOutput: FloatTensor,
+  x: FloatTensor,
   spec: AdaptiveSpec,
   indices: PoolTensor<'int32'> | null,
-  out?: PoolTensor<'float32'>,
-): PoolTensor<'float32'> {
-  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', `${opName(spec)}.gradInput`);
+  out?: FloatTensor,
+): FloatTensor {
+  const gradInput = ctx.output(out, x.shape, x.layout, x.dtype, `${opName(spec)}.gradInput`);
   // Vector stores: channels-last with whole vec4s of channels, channels-first with
   // maps of at least 4 elements (a vec4 then crosses at most one row's end).
   const steps = reduceBackwardSteps(x.dims, channelsLast(x) === 1, ctx.parallelism);
@@ -99,8 +99,8 @@ export function reduceBackward(
 }
 
 /** GeM forward: (mean(clamp(x, eps)^p))^(1/p) per (n, c), by rows (reduce-rows.ts). */
-export function gemForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: GemSpec, out?: PoolTensor<'float32'>): PoolTensor<'float32'> {
-  const output = ctx.output(out, reducedShape(x), x.layout, 'float32', 'gemPool.output');
+export function gemForward(ctx: GpuContext, x: FloatTensor, spec: GemSpec, out?: FloatTensor): FloatTensor {
+  const output = ctx.output(out, reducedShape(x), x.layout, x.dtype, 'gemPool.output');
   reduceRows(ctx, x, BINNED_MODE.gem, output, null, { p: spec.p, eps: spec.eps }, 'gemPool.forward');
   return output;
 }
@@ -113,15 +113,15 @@ export function gemForward(ctx: GpuContext, x: PoolTensor<'float32'>, spec: GemS
  */
 export function gemBackward(
   ctx: GpuContext,
-  gradOutput: PoolTensor<'float32'>,
-  x: PoolTensor<'float32'>,
+  gradOutput: FloatTensor,
+  x: FloatTensor,
   spec: GemSpec,
-  out: { gradInput?: PoolTensor<'float32'>; gradP?: PoolTensor<'float32'> } = {},
-): { gradInput: PoolTensor<'float32'>; gradP: PoolTensor<'float32'> } {
+  out: { gradInput?: FloatTensor; gradP?: FloatTensor } = {},
+): { gradInput: FloatTensor; gradP: FloatTensor } {
   const rows = x.dims.batch * x.dims.channels;
   const extra = { p: spec.p, eps: spec.eps };
-  const gradInput = ctx.output(out.gradInput, x.shape, x.layout, 'float32', 'gemPool.gradInput');
-  const gradP = ctx.output(out.gradP, [1, 1], 'NC', 'float32', 'gemPool.gradP');
+  const gradInput = ctx.output(out.gradInput, x.shape, x.layout, x.dtype, 'gemPool.gradInput');
+  const gradP = ctx.output(out.gradP, [1, 1], 'NC', x.dtype, 'gemPool.gradP');
   const rowMean = ctx.createBuffer(rows * 4, 'gemPool.rowMean');
   const terms = ctx.createBuffer(rows * 4, 'gemPool.gradPTerms');
   try {

@@ -13,7 +13,7 @@ import { MODE } from '../modes';
 import { alignBinStart, alignBox, alignSampleOffset, poolBin, poolBox, type RoiSpec } from '../roi-spec';
 import { bandLists, reachTables, type BandLists } from './roi-reach';
 import type { ShaderName } from '../shaders';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import { packUniforms, type UniformField } from '../uniforms';
 
 /** The members of WGSL `struct RoiParams` (shaders/roi_params.wgsl), in order. */
@@ -122,11 +122,11 @@ export function poolGeometry(spec: RoiSpec): Geometry {
 }
 
 /** The output's (and its gradient's, and roiPool's indices') shape, in x's layout's batched form (the boxes are a batch). */
-export function roiShape(x: PoolTensor<'float32'>, spec: RoiSpec): number[] {
+export function roiShape(x: FloatTensor, spec: RoiSpec): number[] {
   return shapeOf(spec.outputDims, batchedLayout(x.layout));
 }
 
-function constants(x: PoolTensor<'float32'>, spec: RoiSpec, backward: boolean): Record<string, number> {
+function constants(x: FloatTensor, spec: RoiSpec, backward: boolean): Record<string, number> {
   const c: Record<string, number> = { CHANNELS_LAST: layoutInfo(x.layout).channelsLast ? 1 : 0, POSITION_SENSITIVE: spec.positionSensitive ? 1 : 0 };
   if (!isAlign(spec)) c.MODE = spec.op === 'roiPool' ? MODE.max : MODE.avg;
   if (backward) c.ALIGN = isAlign(spec) ? 1 : 0;
@@ -172,16 +172,16 @@ function checkTables(ctx: GpuContext, tables: Record<string, Uint32Array | Float
 /** Forward: the output [K, C', outH, outW] in x's layout, and roiPool's indices (null for the other ops). */
 export function roiForward(
   ctx: GpuContext,
-  x: PoolTensor<'float32'>,
+  x: FloatTensor,
   spec: RoiSpec,
-  out: { output?: PoolTensor<'float32'>; indices?: PoolTensor<'int32'> } = {},
-): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
+  out: { output?: FloatTensor; indices?: PoolTensor<'int32'> } = {},
+): { output: FloatTensor; indices: PoolTensor<'int32'> | null } {
   const align = isAlign(spec);
   const geometry = align ? alignGeometry(spec) : poolGeometry(spec);
   const tables = { boxes: geometry.boxes, table: geometry.table };
   checkTables(ctx, tables);
   const shape = roiShape(x, spec);
-  const output = ctx.output(out.output, shape, batchedLayout(x.layout), 'float32', `${spec.op}.output`);
+  const output = ctx.output(out.output, shape, batchedLayout(x.layout), x.dtype, `${spec.op}.output`);
   const indices = spec.op === 'roiPool' ? ctx.output(out.indices, shape, batchedLayout(x.layout), 'int32', `${spec.op}.indices`) : null;
   withTables(ctx, spec.op, tables, ({ boxes, table }) =>
     ctx.run({
@@ -199,18 +199,18 @@ export function roiForward(
 /** Backward: the gradient with respect to x, gathered per input element; `indices` are roiPool's forward's (null for the other ops). */
 export function roiBackward(
   ctx: GpuContext,
-  gradOutput: PoolTensor<'float32'>,
-  x: PoolTensor<'float32'>,
+  gradOutput: FloatTensor,
+  x: FloatTensor,
   spec: RoiSpec,
   indices: PoolTensor<'int32'> | null,
-  out?: PoolTensor<'float32'>,
-): PoolTensor<'float32'> {
+  out?: FloatTensor,
+): FloatTensor {
   const reach = reachTables(spec);
   const batchOf = Array.from({ length: spec.boxCount }, (_, k) => spec.rois[k * 5]);
   const lists = bandLists(reach.rows, batchOf, spec.batch, spec.inputSpatial[0]);
   const tables = { reach: reach.reach, reachOffsets: reach.offsets, taps: reach.taps, bandOffsets: lists.offsets, bandBoxes: lists.boxes };
   checkTables(ctx, tables);
-  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', `${spec.op}.gradInput`);
+  const gradInput = ctx.output(out, x.shape, x.layout, x.dtype, `${spec.op}.gradInput`);
   // Channels a thread gathers, sharing one walk of the lists: position-sensitive ops read one bin a channel.
   const group = spec.positionSensitive ? 1 : ROI_CHANNEL_GROUP;
   const threads = (x.size / spec.inputChannels) * Math.ceil(spec.inputChannels / group);

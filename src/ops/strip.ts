@@ -3,7 +3,7 @@
 // each op's backward is the other kernel with other divisors.
 import type { GpuContext } from '../engine';
 import { shapeOf } from '../layout';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { BINNED_PARAMS, binnedUniformValues } from './binned-uniforms';
 import { channelsLast } from './binned-common';
@@ -18,17 +18,17 @@ export function stripShapes(dims: Dims, layout: Layout): { rows: number[]; cols:
 /** rows = Σ_w x / rowDivisor, cols = Σ_h x / colDivisor, in one launch. */
 export function stripReduce(
   ctx: GpuContext,
-  x: PoolTensor<'float32'>,
+  x: FloatTensor,
   rowDivisor: number,
   colDivisor: number,
   label: string,
-  out: { rows?: PoolTensor<'float32'>; cols?: PoolTensor<'float32'> } = {},
-): { rows: PoolTensor<'float32'>; cols: PoolTensor<'float32'> } {
+  out: { rows?: FloatTensor; cols?: FloatTensor } = {},
+): { rows: FloatTensor; cols: FloatTensor } {
   const shapes = stripShapes(x.dims, x.layout);
   const [height, width] = x.dims.spatial;
   const planes = x.dims.batch * x.dims.channels;
-  const rows = ctx.output(out.rows, shapes.rows, x.layout, 'float32', `${label}.rows`);
-  const cols = ctx.output(out.cols, shapes.cols, x.layout, 'float32', `${label}.cols`);
+  const rows = ctx.output(out.rows, shapes.rows, x.layout, x.dtype, `${label}.rows`);
+  const cols = ctx.output(out.cols, shapes.cols, x.layout, x.dtype, `${label}.cols`);
   const total = planes * (height + width);
   ctx.run({
     shader: 'stripReduce',
@@ -44,15 +44,15 @@ export function stripReduce(
 /** out[n, c, h, w] = rows[n, c, h] / rowDivisor + cols[n, c, w] / colDivisor over a map of `dims`. */
 export function stripExpand(
   ctx: GpuContext,
-  rows: PoolTensor<'float32'>,
-  cols: PoolTensor<'float32'>,
+  rows: FloatTensor,
+  cols: FloatTensor,
   dims: Dims,
   rowDivisor: number,
   colDivisor: number,
   label: string,
-  given?: PoolTensor<'float32'>,
-): PoolTensor<'float32'> {
-  const out = ctx.output(given, shapeOf(dims, rows.layout), rows.layout, 'float32', `${label}.output`);
+  given?: FloatTensor,
+): FloatTensor {
+  const out = ctx.output(given, shapeOf(dims, rows.layout), rows.layout, rows.dtype, `${label}.output`);
   ctx.run({
     shader: 'stripExpand',
     constants: { CHANNELS_LAST: channelsLast(rows) },

@@ -1,7 +1,7 @@
 // Max unpooling on the GPU: values and their max-pooling indices back to a map.
 import type { GpuContext } from '../engine';
 import { layoutInfo, shapeOf } from '../layout';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import { packUniforms, to3, type UniformField } from '../uniforms';
 import type { UnpoolSpec } from '../unpool-spec';
 
@@ -28,18 +28,18 @@ function sizes3(prefix: string, spatial: readonly number[]): Record<string, numb
 }
 
 /** The unpooled map's shape, in the values' layout. */
-export function unpoolShape(values: PoolTensor<'float32'>, spec: UnpoolSpec): number[] {
+export function unpoolShape(values: FloatTensor, spec: UnpoolSpec): number[] {
   return shapeOf({ ...values.dims, spatial: spec.outputSpatial }, values.layout);
 }
 
 function launch(
   ctx: GpuContext,
   backward: boolean,
-  values: PoolTensor<'float32'>,
+  values: FloatTensor,
   spec: UnpoolSpec,
-  src: PoolTensor<'float32'>,
+  src: FloatTensor,
   indices: PoolTensor<'int32'>,
-  dst: PoolTensor<'float32'>,
+  dst: FloatTensor,
   clear: boolean,
   label: string,
 ): void {
@@ -62,14 +62,8 @@ function launch(
 }
 
 /** Forward: zeros, with each value written at its index. */
-export function unpoolForward(
-  ctx: GpuContext,
-  values: PoolTensor<'float32'>,
-  indices: PoolTensor<'int32'>,
-  spec: UnpoolSpec,
-  out?: PoolTensor<'float32'>,
-): PoolTensor<'float32'> {
-  const output = ctx.output(out, unpoolShape(values, spec), values.layout, 'float32', 'maxUnpool.output');
+export function unpoolForward(ctx: GpuContext, values: FloatTensor, indices: PoolTensor<'int32'>, spec: UnpoolSpec, out?: FloatTensor): FloatTensor {
+  const output = ctx.output(out, unpoolShape(values, spec), values.layout, values.dtype, 'maxUnpool.output');
   launch(ctx, false, values, spec, values, indices, output, true, 'maxUnpool.forward');
   return output;
 }
@@ -77,13 +71,13 @@ export function unpoolForward(
 /** Backward: the gradient of each value is the output gradient at its index. */
 export function unpoolBackward(
   ctx: GpuContext,
-  gradOutput: PoolTensor<'float32'>,
-  values: PoolTensor<'float32'>,
+  gradOutput: FloatTensor,
+  values: FloatTensor,
   indices: PoolTensor<'int32'>,
   spec: UnpoolSpec,
-  out?: PoolTensor<'float32'>,
-): PoolTensor<'float32'> {
-  const gradInput = ctx.output(out, values.shape, values.layout, 'float32', 'maxUnpool.gradInput');
+  out?: FloatTensor,
+): FloatTensor {
+  const gradInput = ctx.output(out, values.shape, values.layout, values.dtype, 'maxUnpool.gradInput');
   launch(ctx, true, values, spec, gradOutput, indices, gradInput, false, 'maxUnpool.backward');
   return gradInput;
 }

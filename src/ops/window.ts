@@ -1,7 +1,7 @@
 import type { GpuContext } from '../engine';
 import { shapeOf } from '../layout';
 import { checkShape, type ResultSpec } from '../validate';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import { packUniforms } from '../uniforms';
 import { windowSpec, type WindowMode, type WindowSpec } from '../window-spec';
 import { indicesConstant } from './binned-common';
@@ -15,34 +15,34 @@ function divisorConstant(spec: WindowSpec): { DILATED_DIVISOR?: number } {
 }
 
 /** Validates a window call on a tensor of this engine and returns its spec. */
-export function specFor(ctx: GpuContext, mode: WindowMode, input: unknown, options: unknown, param = 'input'): { x: PoolTensor<'float32'>; spec: WindowSpec } {
+export function specFor(ctx: GpuContext, mode: WindowMode, input: unknown, options: unknown, param = 'input'): { x: FloatTensor; spec: WindowSpec } {
   ctx.checkAlive();
-  const x = ctx.own(input, param, 'float32');
+  const x = ctx.ownFloat(input, param);
   return { x, spec: windowSpec(mode, x.dims.spatial, options) };
 }
 
-export function windowOutputShape(x: PoolTensor<'float32'>, spec: WindowSpec): number[] {
+export function windowOutputShape(x: FloatTensor, spec: WindowSpec): number[] {
   return shapeOf({ ...x.dims, spatial: spec.outputSpatial }, x.layout);
 }
 
 /** The results of a window forward call: the output, and indices where the mode writes them. */
-export function windowResults(x: PoolTensor<'float32'>, spec: WindowSpec): { output: ResultSpec; indices: ResultSpec | null } {
+export function windowResults(x: FloatTensor, spec: WindowSpec): { output: ResultSpec; indices: ResultSpec | null } {
   const shape = windowOutputShape(x, spec);
-  return { output: { shape, layout: x.layout, dtype: 'float32' }, indices: spec.indices ? { shape, layout: x.layout, dtype: 'int32' } : null };
+  return { output: { shape, layout: x.layout, dtype: x.dtype }, indices: spec.indices ? { shape, layout: x.layout, dtype: 'int32' } : null };
 }
 
 /** Forward window pooling; max also returns indices (int32, PyTorch's per-plane convention) unless `spec.indices` is false. */
 export function windowForward(
   ctx: GpuContext,
-  x: PoolTensor<'float32'>,
+  x: FloatTensor,
   spec: WindowSpec,
   seed = 0,
-  out: { output?: PoolTensor<'float32'>; indices?: PoolTensor<'int32'> } = {},
-): { output: PoolTensor<'float32'>; indices: PoolTensor<'int32'> | null } {
+  out: { output?: FloatTensor; indices?: PoolTensor<'int32'> } = {},
+): { output: FloatTensor; indices: PoolTensor<'int32'> | null } {
   const shape = windowOutputShape(x, spec);
   if (!out.output) ctx.checkFits('output', shape);
   if (spec.indices) checkIndexRange(spec.indexConvention, x.dims);
-  const output = ctx.output(out.output, shape, x.layout, 'float32', `${spec.mode}Pool.output`);
+  const output = ctx.output(out.output, shape, x.layout, x.dtype, `${spec.mode}Pool.output`);
   const indices = spec.indices ? ctx.output(out.indices, shape, x.layout, 'int32', `${spec.mode}Pool.indices`) : null;
   const kernel = windowForwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   ctx.run({
@@ -58,20 +58,20 @@ export function windowForward(
 }
 
 /** Checks that a gradient (or indices) tensor has the forward output's shape and layout. */
-export function checkLikeOutput(t: PoolTensor<'float32'> | PoolTensor<'int32'>, param: string, x: PoolTensor<'float32'>, spec: WindowSpec): void {
+export function checkLikeOutput(t: FloatTensor | PoolTensor<'int32'>, param: string, x: FloatTensor, spec: WindowSpec): void {
   checkShape(t, param, windowOutputShape(x, spec), x.layout, "the forward output's shape");
 }
 
 /** Backward window pooling: the gradient with respect to the forward input, as a gather. */
 export function windowBackward(
   ctx: GpuContext,
-  gradOutput: PoolTensor<'float32'>,
-  x: PoolTensor<'float32'>,
+  gradOutput: FloatTensor,
+  x: FloatTensor,
   spec: WindowSpec,
   indices: PoolTensor<'int32'> | null,
-  out?: PoolTensor<'float32'>,
-): PoolTensor<'float32'> {
-  const gradInput = ctx.output(out, x.shape, x.layout, 'float32', `${spec.mode}Pool.gradInput`);
+  out?: FloatTensor,
+): FloatTensor {
+  const gradInput = ctx.output(out, x.shape, x.layout, x.dtype, `${spec.mode}Pool.gradInput`);
   const kernel = windowBackwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   ctx.run({
     shader: kernel.shader,

@@ -38,3 +38,4 @@ export {
 export { maxUnpool, maxUnpoolBackward } from './unpool';
 export { fractionalMaxPool, fractionalMaxPoolBackward } from './fractional';
 export { roiAlign, roiAlignBackward, roiPool, roiPoolBackward, psRoiAlign, psRoiAlignBackward, psRoiPool, psRoiPoolBackward } from './roi';
+export { inFloat16 } from './half';

@@ -7,7 +7,7 @@
 import { PoolError } from '../errors';
 import type { Layout } from '../layout';
 import { createPoolEngineOnDevice, type PoolEngine } from '../pool-engine';
-import type { PoolTensor } from '../tensor';
+import type { FloatTensor, PoolTensor } from '../tensor';
 import type { AvgPoolOptions, MaxPoolOptions } from '../window-spec';
 import { provideKernels } from '../kernel-families';
 import windowKernels from '../kernel-files/window';
@@ -142,7 +142,7 @@ class Call {
   }
 
   /** A TF.js tensor as an engine tensor of `shape` (a view of its buffer). */
-  input(t: TensorInfo, shape: readonly number[], layout: Layout): PoolTensor<'float32'> {
+  input(t: TensorInfo, shape: readonly number[], layout: Layout): FloatTensor {
     if (t.dtype !== 'float32') throw new Fallback();
     const view = this.engine.wrap(this.bufferOf(t), shape, { layout, label: 'tfjs.input' });
     this.views.push(view);

@@ -12,6 +12,7 @@ import { runWindowCase } from './window-cases';
 import type { BinnedCase } from '../support/binned-grid';
 import { runBinnedCase } from './binned-cases';
 import { runWrappedCase, type WrappedCase } from './wrapped-cases';
+import { runFloat16Case, type Float16Case } from './float16-cases';
 import { withErrorScope } from '../support/error-scope';
 import { runFractionalCase, runInvalidPoolCalls, runUnpoolCase } from './fuzz-cases';
 import type { FractionalCase, InvalidPoolCall, UnpoolCase } from '../support/fuzz';
@@ -37,6 +38,8 @@ async function start() {
     shaders,
     /** The test-only median mode (median-mode.test.ts), in an error scope of its own. */
     runMedianCase: (c: MedianCase) => withErrorScope(engine.device, () => runMedianCase(engine.device, c)),
+    /** float16 against the reference's float16 semantics (float16.test.ts). */
+    runFloat16Case: (c: Float16Case) => withErrorScope(engine.device, () => runFloat16Case(engine, c)),
     engine,
     adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description },
     withErrorScope: <T>(fn: () => Promise<T>) => withErrorScope(engine.device, fn),

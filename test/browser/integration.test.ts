@@ -383,7 +383,7 @@ describe('wrap and out: typed errors before any GPU work', () => {
           ['small at offset', () => engine.wrap(storage, [1, 1, 16, 16], { offset: 256 })],
           ['misaligned', () => engine.wrap(storage, [1, 1, 2, 2], { offset: 16 })],
           ['not a buffer', () => engine.wrap(new Float32Array(4), [1, 1, 2, 2])],
-          ['bad dtype', () => engine.wrap(storage, [1, 1, 2, 2], { dtype: 'float16' })],
+          ['bad dtype', () => engine.wrap(storage, [1, 1, 2, 2], { dtype: 'bfloat16' })],
           ['bad option', () => engine.wrap(storage, [1, 1, 2, 2], { stride: 2 })],
         ];
         for (const [name, run] of cases) {
@@ -406,7 +406,7 @@ describe('wrap and out: typed errors before any GPU work', () => {
       /^INVALID_BUFFER: offset = 16: must be a non-negative multiple of this device's minStorageBufferOffsetAlignment \(256 bytes\)/,
     );
     expect(result['not a buffer']).toMatch(/^INVALID_BUFFER: buffer = Float32Array\(4\): must be a GPUBuffer/);
-    expect(result['bad dtype']).toMatch(/^INVALID_OPTION: dtype = "float16"/);
+    expect(result['bad dtype']).toMatch(/^INVALID_OPTION: dtype = "bfloat16": must be 'float32', 'float16' or 'int32'/);
     expect(result['bad option']).toMatch(/^INVALID_OPTION: stride = 2: is not an option of wrap/);
   });
 
