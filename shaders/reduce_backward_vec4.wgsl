@@ -1,4 +1,5 @@
 // @include binned_params
+// @requires float4_word from_word4 to_word4
 // Backward of global average and max pooling with vector stores, 4 input
 // elements a step. Channels-last with a channel count that is a multiple of 4:
 // a cell's 4 channels, from one vec4 of rows. Channels-first with maps of at
@@ -10,12 +11,12 @@
 // coordinates advance by T's without a division a step (a software adapter pays
 // most of a store's cost again for each division).
 
-@group(0) @binding(1) var<storage, read> grad_out4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> grad_out4: array<float4_word>;
 // MAX: the forward's winner per row. Average binds a placeholder.
 @group(0) @binding(2) var<storage, read> saved_indices4: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> grad_in4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> grad_in4: array<float4_word>;
 
-fn grad_of(row: u32) -> f32 { return grad_out4[row / 4u][row % 4u]; }
+fn grad_of(row: u32) -> f32 { return from_word4(grad_out4[row / 4u])[row % 4u]; }
 fn winner_of(row: u32) -> u32 { return saved_indices4[row / 4u][row % 4u]; }
 
 // The gradient of 4 inputs at plane positions s, whose rows' gradients are g and winners w.
@@ -56,7 +57,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let rows4 = n * groups + c4;
       var w = vec4<u32>(0u);
       if (MODE == MODE_MAX) { w = saved_indices4[rows4]; }
-      grad_in4[v] = grad_at(grad_out4[rows4], w, vec4<u32>(s));
+      grad_in4[v] = to_word4(grad_at(from_word4(grad_out4[rows4]), w, vec4<u32>(s)));
       let cell_carry = wrap_add(&c4, step_c4, groups);
       n += step_n + wrap_add(&s, step_s + cell_carry, plane);
     }
@@ -76,7 +77,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let g = select(vec4<f32>(grad_of(r)), vec4<f32>(grad_of(r1)), next);
       var w = vec4<u32>(0u);
       if (MODE == MODE_MAX) { w = select(vec4<u32>(winner_of(r)), vec4<u32>(winner_of(r1)), next); }
-      grad_in4[v] = grad_at(g, w, e - select(vec4<u32>(0u), vec4<u32>(plane), next));
+      grad_in4[v] = to_word4(grad_at(g, w, e - select(vec4<u32>(0u), vec4<u32>(plane), next)));
       r += step_r + wrap_add(&o, step_o, plane);
     }
   }

@@ -1,4 +1,5 @@
 // @include reduce_common
+// @requires float4_word from_word4 to_word4
 // Whole-map reductions for channels-last tensors whose channel count is a
 // multiple of 4: reduce_rows.wgsl's passes with one thread per (n, chunk, 4
 // channels), folding the chunk's positions in order with vector loads (the first
@@ -7,8 +8,8 @@
 override FIRST: bool = true;
 override LAST: bool = true;
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x4: array<float4_word>;
+@group(0) @binding(2) var<storage, read_write> y4: array<float4_word>;
 // MAX: the winners' flat plane indices. Other modes bind a placeholder.
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 // MAX after the first pass: the partial results' indices. Otherwise a placeholder.
@@ -33,13 +34,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let n = rest / P.chunks;
   var at = (n * in_plane() + lo) * groups + i % groups;
   // Max: the chunk's first position, then a greater value or a NaN takes (PyTorch's order).
-  var best = x4[at];
+  var best = from_word4(x4[at]);
   var best_s = select(vec4<u32>(lo), partial_indices4[at], !FIRST && INDICES);
   var sum = vec4<f32>(0.0);
   sum += term4(best);
   for (var s = lo + 1u; s < hi; s++) {
     at += groups;
-    let v = x4[at];
+    let v = from_word4(x4[at]);
     if (MODE == MODE_MAX) {
       let take = (v > best) | is_nan4(v);
       best = select(best, v, take);
@@ -49,16 +50,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
   if (MODE == MODE_MAX) {
-    y4[i] = best;
+    y4[i] = to_word4(best);
     if (INDICES) { indices4[i] = best_s; }
     return;
   }
   if (!LAST) {
-    y4[i] = sum;
+    y4[i] = to_word4(sum);
   } else if (MODE == MODE_GEM) {
     let mean = sum / P.row_divisor;
-    y4[i] = vec4<f32>(pow_real(mean.x, 1.0 / P.p), pow_real(mean.y, 1.0 / P.p), pow_real(mean.z, 1.0 / P.p), pow_real(mean.w, 1.0 / P.p));
+    y4[i] = to_word4(vec4<f32>(pow_real(mean.x, 1.0 / P.p), pow_real(mean.y, 1.0 / P.p), pow_real(mean.z, 1.0 / P.p), pow_real(mean.w, 1.0 / P.p)));
   } else {
-    y4[i] = sum / P.row_divisor;
+    y4[i] = to_word4(sum / P.row_divisor);
   }
 }

@@ -1,14 +1,15 @@
 // @include window_small_backward
+// @requires float4_word from_word4 to_word4
 // Backward max and average pooling over small windows (K ≤ 3 per dimension,
 // dilation 1) for channels-last tensors whose channel count is a multiple of 4:
 // each input position gathers for 4 channels from the covering outputs
 // (window_small_backward.wgsl), with vector loads; one thread per column of
 // input positions makes up to P.rows of its rows top to bottom.
 
-@group(0) @binding(1) var<storage, read> grad_out4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> grad_out4: array<float4_word>;
 // Max: the forward's indices. Avg: a placeholder.
 @group(0) @binding(2) var<storage, read> saved_indices4: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> grad_in4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> grad_in4: array<float4_word>;
 
 struct Acc {
   grad: vec4<f32>,
@@ -20,7 +21,7 @@ struct Acc {
 
 fn gather_cell(acc: ptr<function, Acc>, o: u32, ok: bool, divisor: f32) {
   let at = select(0u, (*acc).base + o * (*acc).groups, ok);
-  let g = grad_out4[at];
+  let g = from_word4(grad_out4[at]);
   if (MODE == MODE_MAX) {
     (*acc).grad += select(vec4<f32>(0.0), g, vec4<bool>(ok) & (saved_indices4[at] == vec4<u32>((*acc).s_in)));
   } else {
@@ -41,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var h = col.h_begin; h < col.h_end; h++) {
     var acc = Acc(vec4<f32>(0.0), col.n * out_plane() * groups + col.c, groups, s_in);
     gather_windows(&acc, col.d, h, col.w);
-    grad_in4[(col.n * in_plane() + s_in) * groups + col.c] = acc.grad;
+    grad_in4[(col.n * in_plane() + s_in) * groups + col.c] = to_word4(acc.grad);
     s_in += P.in_w;
   }
 }

@@ -1,14 +1,15 @@
 // @include window_tiled_backward
+// @requires float4_word from_word4 to_word4
 // Backward max and average pooling over windows that tile the input
 // (window_tiled_backward.wgsl) for channels-first tensors whose output rows are
 // whole vec4s: one thread per 4 neighbouring outputs of a column of output rows
 // makes up to P.rows of its rows top to bottom. The 4 windows' input rows are
 // K_W whole vec4s (input rows are 4 · K_W · out_w / 4 wide).
 
-@group(0) @binding(1) var<storage, read> grad_out4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> grad_out4: array<float4_word>;
 // Max: the forward's indices. Avg: a placeholder.
 @group(0) @binding(2) var<storage, read> saved_indices4: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> grad_in4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> grad_in4: array<float4_word>;
 
 // Element e of vec4 j of the 4 windows' input row lies in window (4j + e) / K_W.
 fn spread(v: vec4<f32>, j: u32) -> vec4<f32> {
@@ -27,9 +28,9 @@ fn row_vec4(g: vec4<f32>, winner: vec4<u32>, s: u32, j: u32) -> vec4<f32> {
 // One window row of the 4 windows: K_W vec4s from plane index s (a multiple of 4), the plane's first vec4 at base.
 fn write_row(base: u32, s: u32, g: vec4<f32>, winner: vec4<u32>) {
   let at = base + s / 4u;
-  grad_in4[at] = row_vec4(g, winner, s, 0u);
-  if (K_W > 1u) { grad_in4[at + 1u] = row_vec4(g, winner, s + 4u, 1u); }
-  if (K_W > 2u) { grad_in4[at + 2u] = row_vec4(g, winner, s + 8u, 2u); }
+  grad_in4[at] = to_word4(row_vec4(g, winner, s, 0u));
+  if (K_W > 1u) { grad_in4[at + 1u] = to_word4(row_vec4(g, winner, s + 4u, 1u)); }
+  if (K_W > 2u) { grad_in4[at + 2u] = to_word4(row_vec4(g, winner, s + 8u, 2u)); }
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -46,7 +47,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // The first input of the thread's first window.
   var s = (col.d * K_D * P.in_h + col.h_begin * K_H) * P.in_w + col.w * 4u * K_W;
   for (var oh = col.h_begin; oh < col.h_end; oh++) {
-    var g = grad_out4[o];
+    var g = from_word4(grad_out4[o]);
     var winner = vec4<u32>(0u);
     if (MODE == MODE_MAX) { winner = saved_indices4[o]; } else { g = g / divisor; }
     write_window(base, s, g, winner);

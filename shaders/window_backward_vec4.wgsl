@@ -1,12 +1,13 @@
 // @include window_params
+// @requires float4_word from_word4 to_word4
 // Backward max and average pooling for channels-last tensors whose channel
 // count is a multiple of 4: the gather of window_backward.wgsl, one thread per
 // input position and 4 channels, vector loads. CHANNELS_LAST is always true here.
 
-@group(0) @binding(1) var<storage, read> grad_out4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> grad_out4: array<float4_word>;
 // Max: the forward's indices. Avg: a placeholder.
 @group(0) @binding(2) var<storage, read> saved_indices4: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> grad_in4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> grad_in4: array<float4_word>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -38,14 +39,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let s_out = (u32(od) * P.out_h + u32(oh)) * P.out_w + u32(ow);
         let o = base + s_out * groups;
         if (MODE == MODE_MAX) {
-          acc += select(vec4<f32>(0.0), grad_out4[o], saved_indices4[o] == vec4<u32>(s_in));
+          acc += select(vec4<f32>(0.0), from_word4(grad_out4[o]), saved_indices4[o] == vec4<u32>(s_in));
         } else {
           let divisor = select(span_dh * divisor_span(ow, P.stride_w, P.pad_w, P.k_w, P.dil_w, P.in_w, P.pad_after_w),
                                P.divisor_override, P.divisor_override != 0.0);
-          acc += grad_out4[o] / divisor;
+          acc += from_word4(grad_out4[o]) / divisor;
         }
       }
     }
   }
-  grad_in4[i] = acc;
+  grad_in4[i] = to_word4(acc);
 }

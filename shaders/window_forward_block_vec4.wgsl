@@ -1,4 +1,5 @@
 // @include window_small_cells
+// @requires float4_word from_word4 to_word4
 // Forward max and average pooling over small windows (K_D, K_H, K_W ≤ 3) that
 // overlap their neighbours (stride < window), for channels-last tensors whose
 // channel count is a multiple of 4: one thread makes a B_H × B_W block of
@@ -18,8 +19,8 @@ override B_H: u32 = 1u;
 // Dilation along H (equal to the uniform's).
 override D_H: u32 = 1u;
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x4: array<float4_word>;
+@group(0) @binding(2) var<storage, read_write> y4: array<float4_word>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 // The block's windows side by side: slot k is output (k / B_W, k % B_W) of the block.
@@ -124,9 +125,9 @@ fn write_slot(b: ptr<function, Block>, k: u32, row0: u32, groups: u32, c4: u32, 
     let bw = k % B_W;
     let o = (row0 + bh * P.out_w + bw) * groups + c4;
     if (MODE == MODE_AVG) {
-      y4[o] = (*b).sum[k] / avg_divisor(start + vec3<i32>(0, i32(bh * S_H), i32(bw * S_W)));
+      y4[o] = to_word4((*b).sum[k] / avg_divisor(start + vec3<i32>(0, i32(bh * S_H), i32(bw * S_W))));
     } else {
-      y4[o] = (*b).best[k];
+      y4[o] = to_word4((*b).best[k]);
       if (INDICES) { indices4[o] = (*b).best_s[k]; }
     }
   }

@@ -1,4 +1,5 @@
 // @include window_small_span
+// @requires float4_word to_word4
 // Forward max and average pooling over small 2-D windows (as in
 // window_forward_rolling_vec4.wgsl: K_H, K_W ≤ 3, no dilation along H, each
 // output row adding min(S_H, K_H) ≤ 2 rows) for channels-first tensors whose
@@ -11,8 +12,8 @@
 // the first maximum wins ties, the last NaN wins, padding never wins; average
 // divides the in-order sum by PyTorch's divisor.
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x4: array<float4_word>;
+@group(0) @binding(2) var<storage, read_write> y4: array<float4_word>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 // The carried rows, top first: their spans (average) or the 4 windows' winners in them (max).
@@ -109,9 +110,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let start = vec3<i32>(0, top, w0);
       let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
                               avg_divisor(start + vec3<i32>(0, 0, 2 * s)), avg_divisor(start + vec3<i32>(0, 0, 3 * s)));
-      y4[o] = sum / divisor;
+      y4[o] = to_word4(sum / divisor);
     } else {
-      y4[o] = acc.v;
+      y4[o] = to_word4(acc.v);
       if (INDICES) { indices4[o] = acc.s; }
     }
     // The next windows start S_H rows down: they carry these ones' last rows.

@@ -1,4 +1,5 @@
 // @include window_small_cells
+// @requires float4_word from_word4 to_word4
 // Forward max and average pooling over small 2-D windows (K_H, K_W ≤ 3, no
 // dilation along H, each output row adding min(S_H, K_H) ≤ 2 rows to its
 // window) for channels-last tensors whose channel count is a multiple of 4: one
@@ -13,8 +14,8 @@
 // the last NaN wins, padding never wins; average divides the in-order sum by
 // PyTorch's divisor.
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x4: array<float4_word>;
+@group(0) @binding(2) var<storage, read_write> y4: array<float4_word>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 // The carried rows, top first: their cells (average) or, for max, each column
@@ -51,9 +52,9 @@ fn make_output(carry: ptr<function, Carry>, new0: ptr<function, Cells>, new1: pt
   fold_row(&acc, &sum, new0, best0, bw);
   if (fresh() > 1u) { fold_row(&acc, &sum, new1, best1, bw); }
   if (MODE == MODE_AVG) {
-    y4[o] = sum / avg_divisor(vec3<i32>(0, top, w0 + i32(bw * S_W)));
+    y4[o] = to_word4(sum / avg_divisor(vec3<i32>(0, top, w0 + i32(bw * S_W))));
   } else {
-    y4[o] = acc.v;
+    y4[o] = to_word4(acc.v);
     if (INDICES) { indices4[o] = acc.s; }
   }
   // The next window starts S_H rows down: it carries this one's last rows.

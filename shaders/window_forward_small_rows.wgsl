@@ -1,4 +1,5 @@
 // @include window_small_span window_small_pick
+// @requires float4_word to_word4
 // Forward max pooling, average pooling and stochastic pooling's training pick over
 // small windows (K_D, K_H, K_W ≤ 3) for
 // channels-first tensors whose input and output rows are whole vec4s: one thread
@@ -14,8 +15,8 @@
 // overlapping windows, even output height) share the rows between them.
 override B_H: u32 = 1u;
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x4: array<float4_word>;
+@group(0) @binding(2) var<storage, read_write> y4: array<float4_word>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 // The state of the 4 outputs (Window4), component j for output j.
@@ -135,9 +136,9 @@ fn write_windows(win: ptr<function, Window4>, o: u32, d0: i32, h0: i32, w0: i32)
     let s = i32(S_W);
     let divisor = vec4<f32>(avg_divisor(start), avg_divisor(start + vec3<i32>(0, 0, s)),
                             avg_divisor(start + vec3<i32>(0, 0, 2 * s)), avg_divisor(start + vec3<i32>(0, 0, 3 * s)));
-    y4[o] = (*win).sum / divisor;
+    y4[o] = to_word4((*win).sum / divisor);
   } else {
-    y4[o] = (*win).best;
+    y4[o] = to_word4((*win).best);
     if (INDICES) { indices4[o] = (*win).best_s; }
   }
 }
@@ -177,7 +178,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         // The pick, as in window_forward_small_vec4.wgsl.
         win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
         pick_window(&win);
-        y4[o] = win.best;
+        y4[o] = to_word4(win.best);
         if (INDICES) { indices4[o] = win.best_s; }
       } else {
         write_windows(&win, o, d0, h0, w0);

@@ -1,4 +1,5 @@
 // @include window_small_taps window_small_pick
+// @requires float4_word from_word4 to_word4
 // Forward max pooling, average pooling and stochastic pooling's training pick over
 // small windows (K_D, K_H, K_W ≤ 3) for channels-last tensors whose channel count
 // is a multiple of 4: one thread per column of output positions and 4 channels,
@@ -7,8 +8,8 @@
 // divides the in-order sum by PyTorch's divisor; the stochastic pick is the first
 // tap whose running sum of weights passes r · Σ weights.
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x4: array<float4_word>;
+@group(0) @binding(2) var<storage, read_write> y4: array<float4_word>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 // Component k of the state is channel 4·c4 + k.
@@ -17,7 +18,7 @@ alias Window = Window4;
 // Folds tap t, at plane index s (inside the input where `ok`), into the window:
 // max takes a greater value or a NaN (PyTorch's `val > maxval || isnan(val)`).
 fn fold_tap(win: ptr<function, Window>, base: u32, groups: u32, t: u32, s: u32, ok: bool) {
-  let v = select(vec4<f32>(outside_value()), x4[select(0u, base + s * groups, ok)], vec4<bool>(ok));
+  let v = select(vec4<f32>(outside_value()), from_word4(x4[select(0u, base + s * groups, ok)]), vec4<bool>(ok));
   if (MODE == MODE_MAX) {
     let take = (v > (*win).best) | is_nan4(v);
     (*win).best = select((*win).best, v, take);
@@ -66,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     win.sum = vec4<f32>(0.0);
     fold_window(&win, base, groups, start);
     if (MODE == MODE_AVG) {
-      y4[o] = win.sum / avg_divisor(start);
+      y4[o] = to_word4(win.sum / avg_divisor(start));
     } else {
       if (MODE == MODE_STOCHASTIC) {
         // Each channel's number, by its logical position (n, c, cell) as in every kernel.
@@ -77,7 +78,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
         pick_window(&win);
       }
-      y4[o] = win.best;
+      y4[o] = to_word4(win.best);
       if (INDICES) { indices4[o] = win.best_s; }
     }
     out_s += P.out_w;

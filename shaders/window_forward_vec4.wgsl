@@ -1,11 +1,12 @@
 // @include window_params
+// @requires float4_word from_word4 to_word4
 // Forward window pooling for channels-last tensors whose channel count is a
 // multiple of 4: one thread per output position and 4 channels, vector loads.
 // Same semantics as window_forward.wgsl (max with PyTorch's NaN and tie rules,
 // average with its divisor, power-average); CHANNELS_LAST is always true here.
 
-@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x4: array<float4_word>;
+@group(0) @binding(2) var<storage, read_write> y4: array<float4_word>;
 @group(0) @binding(3) var<storage, read_write> indices4: array<vec4<u32>>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -37,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let dh = d * P.in_h + u32(start.y + i32(kh * P.dil_h));
       for (var kw = lo.z; kw < hi.z; kw++) {
         let s = dh * P.in_w + u32(start.z + i32(kw * P.dil_w));
-        let v = x4[base + s * groups];
+        let v = from_word4(x4[base + s * groups]);
         if (MODE == MODE_MAX) {
           // NAN_IGNORE (TensorFlow): a NaN lane is passed over as if absent.
           let skip = is_nan4(v) & vec4<bool>(NAN_IGNORE);
@@ -54,9 +55,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
   if (MODE == MODE_MAX) {
-    y4[i] = best;
+    y4[i] = to_word4(best);
     if (INDICES) { indices4[i] = best_s; }
   } else {
-    y4[i] = sum / avg_divisor(start);
+    y4[i] = to_word4(sum / avg_divisor(start));
   }
 }

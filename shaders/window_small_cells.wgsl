@@ -1,5 +1,5 @@
 // @include window_small
-// @requires x4
+// @requires x4 from_word4
 // Rows of cells for the channels-last kernels that make several neighbouring
 // outputs per thread from one row of input loaded once (window_forward_block_vec4.wgsl,
 // window_forward_rolling_vec4.wgsl): B_W outputs along W, their windows' columns
@@ -23,7 +23,7 @@ fn load_cell(cells: ptr<function, Cells>, base: u32, groups: u32, row_s: u32, ro
   if (q < region_w()) {
     let w = w0 + i32(q);
     let ok = row_ok & inside(w, P.in_w);
-    (*cells).v[q] = select(vec4<f32>(outside_value()), x4[select(0u, base + (row_s + u32(w)) * groups, ok)], vec4<bool>(ok));
+    (*cells).v[q] = select(vec4<f32>(outside_value()), from_word4(x4[select(0u, base + (row_s + u32(w)) * groups, ok)]), vec4<bool>(ok));
   }
 }
 

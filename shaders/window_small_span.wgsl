@@ -1,5 +1,5 @@
 // @include window_small
-// @requires x4
+// @requires x4 from_word4
 // Spans for the channels-first kernels that make 4 neighbouring outputs of a row
 // per thread (window_forward_small_rows.wgsl, window_forward_rolling_rows.wgsl):
 // a window row's columns for all 4 windows as NV vec4s, loaded once, each tap
@@ -19,7 +19,7 @@ struct Span {
 }
 
 fn load4(at: u32, ok: bool) -> vec4<f32> {
-  return select(vec4<f32>(outside_value()), x4[select(0u, at, ok)], vec4<bool>(ok));
+  return select(vec4<f32>(outside_value()), from_word4(x4[select(0u, at, ok)]), vec4<bool>(ok));
 }
 
 fn load_span(row4: u32, q0: i32, row_ok: bool) -> Span {

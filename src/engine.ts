@@ -1,7 +1,7 @@
 import { PoolError } from './errors';
 import { checkTensorData, dimsOf, type Layout } from './layout';
 import { getPipeline, type OverrideConstants } from './pipelines';
-import type { KernelFamily, ShaderName } from './shaders';
+import { halfVariant, type KernelFamily, type ShaderName } from './shaders';
 import { bytesPerElement, PoolTensor, type DType, type FloatTensor, type TensorOwner } from './tensor';
 import { storedData, type TensorData } from './tensor-data';
 import { BindGroupCache } from './bind-groups';
@@ -338,8 +338,10 @@ export class GpuContext implements TensorOwner {
   run(d: Dispatch): void {
     const rec = this.#recording ?? new Recording(null);
     for (const target of d.clear ?? []) this.#zero(rec, target);
-    const pipeline = getPipeline(this.device, d.shader, d.constants);
-    const decls = storageBindings(d.shader);
+    const shader = this.#variant(d);
+    const half = shader !== d.shader;
+    const pipeline = getPipeline(this.device, shader, d.constants);
+    const decls = storageBindings(shader);
     const unknown = Object.keys(d.bindings).filter((name) => d.bindings[name] && !decls.some((b) => b.name === name));
     if (unknown.length) throw new Error(`kernel ${d.shader} has no binding ${unknown.join(', ')} (it has ${decls.map((b) => b.name).join(', ')})`);
     const refs = decls.map((decl) => d.bindings[decl.name] ?? null);
@@ -352,9 +354,9 @@ export class GpuContext implements TensorOwner {
     const views = decls.map((decl, i) => {
       const ref = refs[i];
       if (ref === null) return { buffer: this.#placeholder(decl.binding, decl.writable), offset: 0, size: 16 };
-      // The kernels compute in float32: a float16 tensor is staged through float32 words
-      // (unpacked before, and packed back after where the kernel writes it).
-      if (isTensor(ref) && ref.dtype === 'float16') {
+      // A kernel without a float16 variant computes on float32 words: a float16 tensor is
+      // staged through them (unpacked before, and packed back after where it is written).
+      if (!half && isTensor(ref) && ref.dtype === 'float16') {
         const scratch = this.createBuffer(ref.size * 4, `${d.label}.float32`);
         const words = { buffer: scratch, offset: 0, size: scratch.size };
         this.#halves(rec, 'unpack', ref.view, words, ref.size, d.label);
@@ -363,13 +365,16 @@ export class GpuContext implements TensorOwner {
         return words;
       }
       const view = this.#viewOf(ref);
-      const bytes = isTensor(ref) ? ref.byteLength : view.size;
+      const bytes = isTensor(ref) ? ref.wordBytes : view.size;
       // WebGPU forbids a buffer read and written in one dispatch, even in disjoint ranges: read a copy.
       const sharesWritten = !decl.writable && written.has(view.buffer);
-      const partialVec4 = decl.vec4 && view.size % 16 !== 0;
+      // A vec4 element: 16 bytes, or 8 of a float16 variant's float binding (4 halves).
+      const unit = half && decl.float ? 8 : 16;
+      const partialVec4 = decl.vec4 && view.size % unit !== 0;
       if (!sharesWritten && !partialVec4) return view;
       // A read-only vec4 binding may read past a view into its own buffer (the kernels mask those lanes).
-      if (!sharesWritten && !decl.writable && view.offset + roundUp16(view.size) <= view.buffer.size) return { ...view, size: roundUp16(view.size) };
+      const whole = Math.ceil(view.size / unit) * unit;
+      if (!sharesWritten && !decl.writable && view.offset + whole <= view.buffer.size) return { ...view, size: whole };
       const scratch = this.createBuffer(bytes, `${d.label}.staged`);
       this.#copy(rec, view, { buffer: scratch, offset: 0, size: scratch.size }, bytes, d.label);
       if (decl.writable) after.push(() => this.#copy(rec, { buffer: scratch, offset: 0, size: scratch.size }, view, bytes, d.label));
@@ -381,6 +386,23 @@ export class GpuContext implements TensorOwner {
     rec.steps.push({ pipeline, views, uniforms: d.uniforms, groups: [x, Math.ceil(groups / x)], label: d.label });
     for (const f of after) f();
     if (!this.#recording) this.#finish(rec);
+  }
+
+  /**
+   * The kernel a launch runs: its float16 variant where it has one and every float
+   * binding is a float16 tensor (the one dtype of the call), else the kernel itself.
+   */
+  #variant(d: Dispatch): ShaderName {
+    const half = halfVariant(d.shader);
+    if (!half) return d.shader;
+    const floats = storageBindings(d.shader).filter((b) => b.float && d.bindings[b.name]);
+    const all16 =
+      floats.length > 0 &&
+      floats.every((b) => {
+        const ref = d.bindings[b.name];
+        return ref && isTensor(ref) && ref.dtype === 'float16';
+      });
+    return all16 ? half : d.shader;
   }
 
   #viewOf(ref: Exclude<BufferRef, null>): GPUBufferBinding & { offset: number; size: number } {

@@ -9,8 +9,10 @@ export interface StorageBinding {
   name: string;
   /** Whether the kernel may write it (`read_write`). */
   writable: boolean;
-  /** Whether its elements are vec4s (16 bytes), so a view must hold whole ones. */
+  /** Whether its elements are vec4s (16 bytes; a float16 kernel's 4 halves, 8), so a view must hold whole ones. */
   vec4: boolean;
+  /** Whether it holds float values (f32, vec4<f32>, float4_word), not indices or words. */
+  float: boolean;
 }
 
 const DECLARATION = /@group\(0\)\s*@binding\((\d+)\)\s*var<storage,\s*(read|read_write)>\s*(\w+)\s*:\s*array<([^;]+)>\s*;/g;
@@ -19,9 +21,11 @@ const DECLARATION = /@group\(0\)\s*@binding\((\d+)\)\s*var<storage,\s*(read|read
 export function parseStorageBindings(source: string): StorageBinding[] {
   const found: StorageBinding[] = [];
   for (const m of source.matchAll(DECLARATION)) {
-    const vec4 = m[4].startsWith('vec4');
+    const type = m[4].trim();
+    const vec4 = type.startsWith('vec4') || type === 'float4_word';
+    const float = type === 'f32' || type === 'vec4<f32>' || type === 'float4_word';
     // The vec4 variants' names end in 4 (x4): the host names both `x`.
-    found.push({ binding: Number(m[1]), name: vec4 ? m[3].replace(/4$/, '') : m[3], writable: m[2] === 'read_write', vec4 });
+    found.push({ binding: Number(m[1]), name: vec4 ? m[3].replace(/4$/, '') : m[3], writable: m[2] === 'read_write', vec4, float });
   }
   return found.sort((a, b) => a.binding - b.binding);
 }

@@ -39,36 +39,55 @@ export function parseHeader(source: string): ShaderHeader {
   return { includes: list('include'), requires: list('requires'), enables: list('enable') };
 }
 
-/** One kernel: its entry-point file, files a variant adds (gem_stats with one of the two reductions), and its family (none: a core kernel). */
+/**
+ * One kernel: its entry-point file, files a variant adds (gem_stats with one of the
+ * two reductions; a vec4 kernel with its storage, float_f32 or float_f16), and its
+ * family (none: a core kernel). `half`: its float bindings hold float16 (packed
+ * halves); the engine runs it, named `<kernel>Half`, where every float tensor of a
+ * launch is float16.
+ */
 interface KernelEntry {
   file: string;
   with?: readonly string[];
   family?: KernelFamily;
+  half?: boolean;
 }
 
 const KERNELS = {
   windowForward: { file: 'window_forward', family: 'window' },
-  windowForwardVec4: { file: 'window_forward_vec4', family: 'window' },
+  windowForwardVec4: { file: 'window_forward_vec4', with: ['float_f32'], family: 'window' },
+  windowForwardVec4Half: { file: 'window_forward_vec4', with: ['float_f16'], family: 'window', half: true },
   windowForwardSmall: { file: 'window_forward_small', family: 'window' },
-  windowForwardSmallVec4: { file: 'window_forward_small_vec4', family: 'window' },
-  windowForwardBlockVec4: { file: 'window_forward_block_vec4', family: 'window' },
-  windowForwardRollingVec4: { file: 'window_forward_rolling_vec4', family: 'window' },
-  windowForwardSmallRows: { file: 'window_forward_small_rows', family: 'window' },
-  windowForwardRollingRows: { file: 'window_forward_rolling_rows', family: 'window' },
+  windowForwardSmallVec4: { file: 'window_forward_small_vec4', with: ['float_f32'], family: 'window' },
+  windowForwardSmallVec4Half: { file: 'window_forward_small_vec4', with: ['float_f16'], family: 'window', half: true },
+  windowForwardBlockVec4: { file: 'window_forward_block_vec4', with: ['float_f32'], family: 'window' },
+  windowForwardBlockVec4Half: { file: 'window_forward_block_vec4', with: ['float_f16'], family: 'window', half: true },
+  windowForwardRollingVec4: { file: 'window_forward_rolling_vec4', with: ['float_f32'], family: 'window' },
+  windowForwardRollingVec4Half: { file: 'window_forward_rolling_vec4', with: ['float_f16'], family: 'window', half: true },
+  windowForwardSmallRows: { file: 'window_forward_small_rows', with: ['float_f32'], family: 'window' },
+  windowForwardSmallRowsHalf: { file: 'window_forward_small_rows', with: ['float_f16'], family: 'window', half: true },
+  windowForwardRollingRows: { file: 'window_forward_rolling_rows', with: ['float_f32'], family: 'window' },
+  windowForwardRollingRowsHalf: { file: 'window_forward_rolling_rows', with: ['float_f16'], family: 'window', half: true },
   windowBackward: { file: 'window_backward', family: 'window' },
-  windowBackwardVec4: { file: 'window_backward_vec4', family: 'window' },
+  windowBackwardVec4: { file: 'window_backward_vec4', with: ['float_f32'], family: 'window' },
+  windowBackwardVec4Half: { file: 'window_backward_vec4', with: ['float_f16'], family: 'window', half: true },
   windowBackwardSmall: { file: 'window_backward_small', family: 'window' },
-  windowBackwardSmallVec4: { file: 'window_backward_small_vec4', family: 'window' },
-  windowBackwardTiledVec4: { file: 'window_backward_tiled_vec4', family: 'window' },
-  windowBackwardTiledRows: { file: 'window_backward_tiled_rows', family: 'window' },
+  windowBackwardSmallVec4: { file: 'window_backward_small_vec4', with: ['float_f32'], family: 'window' },
+  windowBackwardSmallVec4Half: { file: 'window_backward_small_vec4', with: ['float_f16'], family: 'window', half: true },
+  windowBackwardTiledVec4: { file: 'window_backward_tiled_vec4', with: ['float_f32'], family: 'window' },
+  windowBackwardTiledVec4Half: { file: 'window_backward_tiled_vec4', with: ['float_f16'], family: 'window', half: true },
+  windowBackwardTiledRows: { file: 'window_backward_tiled_rows', with: ['float_f32'], family: 'window' },
+  windowBackwardTiledRowsHalf: { file: 'window_backward_tiled_rows', with: ['float_f16'], family: 'window', half: true },
   // GeM's backward statistics: the workgroup-memory reduction, or the subgroup one
   // for devices with the 'subgroups' feature.
   gemStats: { file: 'gem_stats', with: ['reduce_workgroup'], family: 'global' },
   gemStatsSubgroups: { file: 'gem_stats', with: ['reduce_subgroup'], family: 'global' },
   reduceRows: { file: 'reduce_rows', family: 'global' },
-  reduceRowsVec4: { file: 'reduce_rows_vec4', family: 'global' },
+  reduceRowsVec4: { file: 'reduce_rows_vec4', with: ['float_f32'], family: 'global' },
+  reduceRowsVec4Half: { file: 'reduce_rows_vec4', with: ['float_f16'], family: 'global', half: true },
   reduceBackward: { file: 'reduce_backward', family: 'global' },
-  reduceBackwardVec4: { file: 'reduce_backward_vec4', family: 'global' },
+  reduceBackwardVec4: { file: 'reduce_backward_vec4', with: ['float_f32'], family: 'global' },
+  reduceBackwardVec4Half: { file: 'reduce_backward_vec4', with: ['float_f16'], family: 'global', half: true },
   adaptiveForward: { file: 'adaptive_forward', family: 'adaptive' },
   adaptiveBackward: { file: 'adaptive_backward', family: 'adaptive' },
   stripReduce: { file: 'strip_reduce', family: 'adaptive' },
@@ -89,6 +108,12 @@ const KERNELS = {
 } as const satisfies Record<string, KernelEntry>;
 
 export type ShaderName = keyof typeof KERNELS;
+
+/** The float16 variant of a kernel (`<kernel>Half`), or null where it has none (its float16 tensors are staged as float32). */
+export function halfVariant(name: ShaderName): ShaderName | null {
+  const half = `${name}Half`;
+  return half in KERNELS ? (half as ShaderName) : null;
+}
 
 /** Kernels added at run time (registerKernel): a mode developed outside this tree, or a test's. */
 const added = new Map<string, KernelEntry>();

@@ -8,6 +8,8 @@ export default import.meta.glob(
     '../../shaders/index_convention.wgsl',
     '../../shaders/half.wgsl',
     '../../shaders/half_convert.wgsl',
+    '../../shaders/float_f32.wgsl',
+    '../../shaders/float_f16.wgsl',
   ],
   { query: '?raw', import: 'default', eager: true },
 ) as Record<string, string>;

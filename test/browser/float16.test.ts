@@ -46,6 +46,25 @@ let seed = 1;
 for (const [op, options, data] of OPS)
   for (const [layout, shape] of SHAPES)
     CASES.push({ name: `${op}${data ? ` (${data})` : ''} ${layout} [${shape.join(',')}]`, op, shape, layout, options, seed: seed++, data: data as never });
+// Shapes whose rows (channels-first, W % 4 = 0) or channels (channels-last, C % 4 = 0) come in
+// fours: the vec4 kernels, which read and write packed halves themselves (their Half variants).
+const VEC4_OPS: [string, Record<string, unknown> | undefined][] = [
+  ['maxPool', { kernel: 3, stride: 2, padding: 1 }],
+  ['maxPool', { kernel: 3, stride: 1 }],
+  ['maxPool', { kernel: 2, stride: 2 }],
+  ['avgPool', { kernel: 3, stride: 1, padding: 1 }],
+  ['avgPool', { kernel: 2, stride: 2 }],
+  ['avgPool', { kernel: 5, stride: 2, padding: 2 }],
+  ['globalAvgPool', undefined],
+  ['globalMaxPool', undefined],
+  ['stochasticPool', { kernel: 2, stride: 2, seed: 3 }],
+];
+for (const [op, options] of VEC4_OPS)
+  for (const [layout, shape] of [
+    ['NCHW', [2, 3, 12, 16]],
+    ['NHWC', [2, 9, 7, 8]],
+  ] as [string, number[]][])
+    CASES.push({ name: `${op} ${JSON.stringify(options ?? {})} vec4 ${layout} [${shape.join(',')}]`, op, shape, layout, options, seed: seed++ });
 // 1-D and 3-D windows.
 CASES.push({ name: 'maxPool NCW [3,5,13]', op: 'maxPool', shape: [3, 5, 13], layout: 'NCW', options: { kernel: 3, stride: 2 }, seed: seed++ });
 CASES.push({ name: 'avgPool NDHWC [1,5,4,7,3]', op: 'avgPool', shape: [1, 5, 4, 7, 3], layout: 'NDHWC', options: { kernel: 2, stride: 1 }, seed: seed++ });
@@ -70,6 +89,50 @@ describe('float16: every op on the GPU against the reference in float16', () => 
       }
     });
   }
+});
+
+describe('float16: the vec4 kernels read and write packed halves themselves', () => {
+  it('runs their float16 variants for max, average and global pooling in both layouts, where only scalar kernels stage through float32', async () => {
+    const made: string[] = await harness().page.evaluate(() =>
+      (window as any).harness.withErrorScope(async () => {
+        const { pool, watchPipelineCreation } = (window as any).harness;
+        const engine = await pool.createPoolEngine();
+        const made = watchPipelineCreation(engine.device);
+        for (const [layout, shape] of [
+          ['NCHW', [1, 4, 8, 16]],
+          ['NHWC', [1, 8, 16, 4]],
+        ]) {
+          const x = engine.tensor(
+            new Float32Array(512).map((_, i) => (i * 7) % 13),
+            shape,
+            { layout, dtype: 'float16' },
+          );
+          const max = engine.maxPool(x, { kernel: 2, stride: 2 });
+          engine.maxPoolBackward(max.output, x, max.indices, { kernel: 2, stride: 2 });
+          const avg = engine.avgPool(x, { kernel: 3, stride: 1, padding: 1 });
+          engine.avgPoolBackward(avg, x, { kernel: 3, stride: 1, padding: 1 });
+          if (layout === 'NHWC') engine.globalAvgPoolBackward(engine.globalAvgPool(x), x);
+          await max.output.read();
+        }
+        engine.destroy();
+        return made.filter((m: string) => m.startsWith('createShaderModule'));
+      }),
+    );
+    const modules = made.map((m) => m.replace('createShaderModule pool.', ''));
+    // Channels-first rows of 4 (W = 16) and channels-last groups of 4 (C = 4): every vec4 kernel these calls reach.
+    for (const kernel of [
+      'windowForwardRollingRowsHalf',
+      'windowBackwardTiledRowsHalf',
+      'windowForwardRollingVec4Half',
+      'windowBackwardTiledVec4Half',
+      'windowBackwardSmallVec4Half',
+      'reduceRowsVec4Half',
+      'reduceBackwardVec4Half',
+    ])
+      expect(modules).toContain(kernel);
+    // The one scalar kernel here (channels-first 3×3 average backward) is staged through float32 words.
+    expect(modules.filter((m) => !m.endsWith('Half')).sort()).toEqual(['halfConvert', 'windowBackwardSmall']);
+  });
 });
 
 describe('float16: rounding on the GPU, bit for bit', () => {
