@@ -5,8 +5,8 @@
 
 alias float4_word = vec2<u32>;
 fn from_word4(w: vec2<u32>) -> vec4<f32> {
-  return vec4<f32>(half_to_f32(w.x & 0xffffu), half_to_f32(w.x >> 16u), half_to_f32(w.y & 0xffffu), half_to_f32(w.y >> 16u));
+  return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
 }
 fn to_word4(v: vec4<f32>) -> vec2<u32> {
-  return vec2<u32>(f32_to_half(v.x) | (f32_to_half(v.y) << 16u), f32_to_half(v.z) | (f32_to_half(v.w) << 16u));
+  return vec2<u32>(pack_halves(v.xy), pack_halves(v.zw));
 }

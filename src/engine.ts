@@ -75,6 +75,23 @@ export interface Dispatch {
 
 const roundUp16 = (n: number) => Math.ceil(n / 16) * 16;
 
+/**
+ * The kernel a launch runs: its float16 variant where it has one and every float
+ * binding is a float16 tensor (a call has one float dtype), else the kernel itself,
+ * whose float16 tensors the engine then stages through float32 words.
+ */
+export function launchKernel(d: Dispatch): ShaderName {
+  const half = halfVariant(d.shader);
+  if (!half) return d.shader;
+  const floats = storageBindings(d.shader).filter((b) => b.float && d.bindings[b.name]);
+  return floats.length > 0 && floats.every((b) => isHalf(d.bindings[b.name])) ? half : d.shader;
+}
+
+/** Whether a binding or clear target is a float16 tensor. */
+export function isHalf(ref: BufferRef | undefined): boolean {
+  return !!ref && isTensor(ref) && ref.dtype === 'float16';
+}
+
 function isTensor(ref: BufferRef): ref is PoolTensor<DType> {
   return ref instanceof PoolTensor;
 }
@@ -338,7 +355,7 @@ export class GpuContext implements TensorOwner {
   run(d: Dispatch): void {
     const rec = this.#recording ?? new Recording(null);
     for (const target of d.clear ?? []) this.#zero(rec, target);
-    const shader = this.#variant(d);
+    const shader = launchKernel(d);
     const half = shader !== d.shader;
     const pipeline = getPipeline(this.device, shader, d.constants);
     const decls = storageBindings(shader);
@@ -356,7 +373,7 @@ export class GpuContext implements TensorOwner {
       if (ref === null) return { buffer: this.#placeholder(decl.binding, decl.writable), offset: 0, size: 16 };
       // A kernel without a float16 variant computes on float32 words: a float16 tensor is
       // staged through them (unpacked before, and packed back after where it is written).
-      if (!half && isTensor(ref) && ref.dtype === 'float16') {
+      if (!half && isTensor(ref) && isHalf(ref)) {
         const scratch = this.createBuffer(ref.size * 4, `${d.label}.float32`);
         const words = { buffer: scratch, offset: 0, size: scratch.size };
         this.#halves(rec, 'unpack', ref.view, words, ref.size, d.label);
@@ -386,23 +403,6 @@ export class GpuContext implements TensorOwner {
     rec.steps.push({ pipeline, views, uniforms: d.uniforms, groups: [x, Math.ceil(groups / x)], label: d.label });
     for (const f of after) f();
     if (!this.#recording) this.#finish(rec);
-  }
-
-  /**
-   * The kernel a launch runs: its float16 variant where it has one and every float
-   * binding is a float16 tensor (the one dtype of the call), else the kernel itself.
-   */
-  #variant(d: Dispatch): ShaderName {
-    const half = halfVariant(d.shader);
-    if (!half) return d.shader;
-    const floats = storageBindings(d.shader).filter((b) => b.float && d.bindings[b.name]);
-    const all16 =
-      floats.length > 0 &&
-      floats.every((b) => {
-        const ref = d.bindings[b.name];
-        return ref && isTensor(ref) && ref.dtype === 'float16';
-      });
-    return all16 ? half : d.shader;
   }
 
   #viewOf(ref: Exclude<BufferRef, null>): GPUBufferBinding & { offset: number; size: number } {

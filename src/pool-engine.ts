@@ -165,6 +165,7 @@ export class PoolEngine {
     options: TensorOptions<'float16'> & { dtype: 'float16' },
   ): PoolTensor<'float16'>;
   tensor(data: Int32Array, shape: readonly number[], layout?: Layout | TensorOptions<'int32'>): PoolTensor<'int32'>;
+  tensor(data: Float32Array, shape: readonly number[], options: TensorOptions<FloatDType>): FloatTensor;
   tensor(data: TensorData, shape: readonly number[], options?: Layout | TensorOptions<DType>): PoolTensor<DType> {
     const { layout, dtype } = typeof options === 'object' && options !== null ? options : { layout: options, dtype: undefined };
     return this.#ctx.upload(data, shape, layout, dtype);
@@ -179,6 +180,7 @@ export class PoolEngine {
    */
   wrap(buffer: GPUBuffer, shape: readonly number[], options?: WrapOptions<'float32'>): PoolTensor<'float32'>;
   wrap(buffer: GPUBuffer, shape: readonly number[], options: WrapOptions<'float16'> & { dtype: 'float16' }): PoolTensor<'float16'>;
+  wrap(buffer: GPUBuffer, shape: readonly number[], options: WrapOptions<FloatDType> & { dtype: FloatDType }): FloatTensor;
   wrap(buffer: GPUBuffer, shape: readonly number[], options: WrapOptions<'int32'> & { dtype: 'int32' }): PoolTensor<'int32'>;
   wrap(buffer: GPUBuffer, shape: readonly number[], options?: WrapOptions): PoolTensor<DType> {
     return wrapBuffer(this.#ctx, buffer, shape, options);

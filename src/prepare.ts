@@ -3,12 +3,12 @@
 // tensors have no memory and dispatches are only noted, so the kernel choice is
 // exactly the one the real call makes.
 import { PoolError } from './errors';
-import { GpuContext, type Dispatch } from './engine';
+import { GpuContext, isHalf, launchKernel, type Dispatch } from './engine';
 import { BufferUsage } from './gpu-constants';
 import { checkTensorShape, type Layout } from './layout';
 import { pipelineKey, preparePipeline, type OverrideConstants } from './pipelines';
 import type { ShaderName } from './shaders';
-import type { FloatTensor, PoolTensor } from './tensor';
+import { isFloatDType, type FloatDType, type FloatTensor, type PoolTensor } from './tensor';
 
 /** A call to prepare for: an engine op's name, its input's shape and layout, and its options. */
 export interface PrepareCall {
@@ -18,6 +18,8 @@ export interface PrepareCall {
   shape: readonly number[];
   layout?: Layout;
   options?: unknown;
+  /** The call's float dtype: 'float32' (default) or 'float16'. */
+  dtype?: FloatDType;
 }
 
 /** The engine as prepare drives it: every op by name (src/pool-engine.ts). */
@@ -104,8 +106,17 @@ class PlanningContext extends GpuContext {
   }
 
   override run(d: Dispatch): void {
-    if (d.clear?.length) this.#note('copyWords', { ZERO: 1 });
-    this.#note(d.shader, d.constants);
+    for (const target of d.clear ?? []) {
+      if (isHalf(target)) this.#note('halfConvert', { PACK: 1, ZERO: 1 });
+      else this.#note('copyWords', { ZERO: 1 });
+    }
+    const shader = launchKernel(d);
+    this.#note(shader, d.constants);
+    // A float16 tensor bound to a kernel without a float16 variant is staged (engine.ts).
+    if (shader === d.shader && Object.values(d.bindings).some(isHalf)) {
+      this.#note('halfConvert', { PACK: 0, ZERO: 0 });
+      this.#note('halfConvert', { PACK: 1, ZERO: 0 });
+    }
   }
 
   override createBuffer(): GPUBuffer {
@@ -135,7 +146,9 @@ export async function prepareCalls(real: GpuContext, calls: readonly PrepareCall
       const run = call && typeof call === 'object' ? CALLS[call.op] : undefined;
       if (!run) throw new PoolError('INVALID_OPTION', `calls[${i}].op`, call?.op, `must be an engine op (${PREPARABLE_OPS.join(', ')})`);
       const layout = checkTensorShape(call.shape, call.layout);
-      const x = plan.empty(call.shape, layout, 'float32', 'prepare');
+      const dtype = call.dtype ?? 'float32';
+      if (!isFloatDType(dtype)) throw new PoolError('INVALID_OPTION', `calls[${i}].dtype`, dtype, "must be 'float32' or 'float16'");
+      const x = plan.empty(call.shape, layout, dtype, 'prepare');
       run(engine, x, call.options, () => plan.empty(call.shape, layout, 'int32', 'prepare'));
     });
   } finally {

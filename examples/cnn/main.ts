@@ -2,10 +2,12 @@
 // on the engine, the whole forward pass one submission), show the probabilities
 // beside the CPU forward pass, and each layer's GPU time (measured as the page
 // says: timestamp queries inside that submission, or a separate per-layer run).
+// A toggle switches the activations between float32 and float16 (packed halves);
+// the held-out check classifies the same set in both and shows them side by side.
 import { createPoolEngine } from '../../src/index';
 import { CLASSES, IMAGE_SIZE, drawShape, rng, type ShapeClass } from './data';
-import { heldOutCheck } from './evaluate';
-import { CnnGpu, type Classification, type LayerTiming, type Prepared } from './gpu';
+import { precisionCheck, type PrecisionReport } from './evaluate';
+import { CnnGpu, PRECISIONS, type Classification, type LayerTiming, type Precision, type Prepared } from './gpu';
 import { forwardCpu, type WeightsFile } from './network';
 import { loadWeights } from './weights';
 
@@ -13,6 +15,8 @@ import { loadWeights } from './weights';
 const RANDOM_SEED_BASE = 900_000;
 /** The held-out check's seed; training used other seeds (see weights.json). */
 const HELD_OUT_SEED = 3003;
+/** The held-out check's size. */
+const HELD_OUT_COUNT = 500;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');
@@ -21,6 +25,7 @@ const padContext = pad.getContext('2d', { willReadFrequently: true })!;
 const inputCanvas = $<HTMLCanvasElement>('input');
 const kindSelect = $<HTMLSelectElement>('kind');
 const perLayer = $<HTMLInputElement>('per-layer');
+const precisionSelect = $<HTMLSelectElement>('precision');
 const scale = pad.width / IMAGE_SIZE;
 
 /** The image the network sees, [1, 1, 16, 16]. */
@@ -70,12 +75,13 @@ function randomShape(): ShapeClass {
   return kind;
 }
 
-function showPrediction(gpu: Float32Array, cpu: Float32Array): void {
+function showPrediction(gpu: Float32Array, cpu: Float32Array, precision: Precision): void {
   let best = 0;
   for (let k = 1; k < CLASSES.length; k++) if (gpu[k] > gpu[best]) best = k;
   $('prediction').textContent = `Prediction: ${CLASSES[best]} (${(100 * gpu[best]).toFixed(1)}%)`;
   const table = $('probabilities');
-  table.innerHTML = '<tr><th>class</th><th></th><th>GPU</th><th>CPU</th></tr>';
+  table.dataset.precision = precision;
+  table.innerHTML = `<tr><th>class</th><th></th><th>GPU (${precision})</th><th>CPU (float32)</th></tr>`;
   CLASSES.forEach((name, k) => {
     const tr = document.createElement('tr');
     if (k === best) tr.className = 'predicted';
@@ -93,8 +99,10 @@ function showInference(result: Classification, runs: number): void {
   const p = $('inference');
   p.dataset.runs = String(runs);
   p.dataset.ms = String(result.ms);
+  p.dataset.precision = result.precision;
+  const stored = result.precision === 'float16' ? 'float16 activations (packed halves)' : 'float32 activations';
   p.textContent =
-    `Forward pass: one command encoder, one queue.submit (conv1, engine max pool, conv2, engine global average pool, dense, softmax, ` +
+    `Forward pass in ${stored}: one command encoder, one queue.submit (conv1, engine max pool, conv2, engine global average pool, dense, softmax, ` +
     `copy of the probabilities); ${result.ms.toFixed(2)} ms from submit to probabilities on the page.`;
 }
 
@@ -104,13 +112,17 @@ function showPrepared(prepared: Prepared): void {
   p.dataset.pipelines = String(prepared.enginePipelines + prepared.examplePipelines);
   p.textContent =
     `Pipelines prepared in ${prepared.ms.toFixed(1)} ms at load: ${prepared.enginePipelines} of the engine's for the pooling calls ` +
-    `(engine.prepare, batch size ${prepared.batchSizes.join(', ')}) and the example's ${prepared.examplePipelines} (createComputePipelineAsync), ` +
-    'so no inference compiles anything.';
+    `(engine.prepare, batch size ${prepared.batchSizes.join(', ')}) and the example's ${prepared.examplePipelines} (createComputePipelineAsync) ` +
+    `for ${prepared.precisions.join(' and ')}, so no inference compiles anything.` +
+    (prepared.precisions.includes('float16')
+      ? " engine.prepare takes no dtype, so a float16 forward pass on zeros at load compiles the engine's float16 pooling kernels."
+      : '');
 }
 
-function showTimings(timings: LayerTiming[], method: CnnGpu['timingMethod']): void {
+function showTimings(timings: LayerTiming[], method: CnnGpu['timingMethod'], precision: Precision): void {
   const table = $('timings');
-  table.innerHTML = '<tr><th>layer</th><th>output</th><th>time</th></tr>';
+  table.dataset.precision = precision;
+  table.innerHTML = `<tr><th>layer (${precision})</th><th>output</th><th>time</th></tr>`;
   for (const t of timings) {
     const tr = document.createElement('tr');
     tr.dataset.ms = String(t.ms);
@@ -124,6 +136,33 @@ function showTimings(timings: LayerTiming[], method: CnnGpu['timingMethod']): vo
       : 'This device has no timestamp-query, so these times come from a separate per-layer run after the inference: each layer is submitted on its own ' +
         'and timed on the page clock, from its submit until queue.onSubmittedWorkDone() resolves (includes submission overhead). ' +
         'The inference itself is one submission.';
+}
+
+/** The held-out check: one row per precision (and the CPU's), the same images. */
+function showPrecisionReport(report: PrecisionReport): void {
+  const table = $('precision-table');
+  table.innerHTML =
+    '<tr><th>precision</th><th>accuracy</th><th>GPU batch</th><th>same class as float32</th><th>max |p − float32 p|</th><th>mean |p − float32 p|</th></tr>';
+  for (const r of report.results) {
+    const tr = document.createElement('tr');
+    tr.dataset.precision = r.precision;
+    tr.dataset.accuracy = String(r.accuracy);
+    tr.dataset.ms = String(r.ms);
+    tr.dataset.agreement = String(r.agreement);
+    tr.dataset.maxDifference = String(r.maxDifference);
+    tr.innerHTML =
+      `<td>${r.precision} (GPU)</td><td class="num">${(100 * r.accuracy).toFixed(1)}%</td><td class="num">${r.ms.toFixed(1)} ms</td>` +
+      `<td class="num">${(100 * r.agreement).toFixed(1)}%</td><td class="num">${r.maxDifference.toExponential(2)}</td>` +
+      `<td class="num">${r.meanDifference.toExponential(2)}</td>`;
+    table.append(tr);
+  }
+  if (report.cpuAccuracy !== null) {
+    const tr = document.createElement('tr');
+    tr.dataset.precision = 'cpu';
+    tr.dataset.accuracy = String(report.cpuAccuracy);
+    tr.innerHTML = `<td>float32 (CPU reference)</td><td class="num">${(100 * report.cpuAccuracy).toFixed(1)}%</td><td></td><td></td><td></td><td></td>`;
+    table.append(tr);
+  }
 }
 
 function describeModel(file: WeightsFile): string {
@@ -145,7 +184,7 @@ async function start(): Promise<void> {
   const engine = await createPoolEngine({ device, label: 'cnn.pool' });
   const { weights, file } = await loadWeights();
   // Every pipeline a batch of 1 uses (the engine's pooling and the example's kernels) compiled before the first inference.
-  const model = await CnnGpu.create(engine, weights, { batchSizes: [1] });
+  const model = await CnnGpu.create(engine, weights, { batchSizes: [1], precisions: [...PRECISIONS] });
   showPrepared(model.prepared);
   $('model').textContent = describeModel(file);
   for (const name of CLASSES) kindSelect.add(new Option(name, name));
@@ -165,15 +204,16 @@ async function start(): Promise<void> {
         again = false;
         showInput();
         const image = input.slice();
+        const precision = precisionSelect.value as Precision;
         // With timestamp queries the timed run is still the one submission; without, times need a separate per-layer run.
         const stamped = perLayer.checked && model.timingMethod === 'timestamp-query';
-        const result = await model.classify(image, 1, { timing: stamped });
-        showPrediction(result.probabilities, forwardCpu(weights, image, 1).probabilities);
+        const result = await model.classify(image, 1, { timing: stamped, precision });
+        showPrediction(result.probabilities, forwardCpu(weights, image, 1).probabilities, precision);
         showInference(result, ++runs);
         if (stamped) {
-          showTimings(result.timings!, model.timingMethod);
+          showTimings(result.timings!, model.timingMethod, precision);
         } else if (perLayer.checked) {
-          showTimings((await model.classify(image, 1, { timing: true })).timings!, model.timingMethod);
+          showTimings((await model.classify(image, 1, { timing: true, precision })).timings!, model.timingMethod, precision);
         }
       } while (again);
     } catch (e) {
@@ -199,6 +239,7 @@ async function start(): Promise<void> {
   });
   kindSelect.addEventListener('change', showRandom);
   perLayer.addEventListener('change', () => void classify());
+  precisionSelect.addEventListener('change', () => void classify());
 
   let drawing: { x: number; y: number } | null = null;
   const at = (e: PointerEvent) => {
@@ -232,13 +273,18 @@ async function start(): Promise<void> {
 
   $('check').addEventListener('click', async () => {
     const result = $('check-result');
+    result.className = '';
     result.textContent = 'running…';
     try {
-      const r = await heldOutCheck(model, weights, 500, HELD_OUT_SEED);
-      result.dataset.accuracy = String(r.gpuAccuracy);
+      const r = await precisionCheck(model, HELD_OUT_COUNT, HELD_OUT_SEED, { weights });
+      showPrecisionReport(r);
+      const [f32, f16] = r.results;
+      result.dataset.float32 = String(f32.accuracy);
+      result.dataset.float16 = String(f16.accuracy);
       result.textContent =
-        `GPU accuracy ${(100 * r.gpuAccuracy).toFixed(1)}%, CPU ${(100 * r.cpuAccuracy).toFixed(1)}% on ${r.count} images (seed ${r.seed}); ` +
-        `same class on ${(100 * r.agreement).toFixed(1)}%; max |GPU − CPU| probability ${r.maxDifference.toExponential(2)}; GPU batch ${r.gpuMs.toFixed(1)} ms.`;
+        `Held-out accuracy on ${r.count} images (seed ${r.seed}): float32 ${(100 * f32.accuracy).toFixed(1)}%, ` +
+        `float16 ${(100 * f16.accuracy).toFixed(1)}% (${(100 * (f16.accuracy - f32.accuracy)).toFixed(1)} points); ` +
+        `float16 classifies ${(100 * f16.agreement).toFixed(1)}% of them as float32 does.`;
     } catch (e) {
       result.className = 'error';
       result.textContent = `Error: ${(e as Error).message}`;

@@ -83,7 +83,23 @@ async function inNode() {
 const fmt = (v, d = 3) => (v === null || v === undefined ? '-' : v.toFixed(d));
 
 function table(report) {
-  const head = ['config', 'layout', 'pass', 'ours ms', 'TF.js ms', 'TF.js/ours', 'CPU ms', 'MB moved', 'GB/s', 'copy GB/s', 'of copy'];
+  const head = [
+    'config',
+    'layout',
+    'pass',
+    'ours ms',
+    'TF.js ms',
+    'TF.js/ours',
+    'CPU ms',
+    'MB moved',
+    'GB/s',
+    'copy GB/s',
+    'of copy',
+    'f16 ms',
+    'f16 MB',
+    'f32/f16',
+    'f16 of copy',
+  ];
   const body = report.rows.map((r) => [
     r.id,
     r.layout,
@@ -96,6 +112,10 @@ function table(report) {
     r.gbps.toFixed(2),
     r.copyGBps === undefined ? '-' : r.copyGBps.toFixed(2),
     (100 * r.ofCopy).toFixed(0) + '%',
+    r.halfMs === null || r.halfMs === undefined ? (r.halfNote ? 'failed' : '-') : fmt(r.halfMs),
+    r.halfMs ? (r.halfBytes / 1e6).toFixed(2) : '-',
+    r.halfMs ? (r.oursMs / r.halfMs).toFixed(2) + 'x' : '-',
+    r.halfMs ? (100 * r.halfOfCopy).toFixed(0) + '%' : '-',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
@@ -191,6 +211,9 @@ function markdown(report) {
     '  "copy GB/s": a plain vec4 copy kernel of 64 MB on the same device (the practical roofline), measured',
     "  between configurations, since a shared machine's speed drifts during a run: each row takes the faster",
     '  of the copies just before and just after it. "of copy": GB/s as a fraction of that.',
+    '- f16: the same op on float16 tensors (packed halves, the same data rounded), timed right after ours;',
+    '  "f16 MB": the bytes it must move (2 per value, 4 per index); "f32/f16": ours ms over f16 ms (2x is the',
+    '  bandwidth bound of halving the bytes); "f16 of copy": its GB/s against the same copy roofline.',
     '- Integration (`--filter integration` runs it alone), on the same device after the suite:',
     '  - chain: 64 ops on 1x64x28x28 NCHW, max (indices: false) and avg 3x3 s1 p1 alternating, each reading the',
     '    previous output and writing into one of two `wrap`ped buffers made once; each op submitted alone ("per op")',

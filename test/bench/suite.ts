@@ -1,7 +1,7 @@
 // The benchmark suite (issue 5): our GPU ops, the CPU reference and TensorFlow.js's
 // WebGPU backend on the same device, timed the same way. Runs in a page (npm run
 // bench) or in Node through Dawn (npm run bench -- --node).
-import type { PoolEngine, PoolTensor } from '../../src/index';
+import type { FloatDType, FloatTensor, PoolEngine } from '../../src/index';
 import { reference } from '../../src/index';
 import type { HostTensor } from '../../src/reference/index';
 import { dimsOf, relayout, type Layout } from '../../src/layout';
@@ -53,6 +53,11 @@ export interface BenchRow {
   /** The roofline of this row: the faster of the copy kernel's GB/s measured just before and just after its configuration. */
   copyGBps: number;
   ofCopy: number;
+  /** The same op on float16 tensors (packed halves): its time, bytes moved and share of copy; null if it failed. */
+  halfMs: number | null;
+  halfBytes: number;
+  halfOfCopy: number;
+  halfNote: string;
 }
 
 export interface BenchReport {
@@ -74,7 +79,10 @@ interface Ctx {
   shape: number[];
   channelsLast: boolean;
   /** x in the layout: our tensor, a host tensor, and TF's (channels-last only). */
-  x: PoolTensor<'float32'>;
+  x: FloatTensor;
+  /** The dtype of our tensors in this pass, and its bytes per element (indices are 4 in both). */
+  dtype: FloatDType;
+  elem: number;
   hx: HostTensor;
   tx: any;
   data: Float32Array;
@@ -86,7 +94,7 @@ const LAYOUTS_2D: Layout[] = ['NCHW', 'NHWC'];
 function gradLike(ctx: Ctx, shape: readonly number[]) {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = randomData(n, 7);
-  const t = ctx.engine.tensor(data, shape, ctx.layout);
+  const t = ctx.engine.tensor(data, shape, { layout: ctx.layout, dtype: ctx.dtype });
   const h = reference.hostTensor(data, shape, ctx.layout);
   return { t, h, data };
 }
@@ -123,7 +131,7 @@ function windowEntry(
           cpu: () => (kind === 'max' ? reference.maxPool(ctx.hx, hOpts) : reference.avgPool(ctx.hx, hOpts)),
           tf: tfOk ? () => [(tf as any)[tfOp](ctx.tx, options.kernel, options.stride, tfPad)] : undefined,
           tfNote: tf && !ctx.channelsLast ? 'TF.js pools channels-last only' : '',
-          bytes: 4 * (ctx.x.size + outSize * (kind === 'max' ? 2 : 1)),
+          bytes: ctx.elem * (ctx.x.size + outSize) + (kind === 'max' ? 4 * outSize : 0),
           cleanup,
         };
       }
@@ -147,7 +155,7 @@ function windowEntry(
           kind === 'max' ? reference.maxPoolBackward(g.h, ctx.hx, hf!.indices, options as never) : reference.avgPoolBackward(g.h, ctx.hx, options as never),
         tf: tfRun,
         tfNote: tf && !ctx.channelsLast ? 'TF.js pools channels-last only' : '',
-        bytes: 4 * (outSize * (kind === 'max' ? 2 : 1) + ctx.x.size),
+        bytes: ctx.elem * (outSize + ctx.x.size) + (kind === 'max' ? 4 * outSize : 0),
         cleanup,
       };
     },
@@ -191,7 +199,7 @@ function globalEntry(id: string, pass: 'forward' | 'backward', shape: number[]):
           cpu: () => cpuF(ctx.hx),
           tf: tf && ctx.channelsLast ? () => [tf.mean(ctx.tx, [1, 2], true)] : undefined,
           tfNote: tf && !ctx.channelsLast ? 'TF.js mean over H, W needs channels-last' : 'TF.js: mean over H, W',
-          bytes: 4 * (ctx.x.size + n * c),
+          bytes: ctx.elem * (ctx.x.size + n * c),
           cleanup,
         };
       }
@@ -214,7 +222,7 @@ function globalEntry(id: string, pass: 'forward' | 'backward', shape: number[]):
         cpu: () => cpuB(g.h, ctx.hx),
         tf: tfRun,
         tfNote: tf && !ctx.channelsLast ? 'TF.js mean over H, W needs channels-last' : "TF.js: mean's gradient (broadcast, divide)",
-        bytes: 4 * (n * c + ctx.x.size),
+        bytes: ctx.elem * (n * c + ctx.x.size),
         cleanup,
       };
     },
@@ -226,9 +234,10 @@ function plainEntry(
   id: string,
   op: string,
   shape: number[],
-  call: (e: PoolEngine, x: PoolTensor<'float32'>) => any,
+  call: (e: PoolEngine, x: FloatTensor) => any,
   cpu: (hx: any) => any,
-  bytes: (inSize: number, outSize: number) => number,
+  /** Bytes moved, from the element counts and the bytes of a float element. */
+  bytes: (inSize: number, outSize: number, elem: number) => number,
   tf?: (tf: TfHandle['tf'], tx: any) => any,
   tfNote = '',
 ): Entry {
@@ -252,7 +261,7 @@ function plainEntry(
         cpu: () => cpu(ctx.hx),
         tf: tf && t && ctx.channelsLast ? () => [tf(t, ctx.tx)] : undefined,
         tfNote: tf ? tfNote : 'TF.js has no such op',
-        bytes: bytes(ctx.x.size, outSize),
+        bytes: bytes(ctx.x.size, outSize, ctx.elem),
         cleanup: first,
       };
     },
@@ -325,7 +334,7 @@ function roiEntry(id: string, pass: 'forward' | 'backward', outputSize: number):
           cpu: () => reference.roiAlign(ctx.hx, rois, options),
           tf: tfRun,
           tfNote,
-          bytes: 4 * (ctx.x.size + outSize),
+          bytes: ctx.elem * (ctx.x.size + outSize),
           cleanup,
         };
       }
@@ -335,7 +344,7 @@ function roiEntry(id: string, pass: 'forward' | 'backward', outputSize: number):
         ours: () => [e.roiAlignBackward(g.t, ctx.x, rois, options)],
         cpu: () => reference.roiAlignBackward(g.h, ctx.hx, rois, options),
         tfNote: 'TF.js: no gradient timed',
-        bytes: 4 * (outSize + ctx.x.size),
+        bytes: ctx.elem * (outSize + ctx.x.size),
         cleanup,
       };
     },
@@ -376,7 +385,7 @@ export function suite(): Entry[] {
       [8, 512, 14, 14],
       (e, x) => (typeof engineOp(e, 'adaptiveAvgPool') === 'string' ? missing('adaptiveAvgPool')() : (e as any).adaptiveAvgPool(x, { outputSize: 7 })),
       (hx) => (reference as any).adaptiveAvgPool?.(hx, { outputSize: 7 }),
-      (i, o) => 4 * (i + o),
+      (i, o, e) => e * (i + o),
       (tf, tx) => tf.avgPool(tx, 2, 2, 'valid'),
       'TF.js: avgPool 2x2 s2 (the same bins)',
     ),
@@ -389,7 +398,7 @@ export function suite(): Entry[] {
           ? missing('spatialPyramidPool')()
           : (e as any).spatialPyramidPool(x, { levels: [1, 2, 4], mode: 'max' }),
       (hx) => (reference as any).spatialPyramidPool?.(hx, { levels: [1, 2, 4], mode: 'max' }),
-      (i, o) => 4 * (i + o),
+      (i, o, e) => e * (i + o) + 4 * o,
     ),
     plainEntry(
       'stochastic train 2x2 8x64x56x56',
@@ -397,7 +406,7 @@ export function suite(): Entry[] {
       [8, 64, 56, 56],
       (e, x) => (typeof engineOp(e, 'stochasticPool') === 'string' ? missing('stochasticPool')() : (e as any).stochasticPool(x, { kernel: 2, seed: 1 })),
       (hx) => (reference as any).stochasticPool?.(hx, { kernel: 2, seed: 1 }),
-      (i, o) => 4 * (i + 2 * o),
+      (i, o, e) => e * (i + o) + 4 * o,
     ),
   );
   return entries;
@@ -480,6 +489,28 @@ async function copyBandwidth(device: GPUDevice, bytes: number, samples: number):
   return (2 * bytes) / (ms * 1e6);
 }
 
+/** Times an entry's op on float16 tensors (the same data, rounded to half); TF.js is left out. */
+async function timeHalf(
+  entry: Entry,
+  ctx: Ctx,
+  data: Float32Array,
+  samples: number,
+  targetMs: number,
+): Promise<{ ms: number | null; bytes: number; note: string }> {
+  const x = ctx.engine.tensor(data, ctx.layoutShape, { layout: ctx.layout, dtype: 'float16' });
+  try {
+    const prepared = entry.prepare({ ...ctx, x, tf: null, tx: null, dtype: 'float16', elem: 2 });
+    if (typeof prepared === 'string') return { ms: null, bytes: 0, note: prepared };
+    const ms = await timeGpu(prepared.ours, () => ctx.engine.device.queue.onSubmittedWorkDone(), samples, targetMs);
+    dispose(prepared.cleanup);
+    return { ms, bytes: prepared.bytes, note: '' };
+  } catch (e) {
+    return { ms: null, bytes: 0, note: `float16 failed: ${(e as Error).message ?? e}` };
+  } finally {
+    x.destroy();
+  }
+}
+
 export interface RunOptions {
   quick: boolean;
   log?: (line: string) => void;
@@ -529,7 +560,20 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
       );
       const x = engine.tensor(data, layoutShape, layout);
       const tx = tf && channelsLast ? tf.tf.tensor(data, layoutShape) : null;
-      const ctx: Ctx = { engine, tf, layout, shape, channelsLast, x, hx: reference.hostTensor(data, layoutShape, layout), tx, data, layoutShape };
+      const ctx: Ctx = {
+        engine,
+        tf,
+        layout,
+        shape,
+        channelsLast,
+        x,
+        hx: reference.hostTensor(data, layoutShape, layout),
+        tx,
+        data,
+        layoutShape,
+        dtype: 'float32',
+        elem: 4,
+      };
       const id = shape[0] === entry.shape[0] ? entry.id : `${entry.id} (quick: N=1)`;
       const label = `${id} ${layout} ${entry.pass}`;
       try {
@@ -558,6 +602,8 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
         }
         const cpuMs = await timeCpu(prepared.cpu, options.quick ? 1 : 3);
         dispose(prepared.cleanup);
+        // The same op on float16 tensors: the column of issue 22 (TF.js and the CPU are not timed again).
+        const half = await timeHalf(entry, ctx, data, samples, targetMs);
         const gbps = prepared.bytes / (oursMs * 1e6);
         const row: BenchRow = {
           id,
@@ -573,6 +619,10 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
           gbps,
           copyGBps: copyBefore,
           ofCopy: 0,
+          halfMs: half.ms,
+          halfBytes: half.bytes,
+          halfOfCopy: 0,
+          halfNote: half.note,
         };
         entryRows.push(row);
         log(`${label}: ours ${oursMs.toFixed(3)} ms, TF.js ${tfMs === null ? '-' : tfMs.toFixed(3) + ' ms'}, CPU ${cpuMs.toFixed(1)} ms`);
@@ -585,6 +635,7 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
     for (const row of entryRows) {
       row.copyGBps = Math.max(copyBefore, copyAfter);
       row.ofCopy = row.gbps / row.copyGBps;
+      row.halfOfCopy = row.halfMs === null ? 0 : row.halfBytes / (row.halfMs * 1e6) / row.copyGBps;
       rows.push(row);
     }
     copyBefore = copyAfter;

@@ -135,6 +135,47 @@ describe('float16: the vec4 kernels read and write packed halves themselves', ()
   });
 });
 
+describe('float16: prepare', () => {
+  it('compiles ahead every pipeline a float16 call uses (variants and staging alike): the calls then compile nothing', async () => {
+    const got = await harness().page.evaluate(() =>
+      (window as any).harness.withErrorScope(async () => {
+        const { pool, watchPipelineCreation } = (window as any).harness;
+        const engine = await pool.createPoolEngine();
+        const calls = [
+          { op: 'maxPoolBackward', shape: [1, 4, 8, 16], layout: 'NCHW', options: { kernel: 2, stride: 2 }, dtype: 'float16' },
+          { op: 'avgPoolBackward', shape: [1, 4, 8, 16], layout: 'NCHW', options: { kernel: 3, stride: 1, padding: 1 }, dtype: 'float16' },
+          { op: 'globalAvgPoolBackward', shape: [1, 4, 8, 16], layout: 'NCHW', dtype: 'float16' },
+          { op: 'maxUnpool', shape: [1, 4, 4, 8], layout: 'NCHW', options: { kernel: 2, stride: 2 }, dtype: 'float16' },
+        ];
+        const prepared = await engine.prepare(calls);
+        const made = watchPipelineCreation(engine.device);
+        const x = engine.tensor(
+          new Float32Array(512).map((_, i) => i % 5),
+          [1, 4, 8, 16],
+          { dtype: 'float16' },
+        );
+        const m = engine.maxPool(x, { kernel: 2, stride: 2 });
+        engine.maxPoolBackward(m.output, x, m.indices, { kernel: 2, stride: 2 });
+        engine.avgPoolBackward(engine.avgPool(x, { kernel: 3, stride: 1, padding: 1 }), x, { kernel: 3, stride: 1, padding: 1 });
+        engine.globalAvgPoolBackward(engine.globalAvgPool(x), x);
+        const unpooled = engine.maxUnpool(m.output, m.indices, { kernel: 2, stride: 2 });
+        await unpooled.read();
+        let refused = '';
+        try {
+          await engine.prepare([{ op: 'maxPool', shape: [1, 1, 4, 4], options: { kernel: 2 }, dtype: 'int32' }]);
+        } catch (e: any) {
+          refused = `${e.code}: ${e.message}`;
+        }
+        engine.destroy();
+        return { prepared, made, refused };
+      }),
+    );
+    expect(got.prepared).toBeGreaterThan(4);
+    expect(got.made).toEqual([]);
+    expect(got.refused).toMatch(/^INVALID_OPTION: calls\[0\]\.dtype = "int32": must be 'float32' or 'float16'/);
+  });
+});
+
 describe('float16: rounding on the GPU, bit for bit', () => {
   it('passes every one of the 65536 halves through a 1×1 max pool unchanged (NaNs as the quiet NaN of their sign)', async () => {
     const got = await harness().page.evaluate(() =>
