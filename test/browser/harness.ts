@@ -116,17 +116,17 @@ async function start() {
         throw new Error(`${c.name}: ${(e as Error).stack ?? e}`);
       }
     },
-    /** Runs golden cases on the GPU in both layouts (and the CPU reference, for the same page). */
-    async runGoldenCases(cases: GoldenCase[]): Promise<Record<string, string[]>> {
+    /** Runs golden cases on the GPU in both layouts, in float32 or (the golden runner's float16 pass) float16 tensors. */
+    async runGoldenCases(cases: GoldenCase[], dtype: 'float32' | 'float16' = 'float32'): Promise<Record<string, string[]>> {
       const results: Record<string, string[]> = {};
       for (const c of cases) {
         const failures: string[] = [];
         try {
           await withErrorScope(engine.device, async () => {
-            for (const last of [false, true]) failures.push(...(await checkGoldenCase(c, engine, last)));
+            for (const last of [false, true]) failures.push(...(await checkGoldenCase(c, engine, last, dtype)));
           });
         } catch (e) {
-          failures.push(`${c.id} (gpu): ${(e as Error).message}`);
+          failures.push(`${c.id} (gpu${dtype === 'float16' ? ' float16' : ''}): ${(e as Error).message}`);
         }
         results[c.id] = failures;
       }
