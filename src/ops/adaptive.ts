@@ -95,7 +95,22 @@ function withLevels<T>(ctx: GpuContext, spec: PyramidSpec, fn: (levels: GPUBuffe
   }
 }
 
-/** Spatial pyramid pooling in one launch: one invocation per output feature. */
+/**
+ * The finest level of a max pyramid whose every level divides it (so each coarse bin is
+ * a union of its bins: adaptive_pyramid_combine.wgsl), else null. Average pooling keeps
+ * the one-launch kernel: overlapping fine bins would count shared rows twice.
+ */
+export function pyramidFinest(spec: PyramidSpec): number | null {
+  const finest = Math.max(...spec.levels);
+  if (spec.mode !== 'max' || spec.levels.length < 2 || finest < 2) return null;
+  return spec.levels.every((l) => finest % l === 0) ? finest : null;
+}
+
+/**
+ * Spatial pyramid pooling. Max pyramids whose levels divide the finest read the input
+ * once: the finest level's adaptive max pooling, then the coarse levels combined from
+ * it. Others in one launch, one invocation per output feature, each reading its bin.
+ */
 export function pyramidForward(
   ctx: GpuContext,
   x: FloatTensor,
@@ -106,6 +121,34 @@ export function pyramidForward(
   const total = shape[0] * shape[1];
   const output = ctx.output(out.output, shape, 'NC', x.dtype, 'spatialPyramidPool.output');
   const indices = spec.indices ? ctx.output(out.indices, shape, 'NC', 'int32', 'spatialPyramidPool.indices') : null;
+  const finest = pyramidFinest(spec);
+  if (finest !== null) {
+    // The finest level's maxima are input values: exact in the input's dtype.
+    const fine = adaptiveForward(ctx, x, {
+      mode: 'max',
+      rank: 2,
+      inputSpatial: spec.inputSpatial,
+      outputSpatial: [finest, finest],
+      global: false,
+      indices: true,
+    });
+    withLevels(ctx, spec, (levels) =>
+      ctx.run({
+        shader: 'pyramidCombine',
+        constants: { CHANNELS_LAST: channelsLast(x), ...indicesConstant(spec) },
+        uniforms: packUniforms(
+          BINNED_PARAMS,
+          binnedUniformValues(x.dims, total, { outputSpatial: [finest, finest], numLevels: spec.levels.length, features: x.dims.channels * spec.cells }),
+        ),
+        bindings: { fine: fine.output, fine_indices: fine.indices, y: output, indices, levels },
+        threads: total,
+        label: 'spatialPyramidPool.combine',
+      }),
+    );
+    fine.output.destroy();
+    fine.indices?.destroy();
+    return { output, indices };
+  }
   withLevels(ctx, spec, (levels) =>
     ctx.run({
       shader: 'adaptiveForward',

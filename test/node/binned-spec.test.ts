@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PoolError } from '../../src/errors';
 import { adaptiveSpec, binEnd, binsCovering, binStart, gemSpec, globalSpec, pyramidSpec, stripExpandDims, stripSpec } from '../../src/binned-spec';
 import { hostTensor } from '../../src/reference/host-tensor';
+import { pyramidFinest } from '../../src/ops/adaptive';
 import * as reference from '../../src/reference/index';
 
 describe('adaptive bins (PyTorch)', () => {
@@ -185,5 +186,36 @@ describe('bad binned input gets a typed error naming the parameter, its value an
   it("'NC' tensors need the layout named; a 2-D shape alone is still the wrong rank", () => {
     expect(hostTensor(new Float32Array(6), [2, 3], 'NC').dims).toEqual({ batch: 2, channels: 3, spatial: [] });
     expect(() => hostTensor(new Float32Array(6), [2, 3])).toThrow(/INVALID_RANK|must have 3, 4 or 5 dimensions/);
+  });
+});
+
+describe('spatial pyramid from its finest level (src/ops/adaptive.ts, adaptive_pyramid_combine.wgsl)', () => {
+  it('runs max pyramids whose levels all divide the finest that way; the rest in one launch', () => {
+    const finest = (levels: number[], mode = 'max') => pyramidFinest(pyramidSpec([13, 13], { levels, mode }));
+    expect(finest([1, 2, 4])).toBe(4);
+    expect(finest([4, 1])).toBe(4);
+    expect(finest([1, 3, 6])).toBe(6);
+    expect(finest([1, 2, 3])).toBeNull();
+    expect(finest([1, 2, 4], 'avg')).toBeNull();
+    expect(finest([2])).toBeNull();
+  });
+
+  it('a coarse bin is exactly the union of its k × k finest bins, for every size and level that divides the finest', () => {
+    const bad: string[] = [];
+    for (let size = 1; size <= 40; size++)
+      for (const L of [2, 3, 4, 6, 8, 12])
+        for (let l = 1; l < L; l++) {
+          if (L % l !== 0) continue;
+          const k = L / l;
+          for (let i = 0; i < l; i++) {
+            const fine = Array.from({ length: k }, (_, j) => [binStart(i * k + j, size, L), binEnd(i * k + j, size, L)]);
+            const covered = new Set<number>();
+            for (const [a, b] of fine) for (let p = a; p < b; p++) covered.add(p);
+            const [a, b] = [binStart(i, size, l), binEnd(i, size, l)];
+            const want = Array.from({ length: b - a }, (_, p) => a + p);
+            if ([...covered].sort((x, y) => x - y).join() !== want.join()) bad.push(`size ${size} L ${L} l ${l} bin ${i}`);
+          }
+        }
+    expect(bad).toEqual([]);
   });
 });
