@@ -35,6 +35,10 @@ describe('npm run bench', () => {
         expect(row.cpuMs).toBeGreaterThan(0);
         expect(row.copyGBps).toBeGreaterThan(0);
         expect(row.bytes).toBe(4 * (2048 * 49 + 2048));
+        // The float16 column: the same op on float16 tensors, half the bytes.
+        expect(row.halfMs).toBeGreaterThan(0);
+        expect(row.halfBytes).toBe(2 * (2048 * 49 + 2048));
+        expect(row.halfNote).toBe('');
         // TF.js pools channels-last only.
         if (row.layout === 'NHWC') expect(row.tfMs).toBeGreaterThan(0);
         else expect(row.tfMs).toBeNull();
