@@ -172,6 +172,17 @@ function summary(report) {
     ...(report.parallelism ? [`engine parallelism: ${report.parallelism} threads in flight`] : []),
     `copy kernel (roofline, measured between configurations): median ${report.copyGBps.toFixed(2)} GB/s`,
   ];
+  if (report.halfCopyGBps)
+    lines.push(
+      `copy kernel unpacking and repacking every half (the float16 kernels' conversions on the same bytes): ${report.halfCopyGBps.toFixed(2)} GB/s, ${((100 * report.halfCopyGBps) / report.copyGBps).toFixed(0)}% of the plain copy`,
+    );
+  const halves = report.rows.filter((r) => r.halfMs);
+  if (halves.length) {
+    const ratios16 = halves.map((r) => r.oursMs / r.halfMs).sort((a, b) => a - b);
+    lines.push(
+      `float16: ${halves.length} rows; f32/f16 time ratio median ${ratios16[Math.floor(ratios16.length / 2)].toFixed(2)}x, from ${ratios16[0].toFixed(2)}x to ${ratios16.at(-1).toFixed(2)}x`,
+    );
+  }
   if (ratios.length)
     lines.push(
       `configurations with TF.js: ${ratios.length}; median TF.js/ours ${med(ratios.map((q) => q.x)).toFixed(2)}x; slowest ratio ${Math.min(...ratios.map((q) => q.x)).toFixed(2)}x`,

@@ -6,6 +6,7 @@ import { reference } from '../../src/index';
 import type { HostTensor } from '../../src/reference/index';
 import { dimsOf, relayout, type Layout } from '../../src/layout';
 import copyShader from '../../shaders/bench_copy.wgsl?raw';
+import halfShader from '../../shaders/half.wgsl?raw';
 import { randomData } from '../support/random';
 import { integrationSuite, type FreshDevice, type IntegrationRow } from './integration';
 import { tfjsPluginEntries } from './tfjs-plugin';
@@ -66,6 +67,8 @@ export interface BenchReport {
   parallelism: number;
   /** Median of the copy kernel's GB/s over the run (it is measured between configurations). */
   copyGBps: number;
+  /** The copy that unpacks and repacks every half (bench_copy.wgsl's CONVERT): what the float16 kernels' conversions leave of it. */
+  halfCopyGBps: number;
   rows: BenchRow[];
   /** The integration section (issue 17): batch against per-op submits, first calls with and without prepare, indices: false. */
   integration: IntegrationRow[];
@@ -458,12 +461,17 @@ async function timeCpu(run: () => void, samples: number): Promise<number> {
 }
 
 /** GB/s of a plain vec4 copy of `bytes` on this device: the practical roofline. */
-async function copyBandwidth(device: GPUDevice, bytes: number, samples: number): Promise<number> {
+/** GB/s of the copy kernel over `bytes`; `convert`: the copy that unpacks and repacks every half on the way (bench_copy.wgsl). */
+async function copyBandwidth(device: GPUDevice, bytes: number, samples: number, convert = false): Promise<number> {
   const usage = GPUBufferUsage.STORAGE;
   const src = device.createBuffer({ label: 'bench.copy.src', size: bytes, usage });
   const dst = device.createBuffer({ label: 'bench.copy.dst', size: bytes, usage });
-  const module = device.createShaderModule({ label: 'bench.copy', code: copyShader });
-  const pipeline = device.createComputePipeline({ label: 'bench.copy', layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const module = device.createShaderModule({ label: 'bench.copy', code: `${halfShader}\n${copyShader}` });
+  const pipeline = device.createComputePipeline({
+    label: 'bench.copy',
+    layout: 'auto',
+    compute: { module, entryPoint: 'main', constants: { CONVERT: convert ? 1 : 0 } },
+  });
   const bind = device.createBindGroup({
     label: 'bench.copy.bindGroup',
     layout: pipeline.getBindGroupLayout(0),
@@ -541,6 +549,8 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
     return gbps;
   };
   let copyBefore = await measureCopy();
+  const halfCopyGBps = await copyBandwidth(device, 64 << 20, samples, true);
+  log(`copy kernel with float16 conversions: ${halfCopyGBps.toFixed(2)} GB/s`);
   for (const entry of entries) {
     const entryRows: BenchRow[] = [];
     for (const layout of entry.layouts) {
@@ -659,5 +669,5 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
     }
     copyBefore = copyAfter;
   }
-  return { adapter, parallelism: engine.parallelism, copyGBps: median(copies), rows, integration, skipped };
+  return { adapter, parallelism: engine.parallelism, copyGBps: median(copies), halfCopyGBps, rows, integration, skipped };
 }
