@@ -354,9 +354,11 @@ export class GpuContext implements TensorOwner {
   /** Records one kernel launch (and submits it at once outside a batch); does not wait. */
   run(d: Dispatch): void {
     const rec = this.#recording ?? new Recording(null);
-    for (const target of d.clear ?? []) this.#zero(rec, target);
     const shader = launchKernel(d);
     const half = shader !== d.shader;
+    // A float16 target staged through float32 words (below) is cleared there, in its words.
+    const staged = (t: BufferRef) => !half && isHalf(t);
+    for (const target of d.clear ?? []) if (!staged(target)) this.#zero(rec, target);
     const pipeline = getPipeline(this.device, shader, d.constants);
     const decls = storageBindings(shader);
     const unknown = Object.keys(d.bindings).filter((name) => d.bindings[name] && !decls.some((b) => b.name === name));
@@ -373,10 +375,13 @@ export class GpuContext implements TensorOwner {
       if (ref === null) return { buffer: this.#placeholder(decl.binding, decl.writable), offset: 0, size: 16 };
       // A kernel without a float16 variant computes on float32 words: a float16 tensor is
       // staged through them (unpacked before, and packed back after where it is written).
-      if (!half && isTensor(ref) && isHalf(ref)) {
+      if (isTensor(ref) && staged(ref)) {
         const scratch = this.createBuffer(ref.size * 4, `${d.label}.float32`);
         const words = { buffer: scratch, offset: 0, size: scratch.size };
-        this.#halves(rec, 'unpack', ref.view, words, ref.size, d.label);
+        // Every op writes all of its output or clears it first (no kernel reads what it writes),
+        // so a written tensor is not unpacked: its words are zeroed where the op clears it.
+        if (!decl.writable) this.#halves(rec, 'unpack', ref.view, words, ref.size, d.label);
+        else if (d.clear?.includes(ref)) this.#words(rec, true, { buffer: this.#placeholder(1, false), offset: 0, size: 16 }, words, ref.size, 'clear');
         if (decl.writable) after.push(() => this.#halves(rec, 'pack', words, ref.view, ref.size, d.label));
         after.push(() => this.releaseBuffer(scratch));
         return words;

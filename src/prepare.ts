@@ -106,11 +106,12 @@ class PlanningContext extends GpuContext {
   }
 
   override run(d: Dispatch): void {
+    const shader = launchKernel(d);
+    // A float16 target is cleared by the half conversion kernel, or, where it is staged, in its float32 words.
     for (const target of d.clear ?? []) {
-      if (isHalf(target)) this.#note('halfConvert', { PACK: 1, ZERO: 1 });
+      if (isHalf(target) && shader !== d.shader) this.#note('halfConvert', { PACK: 1, ZERO: 1 });
       else this.#note('copyWords', { ZERO: 1 });
     }
-    const shader = launchKernel(d);
     this.#note(shader, d.constants);
     // A float16 tensor bound to a kernel without a float16 variant is staged (engine.ts).
     if (shader === d.shader && Object.values(d.bindings).some(isHalf)) {
