@@ -84,7 +84,12 @@ export function launchKernel(d: Dispatch): ShaderName {
   const half = halfVariant(d.shader);
   if (!half) return d.shader;
   const floats = storageBindings(d.shader).filter((b) => b.float && d.bindings[b.name]);
-  return floats.length > 0 && floats.every((b) => isHalf(d.bindings[b.name])) ? half : d.shader;
+  if (floats.length === 0 || !floats.every((b) => isHalf(d.bindings[b.name]))) return d.shader;
+  // The variants store whole vec4s, 4 halves: a result that ends inside one would have the
+  // halves after it written, which belong to whatever follows the view. Such a launch is
+  // staged, whose packing keeps them (half_convert.wgsl).
+  const whole = floats.every((b) => !b.writable || (d.bindings[b.name] as PoolTensor<DType>).size % 4 === 0);
+  return whole ? half : d.shader;
 }
 
 /** Whether a binding or clear target is a float16 tensor. */

@@ -76,6 +76,8 @@ const KERNELS = {
   windowBackwardSmallVec4Half: { file: 'window_backward_small_vec4', with: ['float_f16'], family: 'window', half: true },
   windowBackwardTiledVec4: { file: 'window_backward_tiled_vec4', with: ['float_f32'], family: 'window' },
   windowBackwardTiledVec4Half: { file: 'window_backward_tiled_vec4', with: ['float_f16'], family: 'window', half: true },
+  // Max pooling's backward over overlapping windows: a scatter in passes (src/ops/window.ts).
+  windowBackwardScatter: { file: 'window_backward_scatter', family: 'window' },
   windowBackwardTiledRows: { file: 'window_backward_tiled_rows', with: ['float_f32'], family: 'window' },
   windowBackwardTiledRowsHalf: { file: 'window_backward_tiled_rows', with: ['float_f16'], family: 'window', half: true },
   // GeM's backward statistics: the workgroup-memory reduction, or the subgroup one

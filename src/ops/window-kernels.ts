@@ -252,6 +252,24 @@ function tiledBackward(layout: Layout, dims: Dims, spec: WindowSpec, parallelism
   return spec.outputSpatial[spec.rank - 1] % 4 === 0 ? rowsLaunch('windowBackwardTiledRows', constants, dims, spec.outputSpatial, 4, parallelism, 1) : null;
 }
 
+/** The most passes the scatter backward takes (3 × 3 windows at stride 1: 9). */
+export const MAX_SCATTER_PASSES = 9;
+
+/**
+ * Max pooling's backward as a scatter in passes (window_backward_scatter.wgsl): the
+ * spacing M per dimension (rank 3, leading 1s) at which outputs have disjoint
+ * windows, M = ceil(extent / stride); one pass per class of outputs. Null where
+ * windows do not overlap (the tiled kernels or the gather serve those) or where it
+ * would take more than MAX_SCATTER_PASSES passes.
+ */
+export function scatterSpacing(spec: WindowSpec): [number, number, number] | null {
+  if (spec.mode !== 'max') return null;
+  const m = spec.kernel.map((k, i) => Math.ceil(((k - 1) * spec.dilation[i] + 1) / spec.stride[i]));
+  const passes = m.reduce((a, b) => a * b, 1);
+  if (passes === 1 || passes > MAX_SCATTER_PASSES) return null;
+  return to3(m, 1) as [number, number, number];
+}
+
 /**
  * The backward kernel of a window pooling call, on a device that wants
  * `parallelism` threads in flight: a scatter where the windows tile the input

@@ -1,11 +1,11 @@
 import type { GpuContext } from '../engine';
-import { shapeOf } from '../layout';
+import { layoutInfo, shapeOf } from '../layout';
 import { checkShape, type ResultSpec } from '../validate';
 import type { FloatTensor, PoolTensor } from '../tensor';
-import { packUniforms } from '../uniforms';
+import { packUniforms, to3 } from '../uniforms';
 import { windowSpec, type WindowMode, type WindowSpec } from '../window-spec';
 import { indicesConstant } from './binned-common';
-import { windowBackwardKernel, windowForwardKernel } from './window-kernels';
+import { scatterSpacing, windowBackwardKernel, windowForwardKernel } from './window-kernels';
 import { WINDOW_PARAMS, windowUniformValues } from './window-uniforms';
 import { checkIndexRange, convertIndices } from './index-convention';
 
@@ -72,6 +72,13 @@ export function windowBackward(
   out?: FloatTensor,
 ): FloatTensor {
   const gradInput = ctx.output(out, x.shape, x.layout, x.dtype, `${spec.mode}Pool.gradInput`);
+  // Overlapping max windows: a scatter in passes. float32 only: a pass adds to single
+  // elements, and two threads must never write the two halves of one float16 word.
+  const spacing = indices && x.dtype === 'float32' ? scatterSpacing(spec) : null;
+  if (spacing) {
+    scatterBackward(ctx, gradOutput, x, spec, indices!, gradInput, spacing);
+    return gradInput;
+  }
   const kernel = windowBackwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   ctx.run({
     shader: kernel.shader,
@@ -88,4 +95,40 @@ export function windowBackward(
     label: `${spec.mode}Pool.backward`,
   });
   return gradInput;
+}
+
+/** Max pooling's backward where windows overlap: clear, then one pass per class of outputs with disjoint windows (window_backward_scatter.wgsl). */
+function scatterBackward(
+  ctx: GpuContext,
+  gradOutput: FloatTensor,
+  x: FloatTensor,
+  spec: WindowSpec,
+  indices: PoolTensor<'int32'>,
+  gradInput: FloatTensor,
+  [M_D, M_H, M_W]: [number, number, number],
+): void {
+  const [od, oh, ow] = to3(spec.outputSpatial, 1);
+  const perClass = (size: number, m: number, c: number) => Math.ceil(Math.max(0, size - c) / m);
+  const channelsLast = layoutInfo(x.layout).channelsLast;
+  const group = channelsLast && x.dims.channels % 4 === 0 ? 4 : 1;
+  // One submission for all passes (joined to the caller's batch or encode if there is one).
+  ctx.record(null, () => {
+    let first = true;
+    for (let C_D = 0; C_D < M_D; C_D++)
+      for (let C_H = 0; C_H < M_H; C_H++)
+        for (let C_W = 0; C_W < M_W; C_W++) {
+          const threads = (x.dims.batch * x.dims.channels * perClass(od, M_D, C_D) * perClass(oh, M_H, C_H) * perClass(ow, M_W, C_W)) / group;
+          if (threads === 0) continue;
+          ctx.run({
+            shader: 'windowBackwardScatter',
+            constants: { CHANNELS_LAST: channelsLast ? 1 : 0, CHANNEL_GROUP: group, M_D, M_H, M_W, C_D, C_H, C_W },
+            uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, threads, 0)),
+            bindings: { grad_out: gradOutput, saved_indices: indices, grad_in: gradInput },
+            threads,
+            clear: first ? [gradInput] : undefined,
+            label: `${spec.mode}Pool.backward.scatter`,
+          });
+          first = false;
+        }
+  });
 }

@@ -5,9 +5,9 @@ import { createPoolEngine, type PoolEngine, type PoolTensor } from '../../src/in
 import { layoutFor, layoutInfo, relayout, type Dims, type SpatialRank } from '../../src/layout';
 import * as reference from '../../src/reference/index';
 import type { HostTensor } from '../../src/reference/index';
-import { mismatches, sumTolerance, type PerElement, type Tolerance } from '../support/compare';
+import { dtypeMismatch, mismatches, sumTolerance, type PerElement, type Tolerance } from '../support/compare';
 import { absOf, gemMagnitudes } from '../support/magnitude';
-import { scaled } from './window-cases';
+import { dtypeRun, scaled } from './window-cases';
 import { randomData } from '../support/random';
 import type { BinnedCase } from '../support/binned-grid';
 
@@ -16,7 +16,9 @@ import type { BinnedCase } from '../support/binned-grid';
  * strips, the pyramid's averages, GeM, their gradients) is compared within
  * sumUlps(terms) ulps of the magnitude of its terms (compare.ts): for the
  * linear ops that magnitude is the reference run on |x| or |gradOutput|, with
- * `terms` the most terms any element sums.
+ * `terms` the most terms any element sums. A float16 case (dtype) runs on
+ * half-rounded inputs stored as float16 against reference.inFloat16: max values and
+ * indices still exact, the rest within one half ulp more than their float32 bound.
  */
 const EXACT: Tolerance = { abs: 0, rel: 0 };
 
@@ -38,17 +40,27 @@ export function engineFor(engine: PoolEngine, subgroups: boolean): Promise<PoolE
 interface Run {
   made: { destroy(): void }[];
   failures: string[];
+  /** The case's dtype: its data, tensors and reference (window-cases.ts). */
+  dt: ReturnType<typeof dtypeRun>;
 }
 
+/**
+ * Compares a GPU result with the reference's, and its dtype: the case's for float
+ * results, int32 for indices. `tol` is the float32 bound of a result that is not
+ * picked; a float16 case adds one half ulp to it (`exact`: picked, compared as it is).
+ */
 async function compare(
   run: Run,
   label: string,
-  gpu: PoolTensor<'float32'> | PoolTensor<'int32'>,
+  gpu: PoolTensor<'float32'> | PoolTensor<'float16'> | PoolTensor<'int32'>,
   cpu: HostTensor<Float32Array | Int32Array>,
   tol: Tolerance | PerElement,
   scale?: number,
 ): Promise<void> {
   run.made.push(gpu);
+  const index = cpu.data instanceof Int32Array;
+  run.failures.push(...dtypeMismatch(label, gpu.dtype, index ? 'int32' : run.dt.dtype));
+  if (!index && tol !== EXACT) tol = run.dt.bound(cpu.data, tol);
   if (gpu.shape.join() !== cpu.shape.join() || gpu.layout !== cpu.layout) {
     run.failures.push(`${label}: shape ${gpu.layout} [${gpu.shape}], want ${cpu.layout} [${cpu.shape}]`);
     return;
@@ -64,32 +76,36 @@ function tensors(engine: PoolEngine, run: Run, shape: number[], channelsLast: bo
   const dims = { batch: shape[0], channels: shape[1], spatial: shape.slice(2) };
   const layout = layoutFor(dims.spatial.length as SpatialRank, channelsLast);
   const laid = channelsLast ? [dims.batch, ...dims.spatial, dims.channels] : shape;
-  const data = relayout(
-    randomData(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-      kind,
+  const data = run.dt.data(
+    relayout(
+      randomData(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+        kind,
+      ),
+      dims,
+      false,
+      channelsLast,
     ),
-    dims,
-    false,
-    channelsLast,
   );
-  const gpu = engine.tensor(data, laid, layout);
+  const gpu = run.dt.tensor(data, laid, layout);
   run.made.push(gpu);
   return { gpu, cpu: reference.hostTensor(data, laid, layout) };
 }
 
 /** An upstream gradient shaped like a CPU result, on both sides. */
 function gradLike(engine: PoolEngine, run: Run, like: HostTensor, seed: number) {
-  const data = randomData(like.data.length, seed);
-  const gpu = engine.tensor(data, like.shape, like.layout);
+  const data = run.dt.data(randomData(like.data.length, seed));
+  const gpu = run.dt.tensor(data, like.shape, like.layout);
   run.made.push(gpu);
   return { gpu, cpu: reference.hostTensor(data, like.shape, like.layout) };
 }
 
 export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<string[]> {
   const engine = await engineFor(base, c.subgroups);
-  const run: Run = { made: [], failures: [] };
+  const run: Run = { made: [], failures: [], dt: dtypeRun(engine, c.dtype) };
+  // The reference in the case's dtype (float16: reference.inFloat16); bounds stay float32 computations on |x|.
+  const ref = run.dt.ref;
   try {
     const x = tensors(engine, run, c.shape, c.channelsLast, c.seed, c.data);
     const o = c.options as never;
@@ -99,7 +115,7 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         const global = c.op === 'globalAvg';
         const fwd = (t: HostTensor) => (global ? reference.globalAvgPool(t) : reference.adaptiveAvgPool(t, o));
         const bwd = (gt: HostTensor) => (global ? reference.globalAvgPoolBackward(gt, x.cpu) : reference.adaptiveAvgPoolBackward(gt, x.cpu, o));
-        const want = fwd(x.cpu);
+        const want = ref(fwd)(x.cpu);
         // Forward terms: at most a whole plane; backward: at most every output cell covers one element.
         const planeCells = cellsOf(x.cpu.dims.spatial);
         await compare(
@@ -112,26 +128,26 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         );
         const g = gradLike(engine, run, want, c.seed + 1);
         const gotGrad = global ? engine.globalAvgPoolBackward(g.gpu, x.gpu) : engine.adaptiveAvgPoolBackward(g.gpu, x.gpu, o);
-        await compare(run, 'gradInput', gotGrad, bwd(g.cpu), sum(bwd(absOf(g.cpu)), cellsOf(want.dims.spatial)), c.scaleResults);
+        await compare(run, 'gradInput', gotGrad, ref(bwd)(g.cpu), sum(bwd(absOf(g.cpu)), cellsOf(want.dims.spatial)), c.scaleResults);
         break;
       }
       case 'globalMax':
       case 'adaptiveMax': {
         const global = c.op === 'globalMax';
-        const want = global ? reference.globalMaxPool(x.cpu) : reference.adaptiveMaxPool(x.cpu, o);
+        const want = global ? ref(reference.globalMaxPool)(x.cpu) : ref(reference.adaptiveMaxPool)(x.cpu, o);
         const got = global ? engine.globalMaxPool(x.gpu) : engine.adaptiveMaxPool(x.gpu, o);
         await compare(run, 'output', got.output, want.output, EXACT, c.scaleResults);
         await compare(run, 'indices', got.indices, want.indices, EXACT);
         const g = gradLike(engine, run, want.output, c.seed + 1);
         const wantGrad = global
-          ? reference.globalMaxPoolBackward(g.cpu, x.cpu, want.indices)
-          : reference.adaptiveMaxPoolBackward(g.cpu, x.cpu, want.indices, o);
+          ? ref(reference.globalMaxPoolBackward)(g.cpu, x.cpu, want.indices)
+          : ref(reference.adaptiveMaxPoolBackward)(g.cpu, x.cpu, want.indices, o);
         const gotGrad = global ? engine.globalMaxPoolBackward(g.gpu, x.gpu, got.indices) : engine.adaptiveMaxPoolBackward(g.gpu, x.gpu, got.indices, o);
         await compare(run, 'gradInput', gotGrad, wantGrad, { abs: 1e-6, rel: 1e-6 }, c.scaleResults);
         break;
       }
       case 'pyramid': {
-        const want = reference.spatialPyramidPool(x.cpu, o);
+        const want = ref(reference.spatialPyramidPool)(x.cpu, o);
         const got = engine.spatialPyramidPool(x.gpu, o);
         const max = (c.options.mode ?? 'max') === 'max';
         // avg: forward terms at most a plane; backward: at most every feature of a channel covers one element.
@@ -142,14 +158,14 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         if (max) await compare(run, 'indices', got.indices!, want.indices!, EXACT);
         else if (got.indices !== null) run.failures.push('indices: returned in mode avg');
         const g = gradLike(engine, run, want.output, c.seed + 1);
-        const wantGrad = reference.spatialPyramidPoolBackward(g.cpu, x.cpu, want.indices, o);
+        const wantGrad = ref(reference.spatialPyramidPoolBackward)(g.cpu, x.cpu, want.indices, o);
         // max: a sum of picked gradients, avg: a sum of shares; both linear in the gradient.
         const gradTol = sum(reference.spatialPyramidPoolBackward(absOf(g.cpu), x.cpu, want.indices, o), features);
         await compare(run, 'gradInput', engine.spatialPyramidPoolBackward(g.gpu, x.gpu, got.indices, o), wantGrad, gradTol, c.scaleResults);
         break;
       }
       case 'strip': {
-        const want = reference.stripPool(x.cpu);
+        const want = ref(reference.stripPool)(x.cpu);
         const mag = reference.stripPool(absOf(x.cpu));
         const [height, width] = x.cpu.dims.spatial;
         const got = engine.stripPool(x.gpu);
@@ -162,7 +178,7 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
           run,
           'gradInput',
           engine.stripPoolBackward({ rows: gr.gpu, cols: gc.gpu }, x.gpu),
-          reference.stripPoolBackward({ rows: gr.cpu, cols: gc.cpu }, x.cpu),
+          ref(reference.stripPoolBackward)({ rows: gr.cpu, cols: gc.cpu }, x.cpu),
           gradTol,
           c.scaleResults,
         );
@@ -173,10 +189,10 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         const strips = reference.stripPool(x.cpu);
         const rows = gradLike(engine, run, strips.rows, c.seed + 1);
         const cols = gradLike(engine, run, strips.cols, c.seed + 2);
-        const want = reference.stripPoolExpand(rows.cpu, cols.cpu);
+        const want = ref(reference.stripPoolExpand)(rows.cpu, cols.cpu);
         const outTol = sum(reference.stripPoolExpand(absOf(rows.cpu), absOf(cols.cpu)), 2);
         await compare(run, 'output', engine.stripPoolExpand(rows.gpu, cols.gpu), want, outTol, c.scaleResults);
-        const wantGrad = reference.stripPoolExpandBackward(x.cpu);
+        const wantGrad = ref(reference.stripPoolExpandBackward)(x.cpu);
         const mag = reference.stripPoolExpandBackward(absOf(x.cpu));
         const [height, width] = x.cpu.dims.spatial;
         const gotGrad = engine.stripPoolExpandBackward(x.gpu);
@@ -185,11 +201,11 @@ export async function runBinnedCase(base: PoolEngine, c: BinnedCase): Promise<st
         break;
       }
       case 'gem': {
-        const want = reference.gemPool(x.cpu, o);
+        const want = ref(reference.gemPool)(x.cpu, o);
         const g = gradLike(engine, run, want, c.seed + 1);
         const mag = gemMagnitudes(x.cpu, g.cpu, o);
         await compare(run, 'output', engine.gemPool(x.gpu, o), want, sumTolerance(mag.forward.magnitude, mag.forward.terms), c.scaleResults);
-        const wantGrad = reference.gemPoolBackward(g.cpu, x.cpu, o);
+        const wantGrad = ref(reference.gemPoolBackward)(g.cpu, x.cpu, o);
         const gotGrad = engine.gemPoolBackward(g.gpu, x.gpu, o);
         await compare(run, 'gradInput', gotGrad.gradInput, wantGrad.gradInput, sumTolerance(mag.backward.magnitude, mag.backward.terms), c.scaleResults);
         await compare(run, 'gradP', gotGrad.gradP, wantGrad.gradP, sumTolerance(mag.gradP.magnitude, mag.gradP.terms), c.scaleResults);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { unaddressable } from '../support/case-name';
 import { useHarnessPage } from '../support/page';
 import {
+  describeCase,
   adaptiveGrid,
   gemGrid,
   globalGrid,
@@ -19,6 +20,7 @@ import {
   type BinnedCase,
 } from '../support/binned-grid';
 import { reduceBackwardSteps } from '../../src/ops/reduce';
+import { float16Slice } from '../support/window-grid';
 
 const harness = useHarnessPage();
 const evaluate = <T>(fn: () => Promise<T> | T): Promise<T> => harness().page.evaluate(fn);
@@ -157,6 +159,29 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
     },
   ];
   describe('hand-picked cases: ties, NaN, one-element maps, even bins', () => caseTests(handPicked));
+
+  // The float16 slice: every FLOAT16_EVERY-th case of each grid again with float16 tensors
+  // (binned-cases.ts: picked results exact, the rest within one half ulp of the
+  // reference's float16 semantics), and the hand-picked cases.
+  const FLOAT16_EVERY = Number(process.env.FLOAT16_EVERY ?? 5);
+  const half = [global, small, large, walking, adaptive, pyramid, strip, gem].flatMap((cases) => float16Slice(cases, FLOAT16_EVERY, describeCase));
+  const halfHandPicked: BinnedCase[] = handPicked.map((c) => ({ ...c, dtype: 'float16', name: c.name.replace('hand-picked', 'hand-picked dtype=float16') }));
+  describe(`float16: ${half.length} cases of the grids and ${halfHandPicked.length} hand-picked, every op, ranks 1–3, both layouts`, () => {
+    it('covers every op and variant, ranks 1–3 and both layouts', () => {
+      const ops = ['globalAvg', 'globalMax', 'adaptiveAvg', 'adaptiveMax', 'pyramid', 'strip', 'stripExpand', 'gem'];
+      expect(half.every((c) => c.dtype === 'float16' && c.name.includes(' dtype=float16 '))).toBe(true);
+      for (const op of ops) {
+        const of = half.filter((c) => c.op === op);
+        expect(of.some((c) => c.channelsLast) && of.some((c) => !c.channelsLast), op).toBe(true);
+      }
+      for (const op of ['globalAvg', 'globalMax', 'adaptiveAvg', 'adaptiveMax'])
+        expect(new Set(half.filter((c) => c.op === op).map((c) => c.shape.length - 2)), op).toEqual(new Set([1, 2, 3]));
+      expect(new Set(half.filter((c) => c.op === 'gem').map((c) => c.subgroups))).toEqual(new Set([true, false]));
+      expect(new Set(half.filter((c) => c.op === 'pyramid').map((c) => c.options.mode ?? 'max'))).toEqual(new Set(['max', 'avg']));
+    });
+    caseTests(half);
+    caseTests(halfHandPicked);
+  });
 
   it('names every case so that -t selects it alone', ({ task }) => {
     expect(unaddressable(task.file, names)).toEqual([]);

@@ -1,11 +1,15 @@
 // Runs the fuzzer's max unpooling and fractional max pooling cases in the page:
 // GPU forward and backward against the CPU reference, in the case's layout, and
-// its invalid calls of those ops (each must raise PoolError with its code).
+// its invalid calls of those ops (each must raise PoolError with its code). A
+// float16 case runs on float16 tensors against reference.inFloat16: unpooling,
+// fractional max values and indices exact, gradients of overlapping windows within
+// one half ulp more than their float32 bound.
 import type { PoolEngine, PoolTensor } from '../../src/index';
 import { PoolError } from '../../src/errors';
 import { layoutFor, offsetOf, relayout, type SpatialRank } from '../../src/layout';
 import * as reference from '../../src/reference/index';
-import { coordsAt, mismatches } from '../support/compare';
+import { coordsAt, dtypeMismatch, mismatches } from '../support/compare';
+import { dtypeRun } from './window-cases';
 import { randomData, rng } from '../support/random';
 import type { FractionalCase, InvalidPoolCall, UnpoolCase } from '../support/fuzz';
 
@@ -58,7 +62,8 @@ export async function runUnpoolCase(engine: PoolEngine, c: UnpoolCase): Promise<
   const rank = dims.spatial.length as SpatialRank;
   const layout = layoutFor(rank, c.channelsLast);
   const shape = laidOut(c.shape, c.channelsLast);
-  const values = relayout(randomData(dims.batch * dims.channels * planeOf(dims.spatial), c.seed, c.data), dims, false, c.channelsLast);
+  const dt = dtypeRun(engine, c.dtype);
+  const values = dt.data(relayout(randomData(dims.batch * dims.channels * planeOf(dims.spatial), c.seed, c.data), dims, false, c.channelsLast));
   const outSpatial = reference.maxUnpool(
     reference.hostTensor(new Float32Array(values.length), c.shape),
     reference.hostTensor(new Int32Array(values.length), c.shape),
@@ -70,12 +75,14 @@ export async function runUnpoolCase(engine: PoolEngine, c: UnpoolCase): Promise<
   const failures: string[] = [];
   const made: { destroy(): void }[] = [];
   try {
-    const v = engine.tensor(values, shape, layout);
+    const v = dt.tensor(values, shape, layout);
     const idx = engine.tensor(indices, shape, layout);
     made.push(v, idx);
     const y = engine.maxUnpool(v, idx, c.options as never);
     made.push(y);
-    const hy = reference.maxUnpool(hv, hi, c.options as never);
+    failures.push(...dtypeMismatch('output', y.dtype, dt.dtype));
+    // Unpooling moves values: exact in either dtype.
+    const hy = dt.ref(reference.maxUnpool)(hv, hi, c.options as never);
     const outDims = { ...dims, spatial: hy.dims.spatial };
     if (y.shape.join() !== hy.shape.join()) failures.push(`output shape ${y.shape}, want ${hy.shape}`);
     else {
@@ -105,12 +112,13 @@ export async function runUnpoolCase(engine: PoolEngine, c: UnpoolCase): Promise<
       }
       if (bad > 10) failures.push(`output: … ${bad - 10} more mismatches`);
     }
-    const gradData = randomData(hy.data.length, c.seed + 1);
-    const g = engine.tensor(gradData, hy.shape, layout);
+    const gradData = dt.data(randomData(hy.data.length, c.seed + 1));
+    const g = dt.tensor(gradData, hy.shape, layout);
     made.push(g);
     const gi = engine.maxUnpoolBackward(g, v, idx, c.options as never);
     made.push(gi);
-    const hgi = reference.maxUnpoolBackward(reference.hostTensor(gradData, hy.shape, layout), hv, hi, c.options as never);
+    failures.push(...dtypeMismatch('gradInput', gi.dtype, dt.dtype));
+    const hgi = dt.ref(reference.maxUnpoolBackward)(reference.hostTensor(gradData, hy.shape, layout), hv, hi, c.options as never);
     failures.push(...mismatches('gradInput', await gi.read(), hgi.data, EXACT, dims, c.channelsLast));
   } finally {
     for (const t of made) t.destroy();
@@ -134,19 +142,21 @@ export async function runFractionalCase(engine: PoolEngine, c: FractionalCase): 
   const rank = dims.spatial.length as SpatialRank;
   const layout = layoutFor(rank, c.channelsLast);
   const shape = laidOut(c.shape, c.channelsLast);
-  const data = relayout(randomData(dims.batch * dims.channels * planeOf(dims.spatial), c.seed, c.data), dims, false, c.channelsLast);
+  const dt = dtypeRun(engine, c.dtype);
+  const data = dt.data(relayout(randomData(dims.batch * dims.channels * planeOf(dims.spatial), c.seed, c.data), dims, false, c.channelsLast));
   const hx = reference.hostTensor(data, shape, layout);
   const options: Record<string, unknown> = { ...c.options };
   if (c.samples === 'given' || c.samples === 'edges') options.samples = givenSamples(c, dims.batch * dims.channels * rank);
   const failures: string[] = [];
   const made: { destroy(): void }[] = [];
   try {
-    const x = engine.tensor(data, shape, layout);
+    const x = dt.tensor(data, shape, layout);
     made.push(x);
     const g = engine.fractionalMaxPool(x, options as never);
     made.push(g.output, g.indices as PoolTensor<'int32'>);
+    failures.push(...dtypeMismatch('output', g.output.dtype, dt.dtype), ...dtypeMismatch('indices', g.indices!.dtype, 'int32'));
     // Samples the engine drew of its own: the reference takes those.
-    const h = reference.fractionalMaxPool(hx, (c.samples === 'engine' ? { ...options, samples: g.samples } : options) as never);
+    const h = dt.ref(reference.fractionalMaxPool)(hx, (c.samples === 'engine' ? { ...options, samples: g.samples } : options) as never);
     const outDims = { ...dims, spatial: h.output.dims.spatial };
     if (c.samples !== 'engine' && Array.from(g.samples).join() !== Array.from(h.samples).join()) failures.push('samples differ from the reference');
     if (g.output.shape.join() !== h.output.shape.join()) {
@@ -155,18 +165,19 @@ export async function runFractionalCase(engine: PoolEngine, c: FractionalCase): 
     }
     failures.push(...mismatches('output', await g.output.read(), h.output.data, EXACT, outDims, c.channelsLast));
     failures.push(...mismatches('indices', await g.indices!.read(), h.indices.data, EXACT, outDims, c.channelsLast));
-    const gradData = randomData(h.output.data.length, c.seed + 1);
-    const go = engine.tensor(gradData, h.output.shape, layout);
+    const gradData = dt.data(randomData(h.output.data.length, c.seed + 1));
+    const go = dt.tensor(gradData, h.output.shape, layout);
     made.push(go);
     const back = { kernel: c.options.kernel, outputSize: c.options.outputSize, outputRatio: c.options.outputRatio };
     const gi = engine.fractionalMaxPoolBackward(go, x, g.indices!, { ...back, samples: g.samples } as never);
     made.push(gi);
-    const hgi = reference.fractionalMaxPoolBackward(reference.hostTensor(gradData, h.output.shape, layout), hx, h.indices, {
+    failures.push(...dtypeMismatch('gradInput', gi.dtype, dt.dtype));
+    const hgi = dt.ref(reference.fractionalMaxPoolBackward)(reference.hostTensor(gradData, h.output.shape, layout), hx, h.indices, {
       ...back,
       samples: h.samples,
     } as never);
-    // Overlapping windows sum in another order than the reference's (float64).
-    failures.push(...mismatches('gradInput', await gi.read(), hgi.data, { abs: 1e-5, rel: 1e-5 }, dims, c.channelsLast));
+    // Overlapping windows sum in another order than the reference's (float64); float16 adds one half ulp.
+    failures.push(...mismatches('gradInput', await gi.read(), hgi.data, dt.bound(hgi.data, { abs: 1e-5, rel: 1e-5 }), dims, c.channelsLast));
   } finally {
     for (const t of made) t.destroy();
   }

@@ -1,4 +1,5 @@
-// Fuzzing: random valid calls checked GPU against CPU reference, random invalid
+// Fuzzing: random valid calls checked GPU against CPU reference (half of them on
+// float16 tensors, against the reference's float16 semantics), random invalid
 // calls checked to raise PoolError (never a GPU error, a hang or a wrong shape).
 // FUZZ_SEED and FUZZ_CASES set the run; failures print the seed and the call.
 import { describe, expect, it } from 'vitest';

@@ -2,9 +2,10 @@
 // provider and the engine on one GPUDevice. Session A (Relu, ×2) leaves its
 // output in a GPU buffer; the engine max-pools that buffer in place of a copy,
 // into a GPUBuffer of ours that session B (+1, Sigmoid) takes as its input.
+// The same in float16: ORT's float16 GPU tensors wrapped with dtype 'float16'.
 import * as ort from 'onnxruntime-web/webgpu';
 import * as pool from '../../src/index';
-import { modelA, modelB } from '../support/onnx-model';
+import { encodeModel, modelA, modelA16, modelB, modelB16, modelCopy16 } from '../support/onnx-model';
 import { withErrorScope } from '../support/error-scope';
 
 // ORT fetches its WebAssembly from here (the Vite server serves node_modules), one
@@ -37,6 +38,50 @@ export interface RoundTripResult {
   mapsInB: number;
   /** The buffer we gave the engine is intact after the views are destroyed. */
   outBufferState: string;
+}
+
+/** A float16 round trip: what each session left, and what the engine did between them. */
+export interface HalfRoundTripResult {
+  /** Session A's output: its type ('float16'), location ('gpu-buffer') and GPU buffer size in bytes. */
+  aType: string;
+  aLocation: string;
+  aBufferSize: number;
+  /** Session A's output as half bits, read back after session B ran (diagnostics). */
+  yBits: number[];
+  /** The dtype of the engine's two views of ORT's buffer and ours. */
+  viewDtypes: string[];
+  /** maxPool returned our `out` view and no indices. */
+  returnedOut: boolean;
+  indicesNull: boolean;
+  /** Our pooled buffer as half bits: readBits() of our wrapped view, after session B ran. */
+  pooledBits: number[];
+  /** Session B's output: its type, values as float32 and, for a float16 output, its half bits. */
+  wType: string;
+  w: number[];
+  wBits: number[] | null;
+  /** mapAsync calls between session A's run returning and session B's run starting. */
+  mapsBetween: number;
+  /** mapAsync calls during session B's run and its getData() (the counter's control). */
+  mapsInB: number;
+}
+
+/** A float16 session's refusal: its message, or null where the run succeeded. */
+export interface HalfRefusals {
+  /** Session A16 (Relu, ×2, Cast to float16) run on a float32 input. */
+  a: string | null;
+  /** Session B16 (+1, Sigmoid in float16, Cast to float32) run on a float16 host input. */
+  b: string | null;
+  /** Creating a session with a node the WebGPU EP lacks (Det), CPU fallback disabled: the option's control. */
+  control: string | null;
+}
+
+/** The half bits of ORT's float16 data (a Float16Array where the browser has one, else a Uint16Array). */
+function halfBitsOf(data: unknown): number[] {
+  const view = data as ArrayBufferView;
+  if (!ArrayBuffer.isView(view) || view.byteLength !== 2 * (view as unknown as { length: number }).length) {
+    throw new Error(`not float16 data: ${Object.prototype.toString.call(data)}`);
+  }
+  return Array.from(new Uint16Array(view.buffer, view.byteOffset, view.byteLength / 2));
 }
 
 async function start() {
@@ -105,6 +150,121 @@ async function start() {
     return { w, y: yHost, aLocation, returnedOut, indicesNull, mapsBetween, mapsInB, outBufferState };
   }
 
+  // The float16 sessions, created on first use (a failure there fails only the float16
+  // tests). CPU fallback is disabled: creating a session fails if ORT assigns any node
+  // to its CPU execution provider, so whatever runs runs on WebGPU.
+  const onWebGpu: ort.InferenceSession.SessionOptions = {
+    executionProviders: ['webgpu'],
+    extra: { session: { disable_cpu_ep_fallback: '1' } },
+  };
+  let halfSessions: Promise<Record<'a16' | 'b16' | 'copyA' | 'copyB', ort.InferenceSession>> | null = null;
+  function sessions16() {
+    halfSessions ??= (async () => ({
+      // A16: float32 in, Relu, ×2, Cast to float16, its output left on the GPU. B16: float16 in, +1, Sigmoid, Cast to float32.
+      a16: await ort.InferenceSession.create(modelA16(), { ...onWebGpu, preferredOutputLocation: 'gpu-buffer' }),
+      b16: await ort.InferenceSession.create(modelB16(), onWebGpu),
+      // Identity on float16 (a copy, no shader): a float16 host input becomes ORT's float16
+      // GPU tensor; our float16 GPUBuffer is read by ORT as float16.
+      copyA: await ort.InferenceSession.create(modelCopy16([1, 4, 8, 8]), { ...onWebGpu, preferredOutputLocation: 'gpu-buffer' }),
+      copyB: await ort.InferenceSession.create(modelCopy16([1, 4, 4, 4]), onWebGpu),
+    }))();
+    return halfSessions;
+  }
+
+  /**
+   * Session `a` (its output a float16 tensor left on the GPU) → the engine wraps ORT's
+   * buffer as float16 and max-pools 2×2 into a float16 GPUBuffer of ours → session `b`
+   * takes ours as a float16 GPU tensor. Nothing is read back between the sessions.
+   */
+  async function halfChain(a: ort.InferenceSession, feeds: ort.InferenceSession.FeedsType, b: ort.InferenceSession): Promise<HalfRoundTripResult> {
+    const ran = await withErrorScope(device, () => a.run(feeds));
+    const y = ran[a.outputNames[0]];
+    const { location: aLocation, type: aType } = y;
+    // Ours: 64 halves, two to a word (a float16 view needs 4 · ceil(size / 2) bytes).
+    const pooled = device.createBuffer({
+      label: 'pooled-f16',
+      size: 4 * Math.ceil((4 * 4 * 4) / 2),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    try {
+      if (aLocation !== 'gpu-buffer') throw new Error(`session A's output is on '${aLocation}', not 'gpu-buffer'`);
+      if (aType !== 'float16') throw new Error(`session A's output is '${aType}', not 'float16'`);
+      const mapsBefore = mapCalls;
+      const source = y.gpuBuffer as GPUBuffer;
+
+      // The engine's side: float16 views of ORT's buffer and ours (no copies), max pooling, no index tensor.
+      const { outView, ...engineSide } = await withErrorScope(device, async () => {
+        const xView = engine.wrap(source, [1, 4, 8, 8], { layout: 'NCHW', dtype: 'float16', label: 'ort-y16' });
+        const outView = engine.wrap(pooled, [1, 4, 4, 4], { layout: 'NCHW', dtype: 'float16', label: 'pooled-f16' });
+        const r = engine.maxPool(xView, { kernel: 2, stride: 2, indices: false }, { output: outView });
+        const result = { outView, viewDtypes: [xView.dtype, outView.dtype], returnedOut: r.output === outView, indicesNull: r.indices === null };
+        xView.destroy();
+        return result;
+      });
+
+      const z = ort.Tensor.fromGpuBuffer(pooled, { dataType: 'float16', dims: [1, 4, 4, 4] });
+      const mapsBetween = mapCalls - mapsBefore;
+      const out = (await withErrorScope(device, () => b.run({ [b.inputNames[0]]: z })))[b.outputNames[0]];
+      const data = await withErrorScope(device, () => out.getData());
+      const mapsInB = mapCalls - mapsBefore - mapsBetween;
+
+      // Diagnostics after the measured stretch: A's output and our buffer, as half bits.
+      const yBits = halfBitsOf(await y.getData());
+      const pooledBits = Array.from(await outView.readBits());
+      outView.destroy();
+      const wBits = out.type === 'float16' ? halfBitsOf(data) : null;
+      const w = Array.from(data as ArrayLike<number>, Number);
+      out.dispose();
+      return { aType, aLocation, aBufferSize: source.size, yBits, ...engineSide, pooledBits, wType: out.type, w, wBits, mapsBetween, mapsInB };
+    } finally {
+      y.dispose();
+      pooled.destroy();
+    }
+  }
+
+  /** A16 → engine → B16: float16 arithmetic in ORT (its WebGPU kernels need shader-f16). */
+  async function roundTrip16(x: number[]): Promise<HalfRoundTripResult> {
+    const s = await sessions16();
+    return halfChain(s.a16, { X: new ort.Tensor('float32', Float32Array.from(x), [1, 4, 8, 8]) }, s.b16);
+  }
+
+  /** Identity → engine → Identity: ORT's float16 GPU tensors with no float16 arithmetic in ORT. */
+  async function copyRoundTrip16(bits: number[]): Promise<HalfRoundTripResult> {
+    const s = await sessions16();
+    return halfChain(s.copyA, { X: new ort.Tensor('float16', Uint16Array.from(bits), [1, 4, 8, 8]) }, s.copyB);
+  }
+
+  /** How ORT answers float16 arithmetic here: each session's run, its error message or null. Logs off (run option). */
+  async function refusals16(): Promise<HalfRefusals> {
+    const s = await sessions16();
+    const quiet = { logSeverityLevel: 4 } as const;
+    const attempt = async (fn: () => Promise<unknown>) => {
+      try {
+        await withErrorScope(device, fn);
+        return null;
+      } catch (e) {
+        return String((e as Error).message ?? e);
+      }
+    };
+    const a = await attempt(async () => {
+      const r = await s.a16.run({ X: new ort.Tensor('float32', new Float32Array(256), [1, 4, 8, 8]) }, quiet);
+      r.Y.dispose();
+    });
+    const b = await attempt(async () => {
+      const r = await s.b16.run({ Z: new ort.Tensor('float16', new Uint16Array(64), [1, 4, 4, 4]) }, quiet);
+      await r.W.getData();
+    });
+    // Det has no WebGPU kernel: with CPU fallback disabled the session must not be created.
+    const det = encodeModel({
+      name: 'determinant',
+      nodes: [{ op: 'Det', inputs: ['M'], outputs: ['D'] }],
+      inputs: [{ name: 'M', shape: [3, 3] }],
+      outputs: [{ name: 'D', shape: [] }],
+    });
+    const control = await attempt(() => ort.InferenceSession.create(det, { ...onWebGpu, logSeverityLevel: 4 }));
+    return { a, b, control };
+  }
+
   const onnx = {
     ort,
     engine,
@@ -113,6 +273,13 @@ async function start() {
     adapter: { vendor: adapter.info?.vendor, architecture: adapter.info?.architecture },
     ortVersion: ort.env.versions.web,
     roundTrip,
+    /** ORT's device has shader-f16 (ORT asks for it when the adapter offers it). */
+    shaderF16: device.features.has('shader-f16'),
+    /** The adapter offers shader-f16. */
+    adapterShaderF16: adapter.features.has('shader-f16'),
+    roundTrip16,
+    copyRoundTrip16,
+    refusals16,
   };
   (window as unknown as { onnx: typeof onnx }).onnx = onnx;
 }

@@ -3,13 +3,15 @@
 // buffer; the engine wraps that buffer, max-pools it 2×2 into a wrapped GPUBuffer
 // of ours, and session B (+1, Sigmoid) takes that buffer as its input. Nothing is
 // read back between the sessions; the result matches the same chain on the CPU.
+// Then the same in float16: ORT's float16 GPU tensors wrapped with dtype 'float16'.
 // The page (onnxruntime-page.ts) fails to start, and so every test fails, when
 // there is no WebGPU adapter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, startServer } from '../support/browser.mjs';
-import { cpuModelA, cpuModelB } from '../support/onnx-model';
+import { fromHalfBits, halfUlp, toHalfBits } from '../../src/half';
+import { cpuModelA, cpuModelA16, cpuModelB, cpuModelB16 } from '../support/onnx-model';
 import type { HarnessPage } from '../support/page';
-import type { RoundTripResult } from './onnxruntime-page';
+import type { HalfRefusals, HalfRoundTripResult, RoundTripResult } from './onnxruntime-page';
 
 // The page opens once for the file. If it cannot start (no adapter, ORT failing to
 // load), every test fails with that reason rather than being skipped.
@@ -93,6 +95,97 @@ describe('ONNX Runtime Web round trip on a shared device', () => {
     const w = cpuModelB(maxPool2x2(cpuModelA(Float32Array.from(shifted)), [1, 4, 8, 8]));
     expect(maxError(r.w, w)).toBeLessThanOrEqual(1e-5);
     expect(r.mapsBetween).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
+
+/**
+ * The most a WGSL f16 Sigmoid, ORT's `1.0 / (1.0 + exp(-a))` in f16, may differ from
+ * `cpuModelB16` at s = z + 1 (the Add is correctly rounded in WGSL, so s is the
+ * reference's): WGSL's f16 accuracy allows exp 3 + 2·|x| ulps, the sum one rounding
+ * (½ ulp of 1 + e), the division 2.5 ulps; the error in 1 + e scales by 1 / (1 + e)²
+ * through the division, and the reference itself rounds once more (½ ulp).
+ */
+function sigmoidHalfBound(s: number): number {
+  const e = Math.exp(-s);
+  const w = 1 / (1 + e);
+  return ((3 + 2 * Math.abs(s)) * halfUlp(e) + halfUlp(1 + e) / 2) * w * w + 3 * halfUlp(w);
+}
+
+describe('ONNX Runtime Web round trip in float16 (wrap with dtype float16)', () => {
+  /** Whether ORT's device (the engine's) has shader-f16, which ORT's float16 arithmetic on WebGPU needs. */
+  async function shaderF16(): Promise<boolean> {
+    return harness().page.evaluate(() => (window as any).onnx.shaderF16 as boolean);
+  }
+
+  it("ORT's float16 GPU tensor → engine maxPool on float16 views → ORT reads ours as float16: bit-exact, no readback between", async () => {
+    // Identity sessions (a buffer copy in ORT's WebGPU EP, no shader, so no shader-f16 needed): a float16
+    // host tensor becomes ORT's float16 GPU tensor, the engine pools it into our float16 GPUBuffer, and
+    // ORT takes that buffer as a float16 GPU tensor. Normal values, large ones, and subnormal halves.
+    const { page, errors } = harness();
+    for (const values of [input, input.map((v) => v * 1000), input.map((v) => v * 2 ** -14)]) {
+      const bits = Array.from(toHalfBits(values));
+      const pooled = Array.from(toHalfBits(maxPool2x2(fromHalfBits(bits), [1, 4, 8, 8])));
+      const r: HalfRoundTripResult = await page.evaluate((b) => (window as any).onnx.copyRoundTrip16(b), bits);
+      expect(r.aType).toBe('float16');
+      expect(r.aLocation).toBe('gpu-buffer');
+      // ORT's buffer holds the 256 halves, two to a word (a float16 view needs 4 · ceil(256 / 2) bytes).
+      expect(r.aBufferSize).toBeGreaterThanOrEqual(4 * Math.ceil(256 / 2));
+      expect(r.yBits).toEqual(bits);
+      expect(r.viewDtypes).toEqual(['float16', 'float16']);
+      expect(r.returnedOut).toBe(true);
+      expect(r.indicesNull).toBe(true);
+      // The max of halves is a half: the pooled buffer is exact, and ORT read it back bit for bit.
+      expect(r.pooledBits).toEqual(pooled);
+      expect(r.wType).toBe('float16');
+      expect(r.wBits).toEqual(pooled);
+      expect(r.mapsBetween).toBe(0);
+      expect(r.mapsInB).toBeGreaterThan(0);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  // One test, two outcomes by the device (never a skip): ORT's float16 arithmetic needs shader-f16.
+  it('float16 arithmetic in ORT: with shader-f16, session A16 (Relu, ×2, Cast to float16) → engine maxPool on float16 views → session B16 (+1, Sigmoid in float16) matches the CPU in float16 semantics; without it (SwiftShader), ORT refuses at run time, its nodes on WebGPU, not a CPU fallback', async () => {
+    if (await shaderF16()) {
+      const { page, errors } = harness();
+      for (const values of [input, input.map((v) => Math.fround(-v * 0.5 + 0.25))]) {
+        const r: HalfRoundTripResult = await page.evaluate((x) => (window as any).onnx.roundTrip16(x), values);
+        expect(r.aType).toBe('float16');
+        expect(r.aLocation).toBe('gpu-buffer');
+        expect(r.aBufferSize).toBeGreaterThanOrEqual(4 * Math.ceil(256 / 2));
+        expect(r.viewDtypes).toEqual(['float16', 'float16']);
+        expect(r.returnedOut).toBe(true);
+        expect(r.indicesNull).toBe(true);
+        // A: Relu and ×2 are exact in float32; WGSL's f32 → f16 conversion gives either neighbour of an inexact
+        // value, so ORT's Cast is within one half ulp of rounding to nearest even (equal where it rounds so).
+        const y = fromHalfBits(r.yBits);
+        const yRef = cpuModelA16(Float32Array.from(values));
+        for (let i = 0; i < yRef.length; i++) expect(Math.abs(y[i] - yRef[i])).toBeLessThanOrEqual(halfUlp(yRef[i]));
+        // The engine's max pool is exact on halves: the max of ORT's halves, bit for bit (and of the rounded CPU values within that ulp).
+        expect(r.pooledBits).toEqual(Array.from(toHalfBits(maxPool2x2(y, [1, 4, 8, 8]))));
+        const pooled = fromHalfBits(r.pooledBits);
+        const pooledRef = maxPool2x2(yRef, [1, 4, 8, 8]);
+        for (let i = 0; i < pooledRef.length; i++) expect(Math.abs(pooled[i] - pooledRef[i])).toBeLessThanOrEqual(halfUlp(pooledRef[i]));
+        // B from the pooled halves, in float16 semantics, within WGSL's f16 accuracy.
+        expect(r.wType).toBe('float32');
+        const wRef = cpuModelB16(pooled);
+        for (let i = 0; i < wRef.length; i++) expect(Math.abs(r.w[i] - wRef[i])).toBeLessThanOrEqual(sigmoidHalfBound(pooled[i] + 1));
+        expect(r.mapsBetween).toBe(0);
+        expect(r.mapsInB).toBeGreaterThan(0);
+      }
+      expect(errors).toEqual([]);
+      return;
+    }
+    const { page, errors } = harness();
+    // ORT asks for shader-f16 where the adapter offers it: here the adapter has none either.
+    expect(await page.evaluate(() => (window as any).onnx.adapterShaderF16)).toBe(false);
+    const r: HalfRefusals = await page.evaluate(() => (window as any).onnx.refusals16());
+    // The sessions were created with session.disable_cpu_ep_fallback = '1', which does refuse a CPU node (Det):
+    expect(r.control).toMatch(/assigned to the default CPU EP, but fallback to CPU EP has been explicitly disabled/);
+    // so every node of A16 and B16 is on WebGPU, and their f16 programs fail there, with no GPU error.
+    expect(r.a).toMatch(/running Cast node\. Name:'cast_2' Status Message: .*Program Cast requires f16 but the device does not support it\./);
+    expect(r.b).toMatch(/running Add node\. Name:'add_0' Status Message: .*Program Add requires f16 but the device does not support it\./);
     expect(errors).toEqual([]);
   });
 });

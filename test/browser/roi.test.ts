@@ -13,6 +13,7 @@ import type { RoiCase } from './roi-cases';
 import type { DataKind } from '../support/random';
 import { bandLists, reachTables, ROI_BAND_ENTRIES } from '../../src/ops/roi-reach';
 import { roiSpec, type RoiOp } from '../../src/roi-spec';
+import { dtypeText } from '../support/window-grid';
 
 const harness = useHarnessPage();
 
@@ -174,7 +175,7 @@ const SCENARIOS: Scenario[] = [
   })),
 ];
 
-function caseOf(s: Scenario, op: RoiOp, channelsLast: boolean, seed: number): RoiCase {
+function caseOf(s: Scenario, op: RoiOp, channelsLast: boolean, seed: number, dtype?: 'float16'): RoiCase {
   const [n, h, w] = s.map;
   const [outH, outW] = s.options.outputSize;
   const channels = (s.channels ?? (op.startsWith('ps') ? 2 : 3)) * (op.startsWith('ps') ? outH * outW : 1);
@@ -183,13 +184,20 @@ function caseOf(s: Scenario, op: RoiOp, channelsLast: boolean, seed: number): Ro
   const rois = s.fourColumns
     ? { data: s.boxes.flatMap((b) => b.slice(1)), shape: [s.boxes.length, 4], batchIndices: s.boxes.map((b) => b[0]) }
     : { data: s.boxes.flat(), shape: [s.boxes.length, 5] };
-  const name = `${op} ${s.name} ${channelsLast ? 'NHWC' : 'NCHW'} x=${shapeText(shape)} K=${s.boxes.length} ${optionsText(options)}`;
-  return { name, op, shape, channelsLast, rois, options, seed, data: s.data, out: s.out };
+  const name = `${op} ${s.name} ${channelsLast ? 'NHWC' : 'NCHW'}${dtypeText(dtype)} x=${shapeText(shape)} K=${s.boxes.length} ${optionsText(options)}`;
+  return { name, op, shape, channelsLast, rois, options, seed, data: s.data, out: s.out, ...(dtype ? { dtype } : {}) };
 }
 
 const CASES: RoiCase[] = [];
+/** The float16 slice: every third case again with float16 tensors (odd, so both layouts), against the reference's float16 semantics (roi-cases.ts). */
+const HALF_CASES: RoiCase[] = [];
 let seed = 11;
-for (const s of SCENARIOS) for (const op of s.ops ?? OPS) for (const channelsLast of [false, true]) CASES.push(caseOf(s, op, channelsLast, (seed += 7)));
+for (const s of SCENARIOS)
+  for (const op of s.ops ?? OPS)
+    for (const channelsLast of [false, true]) {
+      CASES.push(caseOf(s, op, channelsLast, (seed += 7)));
+      if ((CASES.length - 1) % 3 === 0) HALF_CASES.push(caseOf(s, op, channelsLast, seed, 'float16'));
+    }
 
 /** The bands a backward uses for a case (src/ops/roi.ts), computed on the host as the op does. */
 function bandRowsOf(c: RoiCase): number {
@@ -204,7 +212,7 @@ describe('region pooling, GPU against the CPU reference', () => {
     expect(
       unaddressable(
         task.file,
-        CASES.map((c) => c.name),
+        [...CASES, ...HALF_CASES].map((c) => c.name),
       ),
     ).toEqual([]);
   });
@@ -217,7 +225,12 @@ describe('region pooling, GPU against the CPU reference', () => {
     expect(bandRowsOf(CASES[0])).toBe(1);
   });
 
-  for (const c of CASES) {
+  it(`runs ${HALF_CASES.length} of the cases again in float16: every op, both layouts`, () => {
+    for (const op of OPS) for (const cl of [false, true]) expect(HALF_CASES.filter((c) => c.op === op && c.channelsLast === cl).length).toBeGreaterThan(1);
+    expect(HALF_CASES.every((c) => c.dtype === 'float16' && c.name.includes(' dtype=float16 '))).toBe(true);
+  });
+
+  for (const c of [...CASES, ...HALF_CASES]) {
     it(c.name, async () => {
       const result = await harness().page.evaluate((c) => (window as any).harness.runRoiCase(c), c);
       expect(result.failures).toEqual([]);

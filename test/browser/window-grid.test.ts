@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { unaddressable } from '../support/case-name';
 import { useHarnessPage } from '../support/page';
-import { windowGrid, type WindowCase } from '../support/window-grid';
+import { describeWindowCase, float16Slice, windowGrid, type WindowCase } from '../support/window-grid';
 
 const harness = useHarnessPage();
 
@@ -16,6 +16,14 @@ const MODES = ['max', 'avg', 'lp', 'soft', 'mixed', 'stochasticEval', 'stochasti
 const grids = MODES.flatMap((mode) =>
   [1, 2, 3].map((rank) => ({ mode, rank, cases: windowGrid(mode, rank, rank === 3 ? 32 : 48, 7 + rank * 31 + mode.length) })),
 );
+
+/**
+ * The float16 slice: every FLOAT16_EVERY-th case of each grid again with float16
+ * tensors (every mode, ranks 1–3, both layouts, odd sizes), against the reference's
+ * float16 semantics: picked results exact, the rest within one half ulp (window-cases.ts).
+ */
+const FLOAT16_EVERY = Number(process.env.FLOAT16_EVERY ?? 3);
+const halfGrids = grids.map(({ mode, rank, cases }) => ({ mode, rank, cases: float16Slice(cases, FLOAT16_EVERY, describeWindowCase) }));
 
 const base = { channelsLast: false, seed: 99 };
 const handPicked: WindowCase[] = [
@@ -77,6 +85,8 @@ const handPicked: WindowCase[] = [
   { ...base, name: 'hand-picked lp p=3 mixed signs', mode: 'lp', shape: [1, 2, 8, 8], options: { p: 3, kernel: 2 }, data: 'normal' },
 ];
 
+const halfHandPicked: WindowCase[] = handPicked.map((c) => ({ ...c, dtype: 'float16', name: c.name.replace('hand-picked', 'hand-picked dtype=float16') }));
+
 describe('window pooling, GPU against CPU reference', () => {
   for (const { mode, rank, cases } of grids) {
     describe(`${mode} rank ${rank} grid`, () => {
@@ -92,11 +102,26 @@ describe('window pooling, GPU against CPU reference', () => {
     for (const c of handPicked) it(c.name, async () => expect(await runCase(c)).toEqual([]));
   });
 
+  for (const { mode, rank, cases } of halfGrids) {
+    describe(`${mode} rank ${rank} float16 grid`, () => {
+      it(`draws ${cases.length} float16 cases, both layouts`, () => {
+        expect(cases.length).toBeGreaterThanOrEqual(10);
+        expect(cases.every((c) => c.dtype === 'float16' && c.name.includes(' dtype=float16 '))).toBe(true);
+        expect(cases.some((c) => c.channelsLast) && cases.some((c) => !c.channelsLast)).toBe(true);
+      });
+      for (const c of cases) it(c.name, async () => expect(await runCase(c)).toEqual([]));
+    });
+  }
+
+  describe('hand-picked cases in float16: ties, NaN, ceil mode, dilation', () => {
+    for (const c of halfHandPicked) it(c.name, async () => expect(await runCase(c)).toEqual([]));
+  });
+
   it('names every case so that -t selects it alone', ({ task }) => {
     expect(
       unaddressable(
         task.file,
-        [...grids.flatMap((g) => g.cases), ...handPicked].map((c) => c.name),
+        [...grids.flatMap((g) => g.cases), ...handPicked, ...halfGrids.flatMap((g) => g.cases), ...halfHandPicked].map((c) => c.name),
       ),
     ).toEqual([]);
   });

@@ -4,6 +4,7 @@
 // workgroup memory). Each case is named after its parameters.
 import { adaptiveSpec, gemSpec, pyramidSpec } from '../../src/binned-spec';
 import { optionsText, shapeText } from './case-name';
+import { dtypeText } from './window-grid';
 import { pick, rng, type DataKind } from './random';
 
 export type BinnedOp = 'globalAvg' | 'globalMax' | 'adaptiveAvg' | 'adaptiveMax' | 'pyramid' | 'strip' | 'stripExpand' | 'gem';
@@ -21,6 +22,8 @@ export interface BinnedCase {
   subgroups: boolean;
   /** An engine with this parallelism option (threads in flight) where set; the walking kernels size their steps by it. */
   parallelism?: number;
+  /** 'float16': inputs rounded to half and stored as float16, results checked against the reference's float16 semantics (float32 where unset). */
+  dtype?: 'float16';
   /**
    * Test-only mutation (tolerance-mutation.test.ts): every float result read back
    * from the GPU is multiplied by this before the comparison, to prove that the
@@ -37,7 +40,7 @@ export function describeCase(c: Omit<BinnedCase, 'name'>): string {
   const o = optionsText(c.options);
   const variant = REDUCTION_OPS.includes(c.op) ? (c.subgroups ? ' subgroups' : ' workgroup-memory') : '';
   const threads = c.parallelism === undefined ? '' : ` parallelism=${c.parallelism}`;
-  return `${c.op} x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data} dataSeed=${c.seed}${variant}${threads}`;
+  return `${c.op} x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''}${dtypeText(c.dtype)} data=${c.data} dataSeed=${c.seed}${variant}${threads}`;
 }
 
 function make(c: Omit<BinnedCase, 'name'>): BinnedCase {

@@ -1,4 +1,5 @@
 import type { Dims } from '../../src/layout';
+import { halfUlp } from '../../src/half';
 
 export interface Tolerance {
   abs: number;
@@ -142,4 +143,29 @@ export function mismatches(
   }
   if (count > limit) out.push(`${label}: … ${count - limit} more mismatches`);
   return out;
+}
+
+/**
+ * Bounds of float16 results that are not picked: one half ulp of the expected value
+ * (halfUlp, src/half.ts) plus the result's float32 bound `tol`. The GPU computes in
+ * float32 and rounds once to half, as the reference's float16 semantics do
+ * (reference.inFloat16), but its float32 value may differ from the reference's by
+ * `tol` (another order of summation), and the rounding to half may then go the
+ * other way; a device may also round to either neighbouring half (WGSL's
+ * pack2x16float). Picked results (max-style values, unpooling, indices) are
+ * compared exactly instead.
+ */
+export function halfBounds(want: ArrayLike<number>, tol: Tolerance | PerElement): PerElement {
+  const bounds = isPerElement(tol) ? tol.perElement : null;
+  const perElement = new Float64Array(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const f32 = bounds ? bounds[i] : (tol as Tolerance).abs + (tol as Tolerance).rel * Math.abs(want[i]);
+    perElement[i] = halfUlp(want[i]) + f32;
+  }
+  return { perElement };
+}
+
+/** A failure line where a result's dtype is not the one wanted (float results take their inputs' dtype, indices are int32). */
+export function dtypeMismatch(label: string, got: string, want: string): string[] {
+  return got === want ? [] : [`${label}: dtype ${got}, want ${want}`];
 }

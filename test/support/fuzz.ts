@@ -1,5 +1,5 @@
 // Seeded fuzzing of the engine against the CPU reference: random valid calls
-// (every op, rank, layout and pass, with odd and large shapes, at several engine
+// (every op, rank, layout, dtype (float16 for half of them) and pass, with odd and large shapes, at several engine
 // parallelisms) and random invalid calls, which must raise the typed PoolError
 // and nothing else. Each run draws a new seed (printed) unless FUZZ_SEED is set;
 // FUZZ_CASES sets the count. A failure names the seed and the call to replay.
@@ -7,7 +7,7 @@ import { fractionalSpec } from '../../src/fractional-spec';
 import { unpoolSpec } from '../../src/unpool-spec';
 import { windowSpec, type WindowMode } from '../../src/window-spec';
 import { pick, rng, type DataKind } from './random';
-import { describeWindowCase, drawOptions, type WindowCase } from './window-grid';
+import { describeWindowCase, drawOptions, dtypeText, type WindowCase } from './window-grid';
 import { adaptiveGrid, describeCase, gemGrid, globalGrid, pyramidGrid, stripGrid, type BinnedCase } from './binned-grid';
 import { optionsText, shapeText } from './case-name';
 import { PoolError, type PoolErrorCode } from '../../src/errors';
@@ -54,6 +54,15 @@ function drawShape(r: () => number, rank: number, maxSide = MAX_SIDE[rank], minS
 
 const elements = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/**
+ * A valid case's dtype: float16 with probability 1/2, drawn from the case's own data
+ * seed (so a run's seed replays it, and the calls a seed drew before float16 are drawn
+ * as they were), float32 (unset) otherwise.
+ */
+export function drawDtype(caseSeed: number): 'float16' | undefined {
+  return rng(caseSeed ^ 0x3c6ef35f)() < 0.5 ? 'float16' : undefined;
+}
+
 /** `count` valid cases drawn from `seed`, spread over modes, ranks, shapes and parallelisms. */
 export function fuzzValid(seed: number, count: number): WindowCase[] {
   const r = rng(seed);
@@ -78,6 +87,7 @@ export function fuzzValid(seed: number, count: number): WindowCase[] {
       seed: Math.floor(r() * 2 ** 30),
       parallelism: pick(r, PARALLELISMS),
     };
+    c.dtype = drawDtype(c.seed);
     out.push({ ...c, name: `fuzz seed=${seed} #${out.length} ${describeWindowCase(c)}` });
   }
   return out;
@@ -158,6 +168,7 @@ export function fuzzBinned(seed: number, count: number): BinnedCase[] {
     c.subgroups = r() < 0.5;
     c.seed = s;
     c.parallelism = pick(r, PARALLELISMS);
+    c.dtype = drawDtype(s);
     c.name = `fuzz seed=${seed} #${out.length} ${describeCase(c)}`;
     out.push(c);
   }
@@ -185,11 +196,13 @@ export interface UnpoolCase {
   data: DataKind;
   seed: number;
   parallelism?: number;
+  /** 'float16': values and gradients stored as float16, results against the reference's float16 semantics (float32 where unset). */
+  dtype?: 'float16';
 }
 
 export function describeUnpoolCase(c: Omit<UnpoolCase, 'name'>): string {
   const threads = c.parallelism === undefined ? '' : ` parallelism=${c.parallelism}`;
-  return `maxUnpool x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'} ${optionsText(c.options)} indices=${c.indices} data=${c.data} dataSeed=${c.seed}${threads}`;
+  return `maxUnpool x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'} ${optionsText(c.options)} indices=${c.indices}${dtypeText(c.dtype)} data=${c.data} dataSeed=${c.seed}${threads}`;
 }
 
 /** `count` valid max unpooling calls (forward and backward) drawn from `seed`: ranks 1–3, every index kind. */
@@ -238,6 +251,7 @@ export function fuzzUnpool(seed: number, count: number): UnpoolCase[] {
       seed: Math.floor(r() * 2 ** 30),
       parallelism: pick(r, PARALLELISMS),
     };
+    c.dtype = drawDtype(c.seed);
     out.push({ ...c, name: `fuzz seed=${seed} #${out.length} ${describeUnpoolCase(c)}` });
   }
   return out;
@@ -256,11 +270,13 @@ export interface FractionalCase {
   data: DataKind;
   seed: number;
   parallelism?: number;
+  /** 'float16': input and gradients stored as float16, results against the reference's float16 semantics (float32 where unset). */
+  dtype?: 'float16';
 }
 
 export function describeFractionalCase(c: Omit<FractionalCase, 'name'>): string {
   const threads = c.parallelism === undefined ? '' : ` parallelism=${c.parallelism}`;
-  return `fractionalMaxPool x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'} ${optionsText(c.options)} samples=${c.samples} data=${c.data} dataSeed=${c.seed}${threads}`;
+  return `fractionalMaxPool x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'} ${optionsText(c.options)} samples=${c.samples}${dtypeText(c.dtype)} data=${c.data} dataSeed=${c.seed}${threads}`;
 }
 
 /** `count` valid fractional max pooling calls (forward and backward) drawn from `seed`: ranks 2 and 3, outputSize and outputRatio, every source of samples. */
@@ -296,6 +312,7 @@ export function fuzzFractional(seed: number, count: number): FractionalCase[] {
       seed: Math.floor(r() * 2 ** 30),
       parallelism: pick(r, PARALLELISMS),
     };
+    c.dtype = drawDtype(c.seed);
     out.push({ ...c, name: `fuzz seed=${seed} #${out.length} ${describeFractionalCase(c)}` });
   }
   return out;
@@ -468,9 +485,10 @@ export function fuzzRoi(seed: number, count: number): RoiFuzzCase[] {
     const channelsLast = r() < 0.5;
     const data: DataKind = op === 'roiPool' || op === 'psRoiPool' ? pick(r, ['normal', 'ties'] as const) : 'normal';
     const caseSeed = Math.floor(r() * 1e9);
+    const dtype = drawDtype(caseSeed);
     const shape = [n, channels, h, w];
-    const name = `fuzz seed=${seed} #${i} ${op} x=${shapeText(shape)} ${channelsLast ? 'channels-last' : 'channels-first'} boxes=${k}${stacked ? ' stacked' : ''}${onnxForm ? ' boxForm=K4' : ''} ${optionsText(options)} data=${data} dataSeed=${caseSeed}`;
-    out.push({ name, op, shape, channelsLast, rois, options, seed: caseSeed, data });
+    const name = `fuzz seed=${seed} #${i} ${op} x=${shapeText(shape)} ${channelsLast ? 'channels-last' : 'channels-first'} boxes=${k}${stacked ? ' stacked' : ''}${onnxForm ? ' boxForm=K4' : ''} ${optionsText(options)}${dtypeText(dtype)} data=${data} dataSeed=${caseSeed}`;
+    out.push({ name, op, shape, channelsLast, rois, options, seed: caseSeed, data, ...(dtype ? { dtype } : {}) });
   }
   return out;
 }

@@ -18,6 +18,8 @@ export interface WindowCase {
   seed: number;
   /** The engine's `parallelism` option where the case sets it (the kernels' rows per thread follow it). */
   parallelism?: number;
+  /** 'float16': inputs rounded to half and stored as float16, results checked against the reference's float16 semantics (float32 where unset). */
+  dtype?: 'float16';
   /**
    * Test-only mutation (tolerance-mutation.test.ts): every float result read back
    * from the GPU is multiplied by this before the comparison, to prove that the
@@ -49,7 +51,28 @@ function perDim(r: () => number, rank: number, max: number): number[] {
 export function describeWindowCase(c: Omit<WindowCase, 'name'>): string {
   const o = optionsText(c.options);
   const threads = c.parallelism === undefined ? '' : ` parallelism=${c.parallelism}`;
-  return `${c.mode} x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''} data=${c.data} dataSeed=${c.seed}${threads}`;
+  return `${c.mode} x=${shapeText(c.shape)} ${c.channelsLast ? 'channels-last' : 'channels-first'}${o ? ` ${o}` : ''}${dtypeText(c.dtype)} data=${c.data} dataSeed=${c.seed}${threads}`;
+}
+
+/**
+ * A case's dtype in its name: ' dtype=float16', or nothing for float32. It goes
+ * before the data, so that no float32 case's name is part of its float16 twin's.
+ */
+export function dtypeText(dtype: 'float16' | undefined): string {
+  return dtype ? ` dtype=${dtype}` : '';
+}
+
+/**
+ * Every `every`th case (from the first) again in float16, renamed by `describe`:
+ * an odd `every` keeps both layouts of grids that alternate them.
+ */
+export function float16Slice<C extends { name: string; dtype?: 'float16' }>(cases: readonly C[], every: number, describe: (c: Omit<C, 'name'>) => string): C[] {
+  return cases
+    .filter((_, i) => i % every === 0)
+    .map((c) => {
+      const half = { ...c, dtype: 'float16' as const };
+      return { ...half, name: describe(half) };
+    });
 }
 
 export function drawOptions(r: () => number, mode: WindowMode, rank: number, maxKernel = 5): Record<string, unknown> {
