@@ -230,7 +230,10 @@ export class GpuContext implements TensorOwner {
       this.#encoded.add(buffer);
       return;
     }
-    if (this.#destroyed || !this.#storagePool.give(buffer, size)) buffer.destroy();
+    if (!this.#destroyed && this.#storagePool.give(buffer, size)) return;
+    // Steps recorded but not yet submitted may use it: destroy it after the submit.
+    if (!this.#destroyed && this.#recording) this.#recording.released.push(buffer);
+    else buffer.destroy();
   }
 
   /** A placeholder for an unused binding: 16 bytes (room for one vec4), one per access and binding number, so writable ones never alias. */
@@ -344,11 +347,13 @@ export class GpuContext implements TensorOwner {
   #finish(rec: Recording): void {
     finishRecording(this.device, rec, this.#uniformPool, this.#bindGroups, this.label);
     if (rec.encoder) for (const step of rec.steps) for (const v of step.views) this.#encoded.add(v.buffer);
+    for (const buffer of rec.released) buffer.destroy();
   }
 
   /** Releases what an abandoned recording made: its tensors, then every buffer it created. */
   #abandon(rec: Recording): void {
     for (const t of rec.tensors) t.destroy();
+    for (const buffer of rec.released) buffer.destroy();
     for (const buffer of rec.fresh) {
       this.#live.delete(buffer);
       this.#storagePool.remove(buffer);
@@ -375,6 +380,7 @@ export class GpuContext implements TensorOwner {
       if (decl.writable && ref) written.add(this.#viewOf(ref).buffer);
     });
     const after: (() => void)[] = [];
+    const releases: GPUBuffer[] = [];
     const views = decls.map((decl, i) => {
       const ref = refs[i];
       if (ref === null) return { buffer: this.#placeholder(decl.binding, decl.writable), offset: 0, size: 16 };
@@ -388,7 +394,7 @@ export class GpuContext implements TensorOwner {
         if (!decl.writable) this.#halves(rec, 'unpack', ref.view, words, ref.size, d.label);
         else if (d.clear?.includes(ref)) this.#words(rec, true, { buffer: this.#placeholder(1, false), offset: 0, size: 16 }, words, ref.size, 'clear');
         if (decl.writable) after.push(() => this.#halves(rec, 'pack', words, ref.view, ref.size, d.label));
-        after.push(() => this.releaseBuffer(scratch));
+        releases.push(scratch);
         return words;
       }
       const view = this.#viewOf(ref);
@@ -405,7 +411,7 @@ export class GpuContext implements TensorOwner {
       const scratch = this.createBuffer(bytes, `${d.label}.staged`);
       this.#copy(rec, view, { buffer: scratch, offset: 0, size: scratch.size }, bytes, d.label);
       if (decl.writable) after.push(() => this.#copy(rec, { buffer: scratch, offset: 0, size: scratch.size }, view, bytes, d.label));
-      after.push(() => this.releaseBuffer(scratch));
+      releases.push(scratch);
       return { buffer: scratch, offset: 0, size: scratch.size };
     });
     const groups = d.workgroups ?? Math.ceil(d.threads / WORKGROUP_SIZE);
@@ -413,6 +419,8 @@ export class GpuContext implements TensorOwner {
     rec.steps.push({ pipeline, views, uniforms: d.uniforms, groups: [x, Math.ceil(groups / x)], label: d.label });
     for (const f of after) f();
     if (!this.#recording) this.#finish(rec);
+    // Released after this launch's submit (or into the batch, which destroys what the pool does not keep after its own).
+    for (const buffer of releases) this.releaseBuffer(buffer);
   }
 
   #viewOf(ref: Exclude<BufferRef, null>): GPUBufferBinding & { offset: number; size: number } {

@@ -23,6 +23,8 @@ export class Recording {
   readonly tensors: PoolTensor<DType>[] = [];
   /** Buffers created while recording: destroyed if it is abandoned, so stats() end where they began. */
   readonly fresh = new Set<GPUBuffer>();
+  /** Buffers released while recording that the pool did not keep: destroyed once the steps are submitted, which may still use them. */
+  readonly released: GPUBuffer[] = [];
 
   /** `encoder`: the caller's (engine.encode), or null where the engine submits. */
   constructor(readonly encoder: GPUCommandEncoder | null) {}

@@ -14,8 +14,9 @@
 // In float16 (`precision: 'float16'`) every activation between layers is stored as
 // IEEE halves packed two to a 32-bit word (element 2k in the low 16 bits of word k)
 // in the example's buffers, half the bytes of float32: the engine pools float16
-// views of them, and the example's *_half.wgsl kernels unpack their inputs, compute
-// in float32 and write packed halves, each thread a whole word (two consecutive
+// views of them, and the example's kernels, with float16 storage prepended
+// (shaders/load_f16.wgsl, store_f16.wgsl), unpack their inputs, compute in float32
+// and write packed halves, each thread a whole word (two consecutive
 // outputs; the last thread of an odd count keeps the word's other half), so no two
 // threads write one u32. The weights, the input images and the probabilities stay
 // float32.
@@ -23,11 +24,12 @@ import type { FloatTensor, MaxPoolOptions, PoolEngine, PrepareCall } from '../..
 import halfSource from '../../shaders/half.wgsl?raw';
 import { ARCHITECTURE, POOL1, type LayerWeights, type Weights } from './network';
 import conv2dSource from './shaders/conv2d.wgsl?raw';
-import conv2dHalfSource from './shaders/conv2d_half.wgsl?raw';
 import denseSource from './shaders/dense.wgsl?raw';
-import denseHalfSource from './shaders/dense_half.wgsl?raw';
 import softmaxSource from './shaders/softmax.wgsl?raw';
-import softmaxHalfSource from './shaders/softmax_half.wgsl?raw';
+import loadF32 from './shaders/load_f32.wgsl?raw';
+import loadF16 from './shaders/load_f16.wgsl?raw';
+import storeF32 from './shaders/store_f32.wgsl?raw';
+import storeF16 from './shaders/store_f16.wgsl?raw';
 
 const WORKGROUP_SIZE = 64;
 
@@ -159,8 +161,9 @@ function batchKey(n: number, precision: Precision): string {
 
 /**
  * Compiles one precision's kernels without blocking (createComputePipelineAsync):
- * float32's three, or float16's four (its *_half.wgsl, after the engine's
- * shaders/half.wgsl conversions). Resolves to the set and how many it compiled.
+ * float32's three, or float16's four (the same kernels with float16 storage,
+ * shaders/load_f16.wgsl and store_f16.wgsl, after the engine's shaders/half.wgsl
+ * conversions). Resolves to the set and how many it compiled.
  */
 async function compileKernels(device: GPUDevice, precision: Precision): Promise<{ kernels: KernelSet; count: number }> {
   const kernel = async (name: string, code: string, constants: Record<string, number> = {}): Promise<Kernel> => ({
@@ -176,21 +179,26 @@ async function compileKernels(device: GPUDevice, precision: Precision): Promise<
     }),
     params: paramsOf(code),
   });
+  // A kernel with its input's and output's storage: float32, or float16 (after the engine's half conversions).
+  const source = (kernel: string, input: Precision, output: Precision | null) => {
+    const parts = [input === 'float16' ? loadF16 : loadF32, ...(output ? [output === 'float16' ? storeF16 : storeF32] : []), kernel];
+    return [...(input === 'float16' || output === 'float16' ? [halfSource] : []), ...parts].join('\n');
+  };
+  const convolution = { KERNEL: ARCHITECTURE.kernel, RELU: 1 };
   if (precision === 'float16') {
-    const half = (source: string) => `${halfSource}\n${source}`;
     const [conv1, conv2, dense, softmax] = await Promise.all([
       // conv1 reads the float32 images; conv2 reads conv1's pooled halves.
-      kernel('conv2d_half.f32in', half(conv2dHalfSource), { KERNEL: ARCHITECTURE.kernel, RELU: 1, HALF_INPUT: 0 }),
-      kernel('conv2d_half', half(conv2dHalfSource), { KERNEL: ARCHITECTURE.kernel, RELU: 1, HALF_INPUT: 1 }),
-      kernel('dense_half', half(denseHalfSource)),
-      kernel('softmax_half', half(softmaxHalfSource)),
+      kernel('conv2d.f32-f16', source(conv2dSource, 'float32', 'float16'), convolution),
+      kernel('conv2d.f16', source(conv2dSource, 'float16', 'float16'), convolution),
+      kernel('dense.f16', source(denseSource, 'float16', 'float16')),
+      kernel('softmax.f16', source(softmaxSource, 'float16', null)),
     ]);
     return { kernels: { conv1, conv2, dense, softmax }, count: 4 };
   }
   const [conv, dense, softmax] = await Promise.all([
-    kernel('conv2d', conv2dSource, { KERNEL: ARCHITECTURE.kernel, RELU: 1 }),
-    kernel('dense', denseSource),
-    kernel('softmax', softmaxSource),
+    kernel('conv2d', source(conv2dSource, 'float32', 'float32'), convolution),
+    kernel('dense', source(denseSource, 'float32', 'float32')),
+    kernel('softmax', source(softmaxSource, 'float32', null)),
   ]);
   return { kernels: { conv1: conv, conv2: conv, dense, softmax }, count: 3 };
 }

@@ -12,6 +12,13 @@ async function start() {
     maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
   };
   const device = await adapter.requestDevice({ label: 'bench.device', requiredLimits });
+  // A GPU error voids a row's timing (the failed commands do nothing): logged, and listed in the report.
+  const gpuErrors: string[] = [];
+  device.addEventListener('uncapturederror', (e) => {
+    const message = (e as GPUUncapturedErrorEvent).error.message;
+    gpuErrors.push(message);
+    console.log(`bench: GPU error: ${message}`);
+  });
   const freshDevice = freshDevices(navigator.gpu, adapter, requiredLimits);
   const engine = await createPoolEngine({ device });
   const tf = await tfOnDevice(device, adapter.info);
@@ -23,7 +30,9 @@ async function start() {
     run: async (options: RunOptions & { parallelism?: number }) => {
       // An engine of its own where the run sets the parallelism option.
       const ours = options.parallelism === undefined ? engine : await createPoolEngine({ device, parallelism: options.parallelism });
-      return runSuite(ours, tf, description, { ...options, freshDevice, log: (l: string) => console.log(`bench: ${l}`) });
+      const report = await runSuite(ours, tf, description, { ...options, freshDevice, log: (l: string) => console.log(`bench: ${l}`) });
+      report.skipped.push(...gpuErrors.splice(0).map((m) => `GPU error (the timings around it are void): ${m}`));
+      return report;
     },
   };
 }

@@ -9,7 +9,47 @@
 // page's precision toggle and its side-by-side accuracies work.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer';
 import { useHarnessPage } from '../support/page';
+
+interface GpuCalls {
+  submits: number;
+  pipelines: number;
+  modules: number;
+}
+
+/**
+ * From now on in the page, counts queue submits, compute pipelines created (either
+ * way) and shader modules, in window.cnnCounts (reset by each call; the device's
+ * prototypes are patched once per page).
+ */
+async function countGpuCalls(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { cnnCounts: GpuCalls; cnnCounting?: boolean };
+    w.cnnCounts = { submits: 0, pipelines: 0, modules: 0 };
+    if (w.cnnCounting) return;
+    w.cnnCounting = true;
+    const submit = GPUQueue.prototype.submit;
+    GPUQueue.prototype.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
+      w.cnnCounts.submits++;
+      return submit.call(this, buffers);
+    };
+    for (const name of ['createComputePipeline', 'createComputePipelineAsync'] as const) {
+      const create = GPUDevice.prototype[name] as (this: GPUDevice, d: GPUComputePipelineDescriptor) => unknown;
+      (GPUDevice.prototype as unknown as Record<string, unknown>)[name] = function (this: GPUDevice, d: GPUComputePipelineDescriptor) {
+        w.cnnCounts.pipelines++;
+        return create.call(this, d);
+      };
+    }
+    const module = GPUDevice.prototype.createShaderModule;
+    GPUDevice.prototype.createShaderModule = function (this: GPUDevice, d: GPUShaderModuleDescriptor) {
+      w.cnnCounts.modules++;
+      return module.call(this, d);
+    };
+  });
+}
+
+const gpuCalls = (page: Page): Promise<GpuCalls> => page.evaluate(() => (window as unknown as { cnnCounts: GpuCalls }).cnnCounts);
 
 const harness = useHarnessPage('/examples/cnn/');
 
@@ -53,25 +93,11 @@ describe('CNN example', () => {
     let before = await runs();
     await page.click('#per-layer');
     await waitForRun(before);
-    await page.evaluate(() => {
-      const w = window as unknown as { cnnCounts: { submits: number; pipelines: number } };
-      w.cnnCounts = { submits: 0, pipelines: 0 };
-      const submit = GPUQueue.prototype.submit;
-      GPUQueue.prototype.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
-        w.cnnCounts.submits++;
-        return submit.call(this, buffers);
-      };
-      const create = GPUDevice.prototype.createComputePipeline;
-      GPUDevice.prototype.createComputePipeline = function (this: GPUDevice, descriptor: GPUComputePipelineDescriptor) {
-        w.cnnCounts.pipelines++;
-        return create.call(this, descriptor);
-      };
-    });
+    await countGpuCalls(page);
     before = await runs();
     await page.click('#random');
     await waitForRun(before);
-    const counts = await page.evaluate(() => (window as unknown as { cnnCounts: { submits: number; pipelines: number } }).cnnCounts);
-    expect(counts).toEqual({ submits: 1, pipelines: 0 });
+    expect(await gpuCalls(page)).toEqual({ submits: 1, pipelines: 0, modules: 0 });
     const probabilities = await page.$$eval('#probabilities tr[data-probability]', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.probability)));
     expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(await page.$eval('#inference', (e) => e.textContent)).toMatch(/one queue\.submit/);
@@ -200,33 +226,12 @@ describe('CNN example', () => {
       await page.click('#per-layer');
       await waitForRun(before);
     }
-    await page.evaluate(() => {
-      const w = window as unknown as { cnnCounts16: { submits: number; pipelines: number; modules: number } };
-      w.cnnCounts16 = { submits: 0, pipelines: 0, modules: 0 };
-      const submit = GPUQueue.prototype.submit;
-      GPUQueue.prototype.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
-        w.cnnCounts16.submits++;
-        return submit.call(this, buffers);
-      };
-      for (const name of ['createComputePipeline', 'createComputePipelineAsync'] as const) {
-        const create = GPUDevice.prototype[name] as (this: GPUDevice, d: GPUComputePipelineDescriptor) => unknown;
-        (GPUDevice.prototype as unknown as Record<string, unknown>)[name] = function (this: GPUDevice, d: GPUComputePipelineDescriptor) {
-          w.cnnCounts16.pipelines++;
-          return create.call(this, d);
-        };
-      }
-      const module = GPUDevice.prototype.createShaderModule;
-      GPUDevice.prototype.createShaderModule = function (this: GPUDevice, d: GPUShaderModuleDescriptor) {
-        w.cnnCounts16.modules++;
-        return module.call(this, d);
-      };
-    });
+    await countGpuCalls(page);
     before = await runs();
     await page.select('#precision', 'float16');
     await waitForRun(before);
-    const counts = await page.evaluate(() => (window as unknown as { cnnCounts16: unknown }).cnnCounts16);
     // engine.prepare took the float16 calls (dtype: 'float16') at load, so this inference compiles nothing.
-    expect(counts).toEqual({ submits: 1, pipelines: 0, modules: 0 });
+    expect(await gpuCalls(page)).toEqual({ submits: 1, pipelines: 0, modules: 0 });
     expect(await page.$eval('#inference', (e) => (e as HTMLElement).dataset.precision)).toBe('float16');
     expect(await page.$eval('#inference', (e) => e.textContent)).toMatch(/float16 activations \(packed halves\)/);
     expect(await page.$eval('#probabilities', (e) => e.textContent)).toMatch(/GPU \(float16\)/);

@@ -176,6 +176,34 @@ describe('float16: prepare', () => {
   });
 });
 
+describe('float16: staging when the buffer pool is full', () => {
+  it("destroys a staged call's float32 scratch only after the submit that uses it, alone and in a batch", async () => {
+    const got = await harness().page.evaluate(() =>
+      (window as any).harness.withErrorScope(async () => {
+        const { pool } = (window as any).harness;
+        const engine = await pool.createPoolEngine();
+        // Fill the engine's pool of released buffers (256 MiB): what is released next is destroyed, not kept.
+        const big = Array.from({ length: 5 }, () => engine.tensor(new Float32Array(1 << 24), [1, 1, 4096, 4096]));
+        for (const t of big) t.destroy();
+        const x = engine.tensor(
+          Float32Array.from({ length: 4 * 9 * 7 }, (_, i) => (i % 11) - 5),
+          [1, 4, 9, 7],
+          { dtype: 'float16' },
+        );
+        // Lp pooling runs a float32 kernel: its float16 tensors are staged through scratch words.
+        const alone = engine.lpPool(x, { p: 2, kernel: 2 });
+        const batched = engine.batch(() => engine.lpPoolBackward(engine.lpPool(x, { p: 2, kernel: 2 }), x, { p: 2, kernel: 2 }));
+        const result = { alone: Array.from(await alone.read()), grad: Array.from(await batched.read()) };
+        engine.destroy();
+        return result;
+      }),
+    );
+    expect(got.alone.length).toBe(4 * 4 * 3);
+    expect(got.alone.some((v: number) => v > 0)).toBe(true);
+    expect(got.grad.length).toBe(4 * 9 * 7);
+  });
+});
+
 describe('float16: rounding on the GPU, bit for bit', () => {
   it('passes every one of the 65536 halves through a 1×1 max pool unchanged (NaNs as the quiet NaN of their sign)', async () => {
     const got = await harness().page.evaluate(() =>
