@@ -31,7 +31,10 @@ async function start() {
       // An engine of its own where the run sets the parallelism option.
       const ours = options.parallelism === undefined ? engine : await createPoolEngine({ device, parallelism: options.parallelism });
       const report = await runSuite(ours, tf, description, { ...options, freshDevice, log: (l: string) => console.log(`bench: ${l}`) });
-      report.skipped.push(...gpuErrors.splice(0).map((m) => `GPU error (the timings around it are void): ${m}`));
+      // Once per message, with its count: a failing row repeats its error on every sample.
+      const counts = new Map<string, number>();
+      for (const m of gpuErrors.splice(0)) counts.set(m, (counts.get(m) ?? 0) + 1);
+      for (const [m, n] of counts) report.skipped.push(`GPU error, ${n} times (the timings around it are void): ${m}`);
       return report;
     },
   };
