@@ -51,18 +51,27 @@ fn sample(n: u32, c: u32, slot: u32) -> f32 {
   return samples[(n * P.channels + c) * P.rank + slot];
 }
 
-// The outputs along one dimension whose windows [first, first + k) hold `pos`:
-// windows start in non-decreasing order, so they form one run [lo, hi).
-fn covering_outputs(pos: u32, u: f32, alpha: f32, input: u32, output: u32, k: u32) -> vec2<u32> {
-  var lo = output;
-  var hi = 0u;
-  for (var o = 0u; o < output; o++) {
-    let first = window_first(u, alpha, input, output, k, o);
-    if (first <= pos && pos < first + k) {
-      lo = min(lo, o);
-      hi = o + 1u;
+// The first output along one dimension whose window starts after `bound`
+// (`output` if none): windows start in non-decreasing order, so a binary search.
+fn first_starting_after(bound: i32, u: f32, alpha: f32, input: u32, output: u32, k: u32) -> u32 {
+  var lo = 0u;
+  var hi = output;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (i32(window_first(u, alpha, input, output, k, mid)) > bound) {
+      hi = mid;
+    } else {
+      lo = mid + 1u;
     }
   }
+  return lo;
+}
+
+// The outputs along one dimension whose windows [first, first + k) hold `pos`:
+// those starting in (pos − k, pos], one run [lo, hi) as the starts never decrease.
+fn covering_outputs(pos: u32, u: f32, alpha: f32, input: u32, output: u32, k: u32) -> vec2<u32> {
+  let lo = first_starting_after(i32(pos) - i32(k), u, alpha, input, output, k);
+  let hi = first_starting_after(i32(pos), u, alpha, input, output, k);
   return vec2<u32>(lo, max(lo, hi));
 }
 

@@ -34,7 +34,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (MODE == MODE_STOCHASTIC) {
     // The random number of this output, by its logical position (n, c, cell):
     // the same pick in every layout and on every device.
-    let r = unit24(pcg_hash(P.seed_key ^ ((n * P.channels + c) * out_plane() + at.z)));
+    let r = unit24(pcg_hash(P.seed_key ^ (P.index_base + (n * P.channels + c) * out_plane() + at.z)));
     let s = stochastic_pick(n, c, start, r);
     let v = x[offset_of(n, c, s, P.channels, in_plane())];
     y[i] = select(0.0, v, v >= MIN_NORMAL); // a zero-sum window outputs 0

@@ -75,7 +75,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       y[o] = win.sum / avg_divisor(start);
     } else {
       if (MODE == MODE_STOCHASTIC) {
-        win.goal = unit24(pcg_hash(P.seed_key ^ ((n * P.channels + c) * out_plane() + out_s))) * win.sum;
+        win.goal = unit24(pcg_hash(P.seed_key ^ (P.index_base + (n * P.channels + c) * out_plane() + out_s))) * win.sum;
         pick_window(&win);
       }
       y[o] = win.best;

@@ -176,7 +176,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         // Each output's number, by its logical position (n, c, cell): 4 neighbouring cells.
         let index = vec4<u32>(nc * out_plane() + (od * P.out_h + oh) * P.out_w + 4u * ow4) + vec4<u32>(0u, 1u, 2u, 3u);
         // The pick, as in window_forward_small_vec4.wgsl.
-        win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
+        win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ (index + P.index_base))) * win.sum;
         pick_window(&win);
         y4[o] = to_word4(win.best);
         if (INDICES) { indices4[o] = win.best_s; }

@@ -75,7 +75,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         // The pick: the first tap whose running sum passes r · Σ weights. Where none
         // does (rounding), the last positive weight stays; a window with no positive
         // weight keeps its first tap, with weight 0.
-        win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ index)) * win.sum;
+        win.goal = unit24x4(pcg_hash4(vec4<u32>(P.seed_key) ^ (index + P.index_base))) * win.sum;
         pick_window(&win);
       }
       y4[o] = to_word4(win.best);

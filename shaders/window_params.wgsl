@@ -5,6 +5,8 @@
 // that the two lists agree. seed_key (stochastic pooling) is the host's
 // pcg_hash(pcg_hash(seed) ^ STOCHASTIC_STREAM): output index i draws
 // unit24(pcg_hash(seed_key ^ i)), which is uniform01(seed, STOCHASTIC_STREAM, i) in src/random.ts.
+// index_base: the index of a chunk's first output in the whole tensor (a call
+// past one storage binding runs in chunks), added to i.
 // rows: rows per thread of the kernels that walk down columns of outputs (forward)
 // or inputs (backward): the small-window kernels.
 struct WindowParams {
@@ -36,7 +38,7 @@ struct WindowParams {
   divisor_override: f32,
   p: f32,
   lambda: f32,
-  seed: u32,
+  index_base: u32,
   seed_key: u32,
   rows: u32,
 }

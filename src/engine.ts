@@ -54,6 +54,16 @@ const WORKGROUP_SIZE = 64;
  */
 export type BufferRef = PoolTensor<DType> | GPUBuffer | null;
 
+/**
+ * Raised (and caught by the op's chunked-call wrapper, src/chunked-call.ts) where a
+ * tensor of a call passes one storage binding: the call then runs in chunks.
+ */
+export class NeedsChunks extends Error {
+  constructor() {
+    super('a tensor of this call passes one storage binding: the call runs in chunks');
+  }
+}
+
 /** One kernel launch, as the ops describe it. */
 export interface Dispatch {
   shader: ShaderName;
@@ -71,6 +81,20 @@ export interface Dispatch {
   /** Tensors or buffers to fill with zeros before the kernel runs (in the same pass). */
   clear?: (PoolTensor<DType> | GPUBuffer)[];
   label: string;
+}
+
+/** A block-strided slice to copy (GpuContext.copySlice), in elements. */
+export interface SliceCopy {
+  outer: number;
+  inner: number;
+  srcStride: number;
+  dstStride: number;
+  srcStart: number;
+  dstStart: number;
+  /** float16 elements, two to a word. */
+  halves: boolean;
+  /** Add the source to the destination as floats instead of copying bits. */
+  add?: boolean;
 }
 
 const roundUp16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -168,7 +192,8 @@ export class GpuContext implements TensorOwner {
   /**
    * The largest tensor, in bytes, that one storage binding of this device can
    * hold, in whole 16-byte vec4s: every buffer is rounded up to them, so that
-   * kernels may read any tensor as vec4s up to its last element.
+   * kernels may read any tensor as vec4s up to its last element. A call on a
+   * larger tensor runs in chunks that each fit (src/chunked-call.ts).
    */
   get maxTensorBytes(): number {
     return Math.floor(this.#bindingLimit / 16) * 16;
@@ -178,27 +203,83 @@ export class GpuContext implements TensorOwner {
     return Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
   }
 
+  /** The largest tensor, in bytes, that one buffer of this device can hold, in whole vec4s. */
+  get maxBufferBytes(): number {
+    return Math.floor(this.device.limits.maxBufferSize / 16) * 16;
+  }
+
   /**
-   * Checks, before anything is allocated, that every tensor an op will create fits
-   * in one storage binding; raises TOO_LARGE naming the limit and the size.
+   * Checks, before anything is allocated, that every tensor an op will create
+   * fits in one buffer (TOO_LARGE naming both limits if not), and signals
+   * (NeedsChunks) that the call must run in chunks where one, or the float32
+   * words a float16 one is staged through, passes one storage binding.
    */
   checkFits(param: string, ...shapes: (readonly number[])[]): void {
+    this.#checkFits(param, shapes, 'float32', !this.#dry && !this.#chunking);
+  }
+
+  #checkFits(param: string, shapes: readonly (readonly number[])[], dtype: DType, chunkable: boolean): void {
     for (const shape of shapes) {
-      const bytes = shape.reduce((a, b) => a * b, 1) * 4;
-      if (bytes > this.maxTensorBytes) {
-        const rounded = this.maxTensorBytes < this.#bindingLimit ? ', in whole 16-byte vec4s' : '';
+      const elements = shape.reduce((a, b) => a * b, 1);
+      const bytes = elements * bytesPerElement(dtype);
+      if (bytes > this.maxBufferBytes) {
         throw new PoolError(
           'TOO_LARGE',
           param,
           shape,
-          `needs ${bytes} bytes, more than this device's storage binding limit of ${this.maxTensorBytes} bytes (maxStorageBufferBindingSize${rounded}); split the batch or channels`,
+          `needs ${bytes} bytes, more than one buffer of this device holds (maxBufferSize ${this.device.limits.maxBufferSize} bytes, in whole 16-byte vec4s); ` +
+            `past maxStorageBufferBindingSize (${this.device.limits.maxStorageBufferBindingSize} bytes) calls run in chunks, but a tensor is one buffer: ` +
+            `split the batch or channels into tensors of at most ${this.maxBufferBytes} bytes`,
         );
       }
+      if (chunkable && elements * 4 > this.maxTensorBytes) throw new NeedsChunks();
+    }
+  }
+
+  /** Whether a call on `tensors` must run in chunks: one of them (or its float32 staging words) passes one storage binding. */
+  needsChunks(tensors: readonly PoolTensor<DType>[]): boolean {
+    return !this.#dry && !this.#chunking && tensors.some((t) => t.size * 4 > this.maxTensorBytes);
+  }
+
+  /** The first (n, c) plane of the chunk a chunked call runs now (src/chunked-call.ts): random ops draw by their place in the whole call. */
+  planeBase = 0;
+
+  #dry = false;
+  #dryMemory: GPUBuffer | null = null;
+  #chunking = false;
+
+  /**
+   * Runs `fn` (an op) without GPU work: buffers are one placeholder, launches are
+   * dropped, and tensors may be as large as one buffer. The op validates its
+   * arguments and returns results of the right shapes (a chunked call's plan).
+   */
+  dryRun<T>(fn: () => T): T {
+    const was = this.#dry;
+    this.#dry = true;
+    try {
+      return fn();
+    } finally {
+      this.#dry = was;
+    }
+  }
+
+  /** Runs `fn` (a chunked call's sub-calls, each on tensors that fit) with NeedsChunks off. */
+  inChunks<T>(fn: () => T): T {
+    const was = this.#chunking;
+    this.#chunking = true;
+    try {
+      return fn();
+    } finally {
+      this.#chunking = was;
     }
   }
 
   createBuffer(byteLength: number, label: string, data?: ArrayBufferView): GPUBuffer {
-    // Whole vec4s (within maxTensorBytes, which checkFits enforces).
+    if (this.#dry) {
+      this.#dryMemory ??= this.device.createBuffer({ label: `${this.label}.dry`, size: 16, usage: BufferUsage.STORAGE });
+      return this.#dryMemory;
+    }
+    // Whole vec4s (within maxBufferBytes, which checkFits enforces).
     const size = Math.max(16, roundUp16(byteLength));
     const reused = data === undefined ? this.#storagePool.take(size) : undefined;
     if (reused) {
@@ -255,13 +336,13 @@ export class GpuContext implements TensorOwner {
     view?: { offset: number; wrapped: boolean; label: string },
   ): PoolTensor<D> {
     const tensor = new PoolTensor(this, buffer, shape, layout, dimsOf(shape, layout), dtype, view);
-    if (!view?.wrapped) this.#recording?.tensors.push(tensor);
+    if (!view?.wrapped && !this.#dry) this.#recording?.tensors.push(tensor);
     return tensor;
   }
 
   /** A new tensor of `shape` in `layout`, uninitialized (every op writes all of its output). */
   empty<D extends DType>(shape: readonly number[], layout: Layout, dtype: D, label: string): PoolTensor<D> {
-    this.checkFits('output', shape);
+    this.#checkFits('output', [shape], dtype, !this.#dry && !this.#chunking);
     const size = shape.reduce((a, b) => a * b, 1);
     return this.makeTensor(this.createBuffer(size * bytesPerElement(dtype), label), shape, layout, dtype);
   }
@@ -275,7 +356,7 @@ export class GpuContext implements TensorOwner {
     this.checkAlive();
     const resolved = checkTensorData(data, shape, layout, true);
     const { dtype: kind, bytes } = storedData(data, dtype);
-    this.checkFits('shape', shape);
+    this.#checkFits('shape', [shape], kind, false);
     return this.makeTensor(this.createBuffer(bytes.byteLength, `tensor[${shape.join('x')}]`, bytes), shape, resolved, kind);
   }
 
@@ -363,6 +444,7 @@ export class GpuContext implements TensorOwner {
 
   /** Records one kernel launch (and submits it at once outside a batch); does not wait. */
   run(d: Dispatch): void {
+    if (this.#dry) return;
     const rec = this.#recording ?? new Recording(null);
     const shader = launchKernel(d);
     const half = shader !== d.shader;
@@ -464,6 +546,51 @@ export class GpuContext implements TensorOwner {
     rec.steps.push({ pipeline, views: [from, to], uniforms, groups: [x, Math.ceil(groups / x)], label });
   }
 
+  /**
+   * Records a copy of a block-strided slice (shaders/slice_copy.wgsl): element
+   * (o, j) of `s` goes from element `srcStart + o·srcStride + j` of `from` to
+   * element `dstStart + o·dstStride + j` of `to` (elements counted from each view's
+   * offset), bits as they are, or added as floats (`add`). The copy is split into
+   * pieces whose bound ranges start on the binding alignment and fit one binding,
+   * so either side may be a buffer larger than one binding.
+   */
+  copySlice(from: GPUBufferBinding & { offset: number }, to: GPUBufferBinding & { offset: number }, s: SliceCopy, label: string): void {
+    if (this.#dry || s.outer === 0 || s.inner === 0) return;
+    const rec = this.#recording ?? new Recording(null);
+    const eb = s.halves ? 2 : 4;
+    const align = this.device.limits.minStorageBufferOffsetAlignment;
+    const room = this.maxTensorBytes - 2 * align;
+    // A single block longer than a piece is cut into runs of whole words.
+    if (s.outer === 1 && s.inner * eb > room) {
+      const run = Math.floor(room / 4) * (4 / eb);
+      for (let j = 0; j < s.inner; j += run) {
+        const inner = Math.min(run, s.inner - j);
+        this.copySlice(from, to, { ...s, inner, srcStart: s.srcStart + j, dstStart: s.dstStart + j }, label);
+      }
+      return;
+    }
+    const rows = Math.max(1, Math.floor((room - s.inner * eb) / (Math.max(s.srcStride, s.dstStride) * eb)) + 1);
+    const pipeline = getPipeline(this.device, 'sliceCopy', { HALVES: s.halves ? 1 : 0, ADD: s.add ? 1 : 0 });
+    const bind = (view: GPUBufferBinding & { offset: number }, first: number, span: number) => {
+      const start = view.offset + first * eb;
+      const offset = Math.floor(start / align) * align;
+      const size = Math.ceil((start + span * eb - offset) / 4) * 4;
+      return { view: { buffer: view.buffer, offset, size }, base: (start - offset) / eb };
+    };
+    for (let o = 0; o < s.outer; o += rows) {
+      const outer = Math.min(rows, s.outer - o);
+      const src = bind(from, s.srcStart + o * s.srcStride, (outer - 1) * s.srcStride + s.inner);
+      const dstSpan = (outer - 1) * s.dstStride + s.inner;
+      const dst = bind(to, s.dstStart + o * s.dstStride, dstSpan);
+      const words = s.halves ? Math.floor((dst.base + dstSpan - 1) / 2) - Math.floor(dst.base / 2) + 1 : dstSpan;
+      const uniforms = new Uint32Array([words, outer, s.inner, s.srcStride, s.dstStride, src.base, dst.base, 0]).buffer;
+      const groups = Math.ceil(words / WORKGROUP_SIZE);
+      const x = Math.min(groups, MAX_WORKGROUPS_PER_DIM);
+      rec.steps.push({ pipeline, views: [src.view, dst.view], uniforms, groups: [x, Math.ceil(groups / x)], label: `${label}.slice` });
+    }
+    if (!this.#recording) this.#finish(rec);
+  }
+
   /** Copies a view back to the CPU (tensor.read()). */
   checkReadable(): void {
     if (this.#recording) {
@@ -520,6 +647,7 @@ export class GpuContext implements TensorOwner {
     this.#uniformPool.clear();
     for (const buffer of this.#placeholders.values()) buffer.destroy();
     this.#placeholders.clear();
+    this.#dryMemory?.destroy();
     this.#bindGroups.clear();
     this.#destroyed = true;
   }

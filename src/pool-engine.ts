@@ -1,4 +1,5 @@
-import { acquireDevice, GpuContext, type PoolEngineOptions, type PoolStats } from './engine';
+import { acquireDevice, GpuContext, NeedsChunks, type PoolEngineOptions, type PoolStats } from './engine';
+import { callInChunks, tensorArgs } from './chunked-call';
 import type { Layout } from './layout';
 import { checkLikeOutput, specFor, windowBackward, windowForward, windowResults } from './ops/window';
 import type { DType, FloatDType, FloatTensor, PoolTensor } from './tensor';
@@ -126,11 +127,20 @@ export class PoolEngine {
     // Every op first checks that its kernels' families are loaded (src/kernel-families.ts),
     // so a call of a family the app left out fails before it allocates or records anything.
     const ops = this as unknown as Record<string, (...args: unknown[]) => unknown>;
+    // A call on a tensor past one storage binding runs in chunks (src/chunked-call.ts).
     for (const op of Object.keys(opFamilies)) {
       const call = ops[op];
       ops[op] = (...args) => {
         checkKernelsLoaded(op);
-        return call.apply(this, args);
+        if (!ctx.needsChunks(tensorArgs(args))) {
+          try {
+            return call.apply(this, args);
+          } catch (e) {
+            // Raised before anything is allocated: a result passes one binding.
+            if (!(e instanceof NeedsChunks)) throw e;
+          }
+        }
+        return callInChunks(ctx, op, call, this, args, () => this.#nextSeed());
       };
     }
   }

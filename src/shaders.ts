@@ -108,6 +108,8 @@ const KERNELS = {
   copyWords: { file: 'copy_words' },
   // float16 views staged as float32 for a kernel (engine.ts), and cleared.
   halfConvert: { file: 'half_convert' },
+  // Chunks of a call on a tensor past one storage binding, gathered and scattered (src/chunked-call.ts).
+  sliceCopy: { file: 'slice_copy' },
   probe: { file: 'probe' },
 } as const satisfies Record<string, KernelEntry>;
 

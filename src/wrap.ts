@@ -72,14 +72,8 @@ export function wrapBuffer<D extends DType>(ctx: GpuContext, buffer: unknown, sh
       `is too small for the view: offset ${offset} + ${bytes} bytes of [${shape.join(', ')}] ${dtype}${words} = ${offset + bytes}; use a larger buffer or a smaller shape`,
     );
   }
-  if (bytes > ctx.device.limits.maxStorageBufferBindingSize) {
-    throw new PoolError(
-      'TOO_LARGE',
-      'shape',
-      shape,
-      `needs ${bytes} bytes, more than this device's storage binding limit of ${ctx.device.limits.maxStorageBufferBindingSize} bytes (maxStorageBufferBindingSize); split the batch or channels`,
-    );
-  }
+  // Past one storage binding, calls on the view run in chunks; one buffer is the limit.
+  ctx.checkFits('shape', [Math.ceil(bytes / 4)]);
   const bad = ctx.badBuffers.get(buffer);
   if (bad) throw new PoolError(bad.code, 'buffer', label || buffer.label, bad.rule);
   probe(ctx, buffer);

@@ -8,6 +8,7 @@ export default import.meta.glob(
     '../../shaders/index_convention.wgsl',
     '../../shaders/half.wgsl',
     '../../shaders/half_convert.wgsl',
+    '../../shaders/slice_copy.wgsl',
     '../../shaders/float_f32.wgsl',
     '../../shaders/float_f16.wgsl',
   ],

@@ -33,7 +33,7 @@ export const WINDOW_PARAMS: readonly UniformField[] = [
   ['divisor_override', 'f32'],
   ['p', 'f32'],
   ['lambda', 'f32'],
-  ['seed', 'u32'],
+  ['index_base', 'u32'],
   ['seed_key', 'u32'],
   ['rows', 'u32'],
 ];
@@ -43,7 +43,7 @@ export const WINDOW_PARAMS: readonly UniformField[] = [
  * forward, inputs backward), `rows` the rows per thread of the kernels that walk
  * down columns (src/ops/window-kernels.ts).
  */
-export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number, seed = 0, rows = 1): Record<string, number> {
+export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number, seed = 0, rows = 1, planeBase = 0): Record<string, number> {
   const [in_d, in_h, in_w] = to3(spec.inputSpatial, 1);
   const [out_d, out_h, out_w] = to3(spec.outputSpatial, 1);
   const [k_d, k_h, k_w] = to3(spec.kernel, 1);
@@ -80,7 +80,8 @@ export function windowUniformValues(spec: WindowSpec, dims: Dims, total: number,
     divisor_override: spec.divisorOverride ?? 0,
     p: spec.p,
     lambda: spec.lambda,
-    seed,
+    // A chunk's first plane (src/chunked-call.ts): its outputs draw the numbers of their place in the whole tensor.
+    index_base: (planeBase * spec.outputSpatial.reduce((a, b) => a * b, 1)) % 2 ** 32,
     seed_key: streamKey(seed, STOCHASTIC_STREAM),
     rows,
   };

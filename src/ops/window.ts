@@ -48,7 +48,7 @@ export function windowForward(
   ctx.run({
     shader: kernel.shader,
     constants: { ...kernel.constants, ...indicesConstant(spec), ...divisorConstant(spec) },
-    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, seed, kernel.rows)),
+    uniforms: packUniforms(WINDOW_PARAMS, windowUniformValues(spec, x.dims, kernel.threads, seed, kernel.rows, ctx.planeBase)),
     bindings: { x, y: output, indices },
     threads: kernel.threads,
     label: `${spec.mode}Pool.forward`,

@@ -20,6 +20,8 @@ async function start() {
     console.log(`bench: GPU error: ${message}`);
   });
   const freshDevice = freshDevices(navigator.gpu, adapter, requiredLimits);
+  const defaultLimits = freshDevices(navigator.gpu, adapter, {});
+  const defaultLimitsDevice = async () => (await defaultLimits()).device;
   const engine = await createPoolEngine({ device });
   const tf = await tfOnDevice(device, adapter.info);
   const i = adapter.info;
@@ -30,7 +32,7 @@ async function start() {
     run: async (options: RunOptions & { parallelism?: number }) => {
       // An engine of its own where the run sets the parallelism option.
       const ours = options.parallelism === undefined ? engine : await createPoolEngine({ device, parallelism: options.parallelism });
-      const report = await runSuite(ours, tf, description, { ...options, freshDevice, log: (l: string) => console.log(`bench: ${l}`) });
+      const report = await runSuite(ours, tf, description, { ...options, freshDevice, defaultLimitsDevice, log: (l: string) => console.log(`bench: ${l}`) });
       // Once per message, with its count: a failing row repeats its error on every sample.
       const counts = new Map<string, number>();
       for (const m of gpuErrors.splice(0)) counts.set(m, (counts.get(m) ?? 0) + 1);

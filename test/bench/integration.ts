@@ -7,6 +7,7 @@ import type { HostTensor } from '../../src/reference/index';
 import { relayout, dimsOf } from '../../src/layout';
 import { randomData } from '../support/random';
 import type { TfHandle } from './suite';
+import { largeVolumeEntry } from './large-volume';
 
 /** One row of the integration table. */
 export interface IntegrationRow {
@@ -44,6 +45,8 @@ export interface IntegrationCtx {
   timeGpu(run: () => Disposable[], sync: () => Promise<void>, samples: number, targetMs: number): Promise<number>;
   /** A new device like the bench's; undefined where the runner cannot make one. */
   freshDevice?: FreshDevice;
+  /** A new device with the default limits (128 MiB per binding), as another library creates it (the large-volume row). */
+  defaultLimitsDevice?: () => Promise<GPUDevice>;
   /** TF.js on the bench's device (the TF.js plugin section); null where it did not start. */
   tf: TfHandle | null;
 }
@@ -362,5 +365,5 @@ function noIndicesEntry(): IntegrationEntry {
 
 /** The integration section: each entry runs whole or not at all (filtered by id, or 'integration'). */
 export function integrationSuite(): IntegrationEntry[] {
-  return [chainEntry(), firstCallEntry(), noIndicesEntry()];
+  return [chainEntry(), firstCallEntry(), noIndicesEntry(), largeVolumeEntry()];
 }

@@ -71,6 +71,7 @@ async function inNode() {
     const report = await runSuite(engine, tf, description, {
       ...options,
       freshDevice: freshDevices(gpu, adapter, requiredLimits),
+      defaultLimitsDevice: async () => (await freshDevices(gpu, adapter, {})()).device,
       log: (l) => console.error(`bench: ${l}`),
     });
     if (tfProblem) report.skipped.push(tfProblem);

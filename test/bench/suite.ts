@@ -526,6 +526,8 @@ export interface RunOptions {
   filter?: string;
   /** A new device from the bench's adapter with the bench device's limits, for first-call latency (pipelines are cached per device). */
   freshDevice?: FreshDevice;
+  /** A new device with the default limits (the large-volume row). */
+  defaultLimitsDevice?: () => Promise<GPUDevice>;
 }
 
 export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter: string, options: RunOptions): Promise<BenchReport> {
@@ -654,7 +656,17 @@ export async function runSuite(engine: PoolEngine, tf: TfHandle | null, adapter:
   for (const entry of integrationEntries) {
     let got: IntegrationRow[] = [];
     try {
-      got = await entry.run({ engine, quick: options.quick, samples, targetMs, log, timeGpu, freshDevice: options.freshDevice, tf });
+      got = await entry.run({
+        engine,
+        quick: options.quick,
+        samples,
+        targetMs,
+        log,
+        timeGpu,
+        freshDevice: options.freshDevice,
+        defaultLimitsDevice: options.defaultLimitsDevice,
+        tf,
+      });
     } catch (e) {
       skipped.push(`${entry.id}: ${(e as Error).message ?? e}`);
       continue;

@@ -13,6 +13,7 @@ import type { BinnedCase } from '../support/binned-grid';
 import { runBinnedCase } from './binned-cases';
 import { runWrappedCase, type WrappedCase } from './wrapped-cases';
 import { runFloat16Case, type Float16Case } from './float16-cases';
+import { runLargeCase, type LargeCase } from './large-cases';
 import { withErrorScope } from '../support/error-scope';
 import { runFractionalCase, runInvalidPoolCalls, runUnpoolCase } from './fuzz-cases';
 import type { FractionalCase, InvalidPoolCall, UnpoolCase } from '../support/fuzz';
@@ -40,6 +41,8 @@ async function start() {
     runMedianCase: (c: MedianCase) => withErrorScope(engine.device, () => runMedianCase(engine.device, c)),
     /** float16 against the reference's float16 semantics (float16.test.ts). */
     runFloat16Case: (c: Float16Case) => withErrorScope(engine.device, () => runFloat16Case(engine, c)),
+    /** Tensors past one storage binding on a default-limits device (large-tensors.test.ts), in that device's error scopes. */
+    runLargeCase: (c: LargeCase) => runLargeCase(c),
     engine,
     adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description },
     withErrorScope: <T>(fn: () => Promise<T>) => withErrorScope(engine.device, fn),

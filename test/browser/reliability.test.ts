@@ -101,21 +101,23 @@ describe('SoftPool at large magnitudes', () => {
 });
 
 describe('size limits', () => {
-  it('a tensor over the storage binding limit raises TOO_LARGE before allocating; one at the limit runs', async () => {
+  it('a tensor over maxBufferSize, or a plane over one binding, raises TOO_LARGE before allocating; one at the binding limit runs', async () => {
     const got = await evaluate(async () => {
       const { pool } = (window as any).harness;
       const adapter = await navigator.gpu.requestAdapter();
-      const device = await adapter!.requestDevice(); // default limits: 128 MiB per binding
+      const device = await adapter!.requestDevice(); // default limits: 128 MiB per binding, 256 MiB per buffer
       const e = await pool.createPoolEngine({ device });
       const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+      const buffer = device.limits.maxBufferSize;
       const before = e.stats();
       const codes: string[] = [];
       try {
-        e.tensor(new Float32Array(limit / 4 + 1), [1, 1, limit / 4 + 1]);
+        e.tensor(new Float32Array(buffer / 4 + 4), [1, 1, buffer / 4 + 4]);
       } catch (err: any) {
         codes.push(`${err.code}: ${err.message}`);
       }
-      // An output larger than its input: kernel 2, stride 1, padding 1 grows each side by one.
+      // An output larger than its input: kernel 2, stride 1, padding 1 grows each side by one,
+      // so its one plane passes one binding, and a plane is the smallest chunk.
       const side = Math.floor(Math.sqrt(limit / 4)); // side² fits, (side + 1)² does not
       const x = e.tensor(new Float32Array(side * side), [1, 1, side, side]);
       const held = e.stats();
@@ -136,15 +138,15 @@ describe('size limits', () => {
       const error = await device.popErrorScope();
       e.destroy();
       device.destroy();
-      return { limit, codes, before, held, after, tail, error: error?.message ?? null };
+      return { limit, buffer, codes, before, held, after, tail, error: error?.message ?? null };
     }, null);
-    expect(got.limit).toBeGreaterThan(0);
+    expect(got.limit).toBe(128 * 2 ** 20);
     expect(got.codes[0]).toMatch(
       new RegExp(
-        `^TOO_LARGE: shape = \\[1, 1, ${got.limit / 4 + 1}\\]: needs ${got.limit + 4} bytes, more than this device's storage binding limit of ${got.limit} bytes`,
+        `^TOO_LARGE: shape = \\[1, 1, ${got.buffer / 4 + 4}\\]: needs ${got.buffer + 16} bytes, more than one buffer of this device holds \\(maxBufferSize ${got.buffer} bytes.*maxStorageBufferBindingSize \\(${got.limit} bytes\\)`,
       ),
     );
-    expect(got.codes[1]).toMatch(/^TOO_LARGE: output = /);
+    expect(got.codes[1]).toMatch(/^TOO_LARGE: output = \[1, 1, \d+, \d+\]: one channel needs \d+ bytes .*storage binding limit of 134217728 bytes/);
     expect(got.before.buffers).toBe(0);
     expect(got.after).toEqual(got.held);
     expect(got.error).toBeNull();
