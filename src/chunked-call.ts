@@ -105,7 +105,7 @@ export function callInChunks(ctx: GpuContext, name: string, op: Op, self: unknow
       const outs = new Map<string, Tensor>();
       for (const [key, t] of results) {
         const given = key === '' ? userOut : (userOut as Record<string, unknown> | undefined)?.[key];
-        outs.set(key, given instanceof PoolTensor ? given : ctx.empty(t.shape, t.layout, t.dtype, `${name}.${key || 'output'}`));
+        outs.set(key, given instanceof PoolTensor ? given : ctx.emptyWhole(t.shape, t.layout, t.dtype, `${name}.${key || 'output'}`));
       }
       chunks.forEach((chunk, i) => {
         const release: Tensor[] = [];
@@ -127,7 +127,9 @@ export function callInChunks(ctx: GpuContext, name: string, op: Op, self: unknow
             release.push(view);
           }
         }
-        subArgs[outIndex] = results.length === 1 && results[0][0] === '' ? subOut[''] : subOut;
+        // Planning (prepare): every tensor shares one placeholder buffer, so results given as
+        // `out` would overlap the inputs; the sub-call makes its own, noting the same kernels.
+        if (!ctx.planning) subArgs[outIndex] = results.length === 1 && results[0][0] === '' ? subOut[''] : subOut;
         ctx.planeBase = chunk.n0 * units + chunk.c0;
         let got: unknown;
         try {

@@ -241,6 +241,11 @@ export class GpuContext implements TensorOwner {
     return !this.#dry && !this.#chunking && tensors.some((t) => t.size * 4 > this.maxTensorBytes);
   }
 
+  /** Whether this context only plans (prepare: tensors share one placeholder buffer, launches are noted). */
+  get planning(): boolean {
+    return false;
+  }
+
   /** The first (n, c) plane of the chunk a chunked call runs now (src/chunked-call.ts): random ops draw by their place in the whole call. */
   planeBase = 0;
 
@@ -317,6 +322,29 @@ export class GpuContext implements TensorOwner {
     else buffer.destroy();
   }
 
+  /**
+   * A small read-only buffer of constant data (spatial pyramid levels), made once per
+   * content and kept until destroy(): a call that needs it neither creates nor maps a buffer.
+   */
+  constantBuffer(data: Uint32Array): GPUBuffer {
+    const key = data.join(',');
+    let buffer = this.#constants.get(key);
+    if (!buffer) {
+      buffer = this.device.createBuffer({
+        label: `${this.label}.constants[${key}]`,
+        size: Math.max(16, roundUp16(data.byteLength)),
+        usage: BufferUsage.STORAGE,
+        mappedAtCreation: true,
+      });
+      new Uint32Array(buffer.getMappedRange()).set(data);
+      buffer.unmap();
+      this.#constants.set(key, buffer);
+    }
+    return buffer;
+  }
+
+  #constants = new Map<string, GPUBuffer>();
+
   /** A placeholder for an unused binding: 16 bytes (room for one vec4), one per access and binding number, so writable ones never alias. */
   #placeholder(binding: number, writable: boolean): GPUBuffer {
     const key = writable ? `w${binding}` : 'r';
@@ -343,6 +371,13 @@ export class GpuContext implements TensorOwner {
   /** A new tensor of `shape` in `layout`, uninitialized (every op writes all of its output). */
   empty<D extends DType>(shape: readonly number[], layout: Layout, dtype: D, label: string): PoolTensor<D> {
     this.#checkFits('output', [shape], dtype, !this.#dry && !this.#chunking);
+    const size = shape.reduce((a, b) => a * b, 1);
+    return this.makeTensor(this.createBuffer(size * bytesPerElement(dtype), label), shape, layout, dtype);
+  }
+
+  /** A new tensor that may pass one storage binding (up to one buffer): a chunked call's whole results, prepare's inputs. */
+  emptyWhole<D extends DType>(shape: readonly number[], layout: Layout, dtype: D, label: string): PoolTensor<D> {
+    this.#checkFits('output', [shape], dtype, false);
     const size = shape.reduce((a, b) => a * b, 1);
     return this.makeTensor(this.createBuffer(size * bytesPerElement(dtype), label), shape, layout, dtype);
   }
@@ -648,6 +683,8 @@ export class GpuContext implements TensorOwner {
     for (const buffer of this.#placeholders.values()) buffer.destroy();
     this.#placeholders.clear();
     this.#dryMemory?.destroy();
+    for (const buffer of this.#constants.values()) buffer.destroy();
+    this.#constants.clear();
     this.#bindGroups.clear();
     this.#destroyed = true;
   }

@@ -3,7 +3,7 @@
 // tensors have no memory and dispatches are only noted, so the kernel choice is
 // exactly the one the real call makes.
 import { PoolError } from './errors';
-import { GpuContext, isHalf, launchKernel, type Dispatch } from './engine';
+import { GpuContext, isHalf, launchKernel, type Dispatch, type SliceCopy } from './engine';
 import { BufferUsage } from './gpu-constants';
 import { checkTensorShape, type Layout } from './layout';
 import { pipelineKey, preparePipeline, type OverrideConstants } from './pipelines';
@@ -120,6 +120,15 @@ class PlanningContext extends GpuContext {
     }
   }
 
+  /** A chunked call's gathers and scatters (src/chunked-call.ts). */
+  override copySlice(_from: GPUBufferBinding, _to: GPUBufferBinding, s: SliceCopy): void {
+    this.#note('sliceCopy', { HALVES: s.halves ? 1 : 0, ADD: s.add ? 1 : 0 });
+  }
+
+  override get planning(): boolean {
+    return true;
+  }
+
   override createBuffer(): GPUBuffer {
     return this.#memory;
   }
@@ -149,8 +158,8 @@ export async function prepareCalls(real: GpuContext, calls: readonly PrepareCall
       const layout = checkTensorShape(call.shape, call.layout);
       const dtype = call.dtype ?? 'float32';
       if (!isFloatDType(dtype)) throw new PoolError('INVALID_OPTION', `calls[${i}].dtype`, dtype, "must be 'float32' or 'float16'");
-      const x = plan.empty(call.shape, layout, dtype, 'prepare');
-      run(engine, x, call.options, () => plan.empty(call.shape, layout, 'int32', 'prepare'));
+      const x = plan.emptyWhole(call.shape, layout, dtype, 'prepare');
+      run(engine, x, call.options, () => plan.emptyWhole(call.shape, layout, 'int32', 'prepare'));
     });
   } finally {
     plan.destroy();

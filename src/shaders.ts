@@ -78,6 +78,11 @@ const KERNELS = {
   windowBackwardTiledVec4Half: { file: 'window_backward_tiled_vec4', with: ['float_f16'], family: 'window', half: true },
   // Max pooling's backward over overlapping windows: a scatter in passes (src/ops/window.ts).
   windowBackwardScatter: { file: 'window_backward_scatter', family: 'window' },
+  windowBackwardRolling: { file: 'window_backward_rolling', family: 'window' },
+  windowBackwardRollingVec4: { file: 'window_backward_rolling_vec4', with: ['float_f32'], family: 'window' },
+  windowBackwardRollingVec4Half: { file: 'window_backward_rolling_vec4', with: ['float_f16'], family: 'window', half: true },
+  windowBackwardCoverVec4: { file: 'window_backward_cover_vec4', with: ['float_f32'], family: 'window' },
+  windowBackwardCoverVec4Half: { file: 'window_backward_cover_vec4', with: ['float_f16'], family: 'window', half: true },
   windowBackwardTiledRows: { file: 'window_backward_tiled_rows', with: ['float_f32'], family: 'window' },
   windowBackwardTiledRowsHalf: { file: 'window_backward_tiled_rows', with: ['float_f16'], family: 'window', half: true },
   // GeM's backward statistics: the workgroup-memory reduction, or the subgroup one

@@ -85,14 +85,9 @@ function pyramidValues(x: FloatTensor, spec: PyramidSpec, total: number): Record
   return binnedUniformValues(x.dims, total, { numLevels: spec.levels.length, features: x.dims.channels * spec.cells });
 }
 
-/** Runs `fn` with the level sizes in a storage buffer, released once the work is submitted. */
+/** Runs `fn` with the level sizes in a storage buffer (made once per engine and levels). */
 function withLevels<T>(ctx: GpuContext, spec: PyramidSpec, fn: (levels: GPUBuffer) => T): T {
-  const levels = ctx.createBuffer(spec.levels.length * 4, 'spatialPyramidPool.levels', Uint32Array.from(spec.levels));
-  try {
-    return fn(levels);
-  } finally {
-    ctx.releaseBuffer(levels);
-  }
+  return fn(ctx.constantBuffer(Uint32Array.from(spec.levels)));
 }
 
 /**
@@ -123,30 +118,8 @@ export function pyramidForward(
   const indices = spec.indices ? ctx.output(out.indices, shape, 'NC', 'int32', 'spatialPyramidPool.indices') : null;
   const finest = pyramidFinest(spec);
   if (finest !== null) {
-    // The finest level's maxima are input values: exact in the input's dtype.
-    const fine = adaptiveForward(ctx, x, {
-      mode: 'max',
-      rank: 2,
-      inputSpatial: spec.inputSpatial,
-      outputSpatial: [finest, finest],
-      global: false,
-      indices: true,
-    });
-    withLevels(ctx, spec, (levels) =>
-      ctx.run({
-        shader: 'pyramidCombine',
-        constants: { CHANNELS_LAST: channelsLast(x), ...indicesConstant(spec) },
-        uniforms: packUniforms(
-          BINNED_PARAMS,
-          binnedUniformValues(x.dims, total, { outputSpatial: [finest, finest], numLevels: spec.levels.length, features: x.dims.channels * spec.cells }),
-        ),
-        bindings: { fine: fine.output, fine_indices: fine.indices, y: output, indices, levels },
-        threads: total,
-        label: 'spatialPyramidPool.combine',
-      }),
-    );
-    fine.output.destroy();
-    fine.indices?.destroy();
+    // One submission for both launches (joined to the caller's batch or encode if there is one).
+    ctx.record(null, () => pyramidFromFinest(ctx, x, spec, finest, output, indices));
     return { output, indices };
   }
   withLevels(ctx, spec, (levels) =>
@@ -160,6 +133,35 @@ export function pyramidForward(
     }),
   );
   return { output, indices };
+}
+
+/** A max pyramid from its finest level (pyramidFinest): that level's adaptive max pooling, then the combine. */
+function pyramidFromFinest(ctx: GpuContext, x: FloatTensor, spec: PyramidSpec, finest: number, output: FloatTensor, indices: PoolTensor<'int32'> | null): void {
+  const total = output.size;
+  // The finest level's maxima are input values: exact in the input's dtype.
+  const fine = adaptiveForward(ctx, x, {
+    mode: 'max',
+    rank: 2,
+    inputSpatial: spec.inputSpatial,
+    outputSpatial: [finest, finest],
+    global: false,
+    indices: true,
+  });
+  withLevels(ctx, spec, (levels) =>
+    ctx.run({
+      shader: 'pyramidCombine',
+      constants: { CHANNELS_LAST: channelsLast(x), ...indicesConstant(spec) },
+      uniforms: packUniforms(
+        BINNED_PARAMS,
+        binnedUniformValues(x.dims, total, { outputSpatial: [finest, finest], numLevels: spec.levels.length, features: x.dims.channels * spec.cells }),
+      ),
+      bindings: { fine: fine.output, fine_indices: fine.indices, y: output, indices, levels },
+      threads: total,
+      label: 'spatialPyramidPool.combine',
+    }),
+  );
+  fine.output.destroy();
+  fine.indices?.destroy();
 }
 
 /** Backward spatial pyramid pooling in one launch: each input element gathers from every level. */

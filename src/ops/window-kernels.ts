@@ -252,6 +252,28 @@ function tiledBackward(layout: Layout, dims: Dims, spec: WindowSpec, parallelism
   return spec.outputSpatial[spec.rank - 1] % 4 === 0 ? rowsLaunch('windowBackwardTiledRows', constants, dims, spec.outputSpatial, 4, parallelism, 1) : null;
 }
 
+/**
+ * Max pooling's backward where windows overlap by less than a stride (S < K ≤ 2·S,
+ * dilation 1, S ≤ 3) on channels-last tensors of whole groups of 4 channels: one
+ * thread per stride tile of inputs and 4 channels (window_backward_cover_vec4.wgsl).
+ * Null elsewhere.
+ */
+function coverBackward(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel | null {
+  if (spec.mode !== 'max' || !layoutInfo(layout).channelsLast || dims.channels % 4 !== 0) return null;
+  if (!spec.dilation.every((d) => d === 1) || !spec.kernel.every((k, i) => k <= 2 * spec.stride[i] && spec.stride[i] <= 3)) return null;
+  if (spec.kernel.every((k, i) => k <= spec.stride[i])) return null; // no overlap: the tiled kernels or the gather
+  const [S_D, S_H, S_W] = to3(spec.stride, 1);
+  const [T_D, T_H, T_W] = to3(
+    spec.kernel.map((k, i) => (k > spec.stride[i] ? 2 : 1)),
+    1,
+  );
+  const [pd, ph, pw] = to3(spec.padBefore, 0);
+  const tiles = (size: number, pad: number, s: number) => Math.ceil((size + pad) / s);
+  const [id, ih, iw] = to3(spec.inputSpatial, 1);
+  const threads = dims.batch * (dims.channels / 4) * tiles(id, pd, S_D) * tiles(ih, ph, S_H) * tiles(iw, pw, S_W);
+  return { shader: 'windowBackwardCoverVec4', constants: { S_D, S_H, S_W, T_D, T_H, T_W }, threads };
+}
+
 /** The most passes the scatter backward takes (3 × 3 windows at stride 1: 9). */
 export const MAX_SCATTER_PASSES = 9;
 
@@ -279,6 +301,8 @@ export function scatterSpacing(spec: WindowSpec): [number, number, number] | nul
 export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpec, parallelism = HARDWARE_PARALLELISM): WindowKernel {
   const tiled = tiledBackward(layout, dims, spec, parallelism);
   if (tiled) return tiled;
+  const cover = coverBackward(layout, dims, spec);
+  if (cover) return cover;
   const channelsLast = layoutInfo(layout).channelsLast;
   const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: channelsLast ? 1 : 0, ...lpConstants(spec) };
   const inputs = sizeOf({ ...dims, spatial: spec.inputSpatial });
@@ -293,7 +317,10 @@ export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpe
     const [K_D, K_H, K_W] = to3(spec.kernel, 1);
     const [S_D, S_H, S_W] = to3(spec.stride, 1);
     const small = { ...constants, K_D, K_H, K_W, S_D, S_H, S_W };
-    return rowsLaunch(vec4 ? 'windowBackwardSmallVec4' : 'windowBackwardSmall', small, dims, spec.inputSpatial, vec4 ? 4 : 1, parallelism, 1);
+    // Average at stride 1 along H: each output row's share summed once, rolled down the column.
+    const rolling = spec.mode === 'avg' && S_H === 1 && K_H > 1;
+    const shader = vec4 ? (rolling ? 'windowBackwardRollingVec4' : 'windowBackwardSmallVec4') : rolling ? 'windowBackwardRolling' : 'windowBackwardSmall';
+    return rowsLaunch(shader, small, dims, spec.inputSpatial, vec4 ? 4 : 1, parallelism, 1);
   }
   if (vec4) return { shader: 'windowBackwardVec4', constants, threads: inputs / 4 };
   return { shader: 'windowBackward', constants, threads: inputs, readsInput: true };

@@ -72,14 +72,14 @@ export function windowBackward(
   out?: FloatTensor,
 ): FloatTensor {
   const gradInput = ctx.output(out, x.shape, x.layout, x.dtype, `${spec.mode}Pool.gradInput`);
-  // Overlapping max windows: a scatter in passes. float32 only: a pass adds to single
+  const kernel = windowBackwardKernel(x.layout, x.dims, spec, ctx.parallelism);
+  // Other overlapping max windows: a scatter in passes. float32 only: a pass adds to single
   // elements, and two threads must never write the two halves of one float16 word.
-  const spacing = indices && x.dtype === 'float32' ? scatterSpacing(spec) : null;
+  const spacing = indices && x.dtype === 'float32' && kernel.shader !== 'windowBackwardCoverVec4' ? scatterSpacing(spec) : null;
   if (spacing) {
     scatterBackward(ctx, gradOutput, x, spec, indices!, gradInput, spacing);
     return gradInput;
   }
-  const kernel = windowBackwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   ctx.run({
     shader: kernel.shader,
     constants: { ...kernel.constants, ...divisorConstant(spec) },

@@ -63,6 +63,10 @@ describe('npm run bench', () => {
         'NCHW indices: false',
         'NHWC indices',
         'NHWC indices: false',
+        'NCDHW one binding',
+        'NCDHW default limits',
+        'NDHWC one binding',
+        'NDHWC default limits',
       ]);
       for (const row of report.integration) {
         expect(row.ms).toBeGreaterThan(0);
@@ -81,6 +85,12 @@ describe('npm run bench', () => {
       for (const r of byVariant('indices')) expect(r.bytes).toBe(4 * (64 * 112 * 112 + 2 * 64 * 56 * 56));
       for (const r of byVariant('indices: false')) expect(r.bytes).toBe(4 * (64 * 112 * 112 + 64 * 56 * 56));
       for (const r of byVariant('first call')) expect(r.samples).toHaveLength(3);
+      // The large volume: 160 MiB in, an eighth of it out with indices, the same outputs chunked on a default-limits device.
+      for (const r of [...byVariant('one binding'), ...byVariant('default limits')]) {
+        expect(r.bytes).toBe(4 * (40 * 64 * 128 * 128) * (1 + 2 / 8));
+        expect(r.note).toMatch(/outputs equal/);
+      }
+      for (const r of byVariant('default limits')) expect(r.note).toMatch(/^128 MiB bindings: 2 chunks of channels/);
     });
   }
 

@@ -152,3 +152,35 @@ describe('tensors past one storage binding, on a device with the default limits'
     }, 120_000);
   }
 });
+
+describe('a chunked call prepared ahead', () => {
+  it('prepare compiles the chunks’ gathers and scatters: the call then creates no pipeline, in an error scope', async () => {
+    const got = await harness().page.evaluate(async () => {
+      const h = (window as any).harness;
+      const adapter = await navigator.gpu.requestAdapter();
+      const device = await adapter!.requestDevice(); // default limits
+      const e = await h.pool.createPoolEngine({ device });
+      // Channels-last, one item: chunks of channels, gathered and scattered.
+      const shape = [1, 64, 128, 128, 40];
+      const options = { kernel: 2 };
+      const compiled = await e.prepare([{ op: 'maxPoolBackward', shape, layout: 'NDHWC', options }]);
+      const made: string[] = h.watchPipelineCreation(device);
+      device.pushErrorScope('validation');
+      const x = e.tensor(new Float32Array(shape.reduce((a: number, b: number) => a * b, 1)).fill(1), shape, 'NDHWC');
+      const f = e.maxPool(x, options);
+      const g = e.maxPoolBackward(f.output, x, f.indices, options);
+      const tail = Array.from((await f.output.read()).slice(-2));
+      await device.queue.onSubmittedWorkDone();
+      const error = await device.popErrorScope();
+      const gradShape = g.shape;
+      e.destroy();
+      device.destroy();
+      return { compiled, made, error: error?.message ?? null, tail, gradShape };
+    });
+    expect(got.compiled).toBeGreaterThan(0);
+    expect(got.error).toBeNull();
+    expect(got.made).toEqual([]);
+    expect(got.tail).toEqual([1, 1]);
+    expect(got.gradShape).toEqual([1, 64, 128, 128, 40]);
+  }, 120_000);
+});

@@ -64,15 +64,31 @@ describe('small-window kernels, GPU against CPU reference', () => {
     'windowForwardSmall',
     'windowBackwardSmallVec4',
     'windowBackwardSmall',
+    // Max windows overlapping by less than a stride, channels-last: one thread per stride tile.
+    'windowBackwardCoverVec4',
+    // Average at stride 1 along H: output rows' shares rolled down a column.
+    'windowBackwardRollingVec4',
+    'windowBackwardRolling',
   ]) {
     const modes =
-      shader.startsWith('windowForward') &&
-      !['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardBlockVec4', 'windowForwardSmallRows/B_H=2'].includes(shader)
-        ? (['max', 'avg', 'stochastic'] as const)
-        : (['max', 'avg'] as const);
+      shader === 'windowBackwardCoverVec4'
+        ? (['max'] as const)
+        : shader.startsWith('windowBackwardRolling')
+          ? (['avg'] as const)
+          : shader.startsWith('windowForward') &&
+              !['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardBlockVec4', 'windowForwardSmallRows/B_H=2'].includes(shader)
+            ? (['max', 'avg', 'stochastic'] as const)
+            : (['max', 'avg'] as const);
     for (const mode of modes) {
-      // The rolling kernels take 2-D windows only, and the two-row variant the 3-D ones they leave.
-      const ranks = shader.startsWith('windowForwardRolling') ? [2] : shader.endsWith('/B_H=2') ? [3] : [1, 2, 3];
+      // The forward rolling kernels take 2-D windows only, the backward's 2-D and 3-D (it rolls
+      // along H), and the two-row variant the 3-D ones the forward's leave.
+      const ranks = shader.startsWith('windowForwardRolling')
+        ? [2]
+        : shader.endsWith('/B_H=2')
+          ? [3]
+          : shader.startsWith('windowBackwardRolling')
+            ? [2, 3]
+            : [1, 2, 3];
       for (const rank of ranks) {
         // Half with bounds tests (padding or a ceil-mode overhang), half without.
         const seed = 11 + rank * 7 + mode.length + shader.length;
@@ -104,6 +120,8 @@ describe('small-window kernels, GPU against CPU reference', () => {
     'windowForwardSmall',
     'windowBackwardSmallVec4',
     'windowBackwardSmall',
+    'windowBackwardRollingVec4',
+    'windowBackwardRolling',
   ];
   const PARALLELISMS = [1, 8, 64, 512, 1 << 30];
   /** The walking kernel of a case that the test is about, at a parallelism. */
@@ -128,7 +146,9 @@ describe('small-window kernels, GPU against CPU reference', () => {
   for (const shader of WALKERS) {
     const modes = ['windowForwardSmallVec4', 'windowForwardSmallRows', 'windowForwardSmall'].includes(shader)
       ? (['max', 'avg', 'stochastic'] as const)
-      : (['max', 'avg'] as const);
+      : shader.startsWith('windowBackwardRolling')
+        ? (['avg'] as const)
+        : (['max', 'avg'] as const);
     for (const mode of modes) {
       const rank = shader.endsWith('/B_H=2') ? 3 : 2;
       const keep = (c: WindowCase) => kernelsOf(c).includes(shader) && rowChoices(shader, c).size > 1 && shortChunk(shader, c);
