@@ -14,8 +14,10 @@
 override S_D: u32 = 1u;
 override S_H: u32 = 1u;
 override S_W: u32 = 1u;
-// Outputs per dimension covering an input: 2 where K > S, else 1.
-override T_D: u32 = 1u;
+// Outputs along H and W covering an input: 2 where K > S, else 1. Along D the
+// kernel takes K_D ≤ S_D only (one covering output): at most 4 outputs, held in
+// registers, the taps written out (a software adapter keeps a dynamically indexed
+// array in memory).
 override T_H: u32 = 2u;
 override T_W: u32 = 2u;
 
@@ -26,6 +28,28 @@ override T_W: u32 = 2u;
 // Tiles along a dimension of `size` inputs, the first starting at −pad.
 fn tiles(size: u32, pad: i32, s: u32) -> u32 {
   return (size + u32(pad) + s - 1u) / s;
+}
+
+// An output's gradient and winners (none where the output does not exist).
+struct Cell {
+  g: vec4<f32>,
+  win: vec4<u32>,
+}
+
+fn cell(n: u32, groups: u32, c4: u32, od: u32, oh: i32, ow: i32) -> Cell {
+  let ok = (od < P.out_d) & (oh >= 0) & (oh < i32(P.out_h)) & (ow >= 0) & (ow < i32(P.out_w));
+  let o = select(0u, (n * out_plane() + (od * P.out_h + u32(oh)) * P.out_w + u32(ow)) * groups + c4, ok);
+  return Cell(from_word4(grad_out4[o]), select(vec4<u32>(0xffffffffu), saved_indices4[o], vec4<bool>(ok)));
+}
+
+// The gradient of the input at plane index s: each covering output's whose winner it is, in ascending output order.
+fn gather(c00: Cell, c01: Cell, c10: Cell, c11: Cell, s: u32) -> vec4<f32> {
+  let at = vec4<u32>(s);
+  var acc = select(vec4<f32>(0.0), c00.g, c00.win == at);
+  if (T_W > 1u) { acc += select(vec4<f32>(0.0), c01.g, c01.win == at); }
+  if (T_H > 1u) { acc += select(vec4<f32>(0.0), c10.g, c10.win == at); }
+  if (T_H > 1u && T_W > 1u) { acc += select(vec4<f32>(0.0), c11.g, c11.win == at); }
+  return acc;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -46,41 +70,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let ad = rest % td;
   let n = rest / td;
 
-  // The covering outputs' gradients and winners (out of range: no winner).
-  var g: array<vec4<f32>, 8>;
-  var win: array<vec4<u32>, 8>;
-  var k = 0u;
-  for (var kd = 0u; kd < T_D; kd++) {
-    for (var kh = 0u; kh < T_H; kh++) {
-      for (var kw = 0u; kw < T_W; kw++) {
-        let od = i32(ad + kd) - i32(T_D - 1u);
-        let oh = i32(ah + kh) - i32(T_H - 1u);
-        let ow = i32(aw + kw) - i32(T_W - 1u);
-        let ok = od >= 0 && od < i32(P.out_d) && oh >= 0 && oh < i32(P.out_h) && ow >= 0 && ow < i32(P.out_w);
-        let o = select(0u, (n * out_plane() + (u32(od) * P.out_h + u32(oh)) * P.out_w + u32(ow)) * groups + c4, ok);
-        g[k] = from_word4(grad_out4[o]);
-        win[k] = select(vec4<u32>(0xffffffffu), saved_indices4[o], ok);
-        k++;
-      }
-    }
-  }
+  // The covering outputs: rows ah − 1 (where T_H = 2) and ah, columns likewise.
+  let oh1 = i32(ah);
+  let ow1 = i32(aw);
+  let oh0 = oh1 - i32(T_H - 1u);
+  let ow0 = ow1 - i32(T_W - 1u);
+  let c00 = cell(n, groups, c4, ad, oh0, ow0);
+  var c01 = c00;
+  var c10 = c00;
+  var c11 = c00;
+  if (T_W > 1u) { c01 = cell(n, groups, c4, ad, oh0, ow1); }
+  if (T_H > 1u) { c10 = cell(n, groups, c4, ad, oh1, ow0); }
+  if (T_H > 1u && T_W > 1u) { c11 = cell(n, groups, c4, ad, oh1, ow1); }
 
   let base = n * in_plane() * groups + c4;
   for (var sd = 0u; sd < S_D; sd++) {
     let d = i32(ad * S_D + sd) - P.pad_d;
-    if (d < 0 || d >= i32(P.in_d)) { continue; }
     for (var sh = 0u; sh < S_H; sh++) {
       let h = i32(ah * S_H + sh) - P.pad_h;
-      if (h < 0 || h >= i32(P.in_h)) { continue; }
       for (var sw = 0u; sw < S_W; sw++) {
         let w = i32(aw * S_W + sw) - P.pad_w;
-        if (w < 0 || w >= i32(P.in_w)) { continue; }
-        let s = (u32(d) * P.in_h + u32(h)) * P.in_w + u32(w);
-        var acc = vec4<f32>(0.0);
-        for (var q = 0u; q < k; q++) {
-          acc += select(vec4<f32>(0.0), g[q], win[q] == vec4<u32>(s));
+        let inside = (d >= 0) & (d < i32(P.in_d)) & (h >= 0) & (h < i32(P.in_h)) & (w >= 0) & (w < i32(P.in_w));
+        if (inside) {
+          let s = (u32(d) * P.in_h + u32(h)) * P.in_w + u32(w);
+          grad_in4[base + s * groups] = to_word4(gather(c00, c01, c10, c11, s));
         }
-        grad_in4[base + s * groups] = to_word4(acc);
       }
     }
   }

@@ -253,8 +253,8 @@ function tiledBackward(layout: Layout, dims: Dims, spec: WindowSpec, parallelism
 }
 
 /**
- * Max pooling's backward where windows overlap by less than a stride (S < K ≤ 2·S,
- * dilation 1, S ≤ 3) on channels-last tensors of whole groups of 4 channels: one
+ * Max pooling's backward where windows overlap by less than a stride along H or W
+ * (S < K ≤ 2·S, and K ≤ S along D; dilation 1, S ≤ 3) on channels-last tensors of whole groups of 4 channels: one
  * thread per stride tile of inputs and 4 channels (window_backward_cover_vec4.wgsl).
  * Null elsewhere.
  */
@@ -267,11 +267,12 @@ function coverBackward(layout: Layout, dims: Dims, spec: WindowSpec): WindowKern
     spec.kernel.map((k, i) => (k > spec.stride[i] ? 2 : 1)),
     1,
   );
+  if (T_D > 1) return null; // along D the kernel takes one covering output
   const [pd, ph, pw] = to3(spec.padBefore, 0);
   const tiles = (size: number, pad: number, s: number) => Math.ceil((size + pad) / s);
   const [id, ih, iw] = to3(spec.inputSpatial, 1);
   const threads = dims.batch * (dims.channels / 4) * tiles(id, pd, S_D) * tiles(ih, ph, S_H) * tiles(iw, pw, S_W);
-  return { shader: 'windowBackwardCoverVec4', constants: { S_D, S_H, S_W, T_D, T_H, T_W }, threads };
+  return { shader: 'windowBackwardCoverVec4', constants: { S_D, S_H, S_W, T_H, T_W }, threads };
 }
 
 /** The most passes the scatter backward takes (3 × 3 windows at stride 1: 9). */

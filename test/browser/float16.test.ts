@@ -111,7 +111,12 @@ describe('float16: the vec4 kernels read and write packed halves themselves', ()
           engine.maxPoolBackward(max.output, x, max.indices, { kernel: 2, stride: 2 });
           const avg = engine.avgPool(x, { kernel: 3, stride: 1, padding: 1 });
           engine.avgPoolBackward(avg, x, { kernel: 3, stride: 1, padding: 1 });
-          if (layout === 'NHWC') engine.globalAvgPoolBackward(engine.globalAvgPool(x), x);
+          if (layout === 'NHWC') {
+            engine.globalAvgPoolBackward(engine.globalAvgPool(x), x);
+            const stem = { kernel: 3, stride: 2, padding: 1 };
+            const m = engine.maxPool(x, stem);
+            engine.maxPoolBackward(m.output, x, m.indices, stem);
+          }
           await max.output.read();
         }
         engine.destroy();
@@ -125,13 +130,14 @@ describe('float16: the vec4 kernels read and write packed halves themselves', ()
       'windowBackwardTiledRowsHalf',
       'windowForwardRollingVec4Half',
       'windowBackwardTiledVec4Half',
-      'windowBackwardSmallVec4Half',
+      'windowBackwardRollingVec4Half',
+      'windowBackwardCoverVec4Half',
       'reduceRowsVec4Half',
       'reduceBackwardVec4Half',
     ])
       expect(modules).toContain(kernel);
     // The one scalar kernel here (channels-first 3×3 average backward) is staged through float32 words.
-    expect(modules.filter((m) => !m.endsWith('Half')).sort()).toEqual(['halfConvert', 'windowBackwardSmall']);
+    expect(modules.filter((m) => !m.endsWith('Half')).sort()).toEqual(['halfConvert', 'windowBackwardRolling']);
   });
 });
 
