@@ -81,6 +81,7 @@ const KERNELS = {
   windowBackwardRolling: { file: 'window_backward_rolling', family: 'window' },
   windowBackwardRollingVec4: { file: 'window_backward_rolling_vec4', with: ['float_f32'], family: 'window' },
   windowBackwardRollingVec4Half: { file: 'window_backward_rolling_vec4', with: ['float_f16'], family: 'window', half: true },
+  windowBackwardCoverRows: { file: 'window_backward_cover_rows', family: 'window' },
   windowBackwardCoverVec4: { file: 'window_backward_cover_vec4', with: ['float_f32'], family: 'window' },
   windowBackwardCoverVec4Half: { file: 'window_backward_cover_vec4', with: ['float_f16'], family: 'window', half: true },
   windowBackwardTiledRows: { file: 'window_backward_tiled_rows', with: ['float_f32'], family: 'window' },

@@ -253,26 +253,33 @@ function tiledBackward(layout: Layout, dims: Dims, spec: WindowSpec, parallelism
 }
 
 /**
- * Max pooling's backward where windows overlap by less than a stride along H or W
- * (S < K ≤ 2·S, and K ≤ S along D; dilation 1, S ≤ 3) on channels-last tensors of whole groups of 4 channels: one
- * thread per stride tile of inputs and 4 channels (window_backward_cover_vec4.wgsl).
- * Null elsewhere.
+ * Max pooling's backward where windows overlap by less than a stride (S < K ≤ 2·S
+ * along H or W, one covering output along D; dilation 1, S ≤ 3): one thread per
+ * stride tile of inputs and 4 channels (window_backward_cover_vec4.wgsl) for
+ * channels-last tensors of whole groups of 4 channels; for channels-first ones
+ * overlapping along W with rows of outputs in whole vec4s, 4 neighbouring tiles of
+ * a row a thread (window_backward_cover_rows.wgsl). Null elsewhere.
  */
 function coverBackward(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel | null {
-  if (spec.mode !== 'max' || !layoutInfo(layout).channelsLast || dims.channels % 4 !== 0) return null;
-  if (!spec.dilation.every((d) => d === 1) || !spec.kernel.every((k, i) => k <= 2 * spec.stride[i] && spec.stride[i] <= 3)) return null;
+  if (spec.mode !== 'max' || !spec.dilation.every((d) => d === 1)) return null;
+  if (!spec.kernel.every((k, i) => k <= 2 * spec.stride[i] && spec.stride[i] <= 3)) return null;
   if (spec.kernel.every((k, i) => k <= spec.stride[i])) return null; // no overlap: the tiled kernels or the gather
   const [S_D, S_H, S_W] = to3(spec.stride, 1);
-  const [T_D, T_H, T_W] = to3(
-    spec.kernel.map((k, i) => (k > spec.stride[i] ? 2 : 1)),
-    1,
-  );
-  if (T_D > 1) return null; // along D the kernel takes one covering output
+  const [K_D, K_H, K_W] = to3(spec.kernel, 1);
+  if (K_D > S_D) return null; // along D the kernels take one covering output
+  const T_H = K_H > S_H ? 2 : 1;
+  const T_W = K_W > S_W ? 2 : 1;
   const [pd, ph, pw] = to3(spec.padBefore, 0);
   const tiles = (size: number, pad: number, s: number) => Math.ceil((size + pad) / s);
   const [id, ih, iw] = to3(spec.inputSpatial, 1);
-  const threads = dims.batch * (dims.channels / 4) * tiles(id, pd, S_D) * tiles(ih, ph, S_H) * tiles(iw, pw, S_W);
-  return { shader: 'windowBackwardCoverVec4', constants: { S_D, S_H, S_W, T_H, T_W }, threads };
+  const [td, th, tw] = [tiles(id, pd, S_D), tiles(ih, ph, S_H), tiles(iw, pw, S_W)];
+  if (layoutInfo(layout).channelsLast) {
+    if (dims.channels % 4 !== 0) return null;
+    return { shader: 'windowBackwardCoverVec4', constants: { S_D, S_H, S_W, T_H, T_W }, threads: dims.batch * (dims.channels / 4) * td * th * tw };
+  }
+  // Channels-first: 4 tiles of a row a thread, reading rows of outputs as vec4s; one depth tile a plane.
+  if (T_W !== 2 || K_D !== 1 || S_D !== 1 || spec.outputSpatial[spec.rank - 1] % 4 !== 0) return null;
+  return { shader: 'windowBackwardCoverRows', constants: { S_D, S_H, S_W, T_H }, threads: dims.batch * dims.channels * td * th * Math.ceil(tw / 4) };
 }
 
 /** The most passes the scatter backward takes (3 × 3 windows at stride 1: 9). */

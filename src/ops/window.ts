@@ -75,7 +75,7 @@ export function windowBackward(
   const kernel = windowBackwardKernel(x.layout, x.dims, spec, ctx.parallelism);
   // Other overlapping max windows: a scatter in passes. float32 only: a pass adds to single
   // elements, and two threads must never write the two halves of one float16 word.
-  const spacing = indices && x.dtype === 'float32' && kernel.shader !== 'windowBackwardCoverVec4' ? scatterSpacing(spec) : null;
+  const spacing = indices && x.dtype === 'float32' && !kernel.shader.startsWith('windowBackwardCover') ? scatterSpacing(spec) : null;
   if (spacing) {
     scatterBackward(ctx, gradOutput, x, spec, indices!, gradInput, spacing);
     return gradInput;
