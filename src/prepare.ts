@@ -123,6 +123,8 @@ class PlanningContext extends GpuContext {
   /** A chunked call's gathers and scatters (src/chunked-call.ts). */
   override copySlice(_from: GPUBufferBinding, _to: GPUBufferBinding, s: SliceCopy): void {
     this.#note('sliceCopy', { HALVES: s.halves ? 1 : 0, ADD: s.add ? 1 : 0 });
+    // Where the pieces are whole vec4s (engine.ts copySlice), its vec4 form.
+    if (!s.halves && !s.add) this.#note('sliceCopyVec4', {});
   }
 
   override get planning(): boolean {

@@ -116,6 +116,7 @@ const KERNELS = {
   halfConvert: { file: 'half_convert' },
   // Chunks of a call on a tensor past one storage binding, gathered and scattered (src/chunked-call.ts).
   sliceCopy: { file: 'slice_copy' },
+  sliceCopyVec4: { file: 'slice_copy_vec4' },
   probe: { file: 'probe' },
 } as const satisfies Record<string, KernelEntry>;
 

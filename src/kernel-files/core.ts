@@ -9,6 +9,7 @@ export default import.meta.glob(
     '../../shaders/half.wgsl',
     '../../shaders/half_convert.wgsl',
     '../../shaders/slice_copy.wgsl',
+    '../../shaders/slice_copy_vec4.wgsl',
     '../../shaders/float_f32.wgsl',
     '../../shaders/float_f16.wgsl',
   ],

@@ -70,7 +70,7 @@ export function largeVolumeEntry(): IntegrationEntry {
               copyGBps: null,
               ofCopy: null,
               samples: [],
-              note: `the bench's device (its adapter's limits); input + output + indices`,
+              note: `the bench's device (its adapter's limits); input + output + indices; ${check}`,
             },
             {
               id,
