@@ -238,7 +238,7 @@ function markdown(report) {
     '    in a cache of their own across devices.',
     '  - indices: false: maxPool 2x2 s2 forward timed like the rows above, with indices and without; MB moved:',
     '    input + output (+ indices).',
-    "  - large volume: 3-D max pooling 2x2x2 of a 1x40x64x128x128 float32 volume (160 MiB), timed like the rows above",
+    '  - large volume: 3-D max pooling 2x2x2 of a 1x40x64x128x128 float32 volume (160 MiB), timed like the rows above',
     "    on the bench's device (its adapter's limits: one binding holds it) and on a new device with the default",
     '    limits (128 MiB per binding), where the engine runs it in chunks (src/chunked-call.ts); the outputs of the',
     '    two are compared; MB moved: input + output + indices.',

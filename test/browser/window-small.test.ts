@@ -71,15 +71,14 @@ describe('small-window kernels, GPU against CPU reference', () => {
     'windowBackwardRollingVec4',
     'windowBackwardRolling',
   ]) {
-    const modes =
-      shader.startsWith('windowBackwardCover')
-        ? (['max'] as const)
-        : shader.startsWith('windowBackwardRolling')
-          ? (['avg'] as const)
-          : shader.startsWith('windowForward') &&
-              !['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardBlockVec4', 'windowForwardSmallRows/B_H=2'].includes(shader)
-            ? (['max', 'avg', 'stochastic'] as const)
-            : (['max', 'avg'] as const);
+    const modes = shader.startsWith('windowBackwardCover')
+      ? (['max'] as const)
+      : shader.startsWith('windowBackwardRolling')
+        ? (['avg'] as const)
+        : shader.startsWith('windowForward') &&
+            !['windowForwardRollingVec4', 'windowForwardRollingRows', 'windowForwardBlockVec4', 'windowForwardSmallRows/B_H=2'].includes(shader)
+          ? (['max', 'avg', 'stochastic'] as const)
+          : (['max', 'avg'] as const);
     for (const mode of modes) {
       // The forward rolling kernels take 2-D windows only, the backward's 2-D and 3-D (it rolls
       // along H), and the two-row variant the 3-D ones the forward's leave.
