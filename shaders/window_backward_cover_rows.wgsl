@@ -18,10 +18,6 @@ override T_H: u32 = 2u;
 @group(0) @binding(2) var<storage, read> saved_indices4: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> grad_in: array<f32>;
 
-fn tiles(size: u32, pad: i32, s: u32) -> u32 {
-  return (size + u32(pad) + s - 1u) / s;
-}
-
 // One covering output row's outputs 4j − 1 … 4j + 3 (none where they do not exist).
 struct Row {
   g: vec4<f32>,
@@ -74,9 +70,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
-  let blocks = (tiles(P.in_w, P.pad_w, S_W) + 3u) / 4u;
-  let th = tiles(P.in_h, P.pad_h, S_H);
-  let td = tiles(P.in_d, P.pad_d, S_D);
+  let blocks = (stride_tiles(P.in_w, P.pad_w, S_W) + 3u) / 4u;
+  let th = stride_tiles(P.in_h, P.pad_h, S_H);
+  let td = stride_tiles(P.in_d, P.pad_d, S_D);
   let j = i % blocks;
   var rest = i / blocks;
   let ah = rest % th;

@@ -25,11 +25,6 @@ override T_W: u32 = 2u;
 @group(0) @binding(2) var<storage, read> saved_indices4: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> grad_in4: array<float4_word>;
 
-// Tiles along a dimension of `size` inputs, the first starting at −pad.
-fn tiles(size: u32, pad: i32, s: u32) -> u32 {
-  return (size + u32(pad) + s - 1u) / s;
-}
-
 // An output's gradient and winners (none where the output does not exist).
 struct Cell {
   g: vec4<f32>,
@@ -60,9 +55,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let groups = P.channels / 4u;
   let c4 = i % groups;
   var rest = i / groups;
-  let tw = tiles(P.in_w, P.pad_w, S_W);
-  let th = tiles(P.in_h, P.pad_h, S_H);
-  let td = tiles(P.in_d, P.pad_d, S_D);
+  let tw = stride_tiles(P.in_w, P.pad_w, S_W);
+  let th = stride_tiles(P.in_h, P.pad_h, S_H);
+  let td = stride_tiles(P.in_d, P.pad_d, S_D);
   let aw = rest % tw;
   rest /= tw;
   let ah = rest % th;

@@ -60,6 +60,8 @@ override DILATED_DIVISOR: bool = false;
 
 @group(0) @binding(0) var<uniform> P: WindowParams;
 
+// Stride tiles along a dimension of `size` inputs, the first starting at −pad (the cover backward kernels).
+fn stride_tiles(size: u32, pad: i32, s: u32) -> u32 { return (size + u32(pad) + s - 1u) / s; }
 fn in_plane() -> u32 { return P.in_d * P.in_h * P.in_w; }
 fn out_plane() -> u32 { return P.out_d * P.out_h * P.out_w; }
 
