@@ -51,9 +51,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let step = select(1u, P.channels, CHANNELS_LAST);
   let base = offset_of(n, c, 0u, P.channels, plane);
 
-  // Max: PyTorch's `val > maxval || isnan(val)` from the bin's first element:
-  // the first maximum wins ties, a NaN always takes over (so the last NaN is
-  // reported). Selects, not branches: a software adapter runs both sides.
+  // Max: max_takes from the bin's first element. Selects, not branches: a
+  // software adapter runs both sides.
   let first = flatten(lo, size);
   var best = x[base + first * step];
   var best_s = first;
@@ -65,7 +64,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       for (var w = lo.z; w < hi.z; w++) {
         let v = x[at];
         if (MODE == MODE_MAX) {
-          let take = is_nan(v) | (!is_nan(best) & (v > best));
+          let take = max_takes(v, best);
           best = select(best, v, take);
           best_s = select(best_s, s, take);
         } else {

@@ -44,6 +44,12 @@ fn flatten(at: vec3<u32>, size: vec3<u32>) -> u32 {
 
 // PyTorch's adaptive bins: bin i of `out` over `size` positions covers
 // [floor(i * size / out), ceil((i + 1) * size / out)), per dimension.
+fn bin_start1(i: u32, size: u32, out: u32) -> u32 {
+  return (i * size) / out;
+}
+fn bin_end1(i: u32, size: u32, out: u32) -> u32 {
+  return ((i + 1u) * size + out - 1u) / out;
+}
 fn bin_start(i: vec3<u32>, size: vec3<u32>, out: vec3<u32>) -> vec3<u32> {
   return (i * size) / out;
 }
@@ -62,6 +68,16 @@ override MODE: u32 = MODE_AVG;
 // Max-style forward kernels: false when the call asked for no indices (inference);
 // the index stores are skipped and the indices binding holds a placeholder.
 override INDICES: bool = true;
+
+// Max pooling's pick, PyTorch's `val > maxval || isnan(val)` walking from the bin's
+// first element: the first maximum wins ties, and a NaN always takes over (so the
+// last NaN is reported). A NaN best stays: no number compares greater.
+fn max_takes(v: f32, best: f32) -> bool {
+  return is_nan(v) | (!is_nan(best) & (v > best));
+}
+fn max_takes4(v: vec4<f32>, best: vec4<f32>) -> vec4<bool> {
+  return (v > best) | is_nan4(v);
+}
 
 // Max-style modes: the flat plane index of the winner, before any is found.
 const NO_INDEX: u32 = 0xffffffffu;

@@ -98,8 +98,8 @@ const KERNELS = {
   reduceBackwardVec4Half: { file: 'reduce_backward_vec4', with: ['float_f16'], family: 'global', half: true },
   adaptiveForward: { file: 'adaptive_forward', family: 'adaptive' },
   adaptiveBackward: { file: 'adaptive_backward', family: 'adaptive' },
-  // Spatial pyramid max pooling's coarse levels from its finest (src/ops/adaptive.ts).
-  pyramidCombine: { file: 'adaptive_pyramid_combine', family: 'adaptive' },
+  // Spatial pyramid pooling in one pass, one invocation per item and 4 channels (src/ops/adaptive.ts).
+  pyramidChannels: { file: 'adaptive_pyramid_channels', family: 'adaptive' },
   stripReduce: { file: 'strip_reduce', family: 'adaptive' },
   stripExpand: { file: 'strip_expand', family: 'adaptive' },
   unpool: { file: 'unpool', family: 'unpool' },

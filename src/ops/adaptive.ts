@@ -2,7 +2,7 @@
 // and backward. Both run through the adaptive kernels; spatial pyramid pooling
 // sets PYRAMID and reads its level sizes from a small storage buffer.
 import type { GpuContext } from '../engine';
-import { shapeOf, sizeOf } from '../layout';
+import { shapeOf, sizeOf, type Dims } from '../layout';
 import { evenBinKernel, type AdaptiveSpec, type PyramidSpec } from '../binned-spec';
 import { windowSpec } from '../window-spec';
 import { windowBackward, windowForward } from './window';
@@ -91,21 +91,42 @@ function withLevels<T>(ctx: GpuContext, spec: PyramidSpec, fn: (levels: GPUBuffe
 }
 
 /**
- * The finest level of a max pyramid whose every level divides it (so each coarse bin is
- * a union of its bins: adaptive_pyramid_combine.wgsl), else null. Average pooling keeps
- * the one-launch kernel: overlapping fine bins would count shared rows twice.
+ * The finest level of a max pyramid whose every level divides it, at most
+ * PYRAMID_MAX_FINEST, else null: each coarse bin is then the union of its k × k fine
+ * bins, and adaptive_pyramid_channels.wgsl derives it from them (FROM_FINEST) instead
+ * of reading the input again. Average pooling reads every level: overlapping fine bins
+ * would count shared rows twice.
  */
 export function pyramidFinest(spec: PyramidSpec): number | null {
   const finest = Math.max(...spec.levels);
-  if (spec.mode !== 'max' || spec.levels.length < 2 || finest < 2) return null;
+  if (spec.mode !== 'max' || spec.levels.length < 2 || finest < 2 || finest > PYRAMID_MAX_FINEST) return null;
   return spec.levels.every((l) => finest % l === 0) ? finest : null;
 }
 
+/** The finest level whose cells adaptive_pyramid_channels.wgsl keeps per invocation (its MAX_FINE_CELLS = 8²). */
+const PYRAMID_MAX_FINEST = 8;
+
 /**
- * Spatial pyramid pooling. Max pyramids whose levels divide the finest read the input
- * once: the finest level's adaptive max pooling, then the coarse levels combined from
- * it. Others in one launch, one invocation per output feature, each reading its bin.
+ * Invocations of the channels kernel (one per item and 4 channels) per thread a device
+ * keeps in flight, at least, for it to run: it trades threads for loops over whole
+ * planes, which a software adapter (256 threads a core) rewards for any but the smallest
+ * inputs, and a GPU (131,072) only once N·C reaches 8192.
  */
+const PYRAMID_CHANNELS_FILL = 1 / 64;
+
+/**
+ * The kernel of a spatial pyramid forward on `dims`, on a device that keeps
+ * `parallelism` threads in flight: 'channels' (adaptive_pyramid_channels.wgsl, one
+ * pass over the input, one invocation per item and 4 channels) where its N·⌈C/4⌉
+ * invocations are enough, else 'features' (adaptive_forward.wgsl with PYRAMID, one
+ * invocation per output feature: the threads a GPU wants for a small batch, each
+ * level's re-reads of a plane served by its cache).
+ */
+export function pyramidKernel(dims: Dims, parallelism: number): 'channels' | 'features' {
+  return dims.batch * Math.ceil(dims.channels / 4) >= parallelism * PYRAMID_CHANNELS_FILL ? 'channels' : 'features';
+}
+
+/** Spatial pyramid pooling: by the kernel pyramidKernel picks. */
 export function pyramidForward(
   ctx: GpuContext,
   x: FloatTensor,
@@ -116,52 +137,30 @@ export function pyramidForward(
   const total = shape[0] * shape[1];
   const output = ctx.output(out.output, shape, 'NC', x.dtype, 'spatialPyramidPool.output');
   const indices = spec.indices ? ctx.output(out.indices, shape, 'NC', 'int32', 'spatialPyramidPool.indices') : null;
-  const finest = pyramidFinest(spec);
-  if (finest !== null) {
-    // One submission for both launches (joined to the caller's batch or encode if there is one).
-    ctx.record(null, () => pyramidFromFinest(ctx, x, spec, finest, output, indices));
-    return { output, indices };
-  }
-  withLevels(ctx, spec, (levels) =>
-    ctx.run({
-      shader: 'adaptiveForward',
-      constants: { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), PYRAMID: 1, ...indicesConstant(spec) },
-      uniforms: packUniforms(BINNED_PARAMS, pyramidValues(x, spec, total)),
-      bindings: { x, y: output, indices, levels },
-      threads: total,
-      label: 'spatialPyramidPool.forward',
-    }),
-  );
-  return { output, indices };
-}
-
-/** A max pyramid from its finest level (pyramidFinest): that level's adaptive max pooling, then the combine. */
-function pyramidFromFinest(ctx: GpuContext, x: FloatTensor, spec: PyramidSpec, finest: number, output: FloatTensor, indices: PoolTensor<'int32'> | null): void {
-  const total = output.size;
-  // The finest level's maxima are input values: exact in the input's dtype.
-  const fine = adaptiveForward(ctx, x, {
-    mode: 'max',
-    rank: 2,
-    inputSpatial: spec.inputSpatial,
-    outputSpatial: [finest, finest],
-    global: false,
-    indices: true,
+  const common = { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), ...indicesConstant(spec) };
+  withLevels(ctx, spec, (levels) => {
+    if (pyramidKernel(x.dims, ctx.parallelism) === 'channels') {
+      const groups = x.dims.batch * Math.ceil(x.dims.channels / 4);
+      ctx.run({
+        shader: 'pyramidChannels',
+        constants: { ...common, VEC4_CHANNELS: channelsLast(x) && x.dims.channels % 4 === 0 ? 1 : 0, FROM_FINEST: pyramidFinest(spec) === null ? 0 : 1 },
+        uniforms: packUniforms(BINNED_PARAMS, pyramidValues(x, spec, groups)),
+        bindings: { x, y: output, indices, levels },
+        threads: groups,
+        label: 'spatialPyramidPool.forward',
+      });
+    } else {
+      ctx.run({
+        shader: 'adaptiveForward',
+        constants: { ...common, PYRAMID: 1 },
+        uniforms: packUniforms(BINNED_PARAMS, pyramidValues(x, spec, total)),
+        bindings: { x, y: output, indices, levels },
+        threads: total,
+        label: 'spatialPyramidPool.forward',
+      });
+    }
   });
-  withLevels(ctx, spec, (levels) =>
-    ctx.run({
-      shader: 'pyramidCombine',
-      constants: { CHANNELS_LAST: channelsLast(x), ...indicesConstant(spec) },
-      uniforms: packUniforms(
-        BINNED_PARAMS,
-        binnedUniformValues(x.dims, total, { outputSpatial: [finest, finest], numLevels: spec.levels.length, features: x.dims.channels * spec.cells }),
-      ),
-      bindings: { fine: fine.output, fine_indices: fine.indices, y: output, indices, levels },
-      threads: total,
-      label: 'spatialPyramidPool.combine',
-    }),
-  );
-  fine.output.destroy();
-  fine.indices?.destroy();
+  return { output, indices };
 }
 
 /** Backward spatial pyramid pooling in one launch: each input element gathers from every level. */

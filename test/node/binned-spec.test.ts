@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PoolError } from '../../src/errors';
 import { adaptiveSpec, binEnd, binsCovering, binStart, gemSpec, globalSpec, pyramidSpec, stripExpandDims, stripSpec } from '../../src/binned-spec';
 import { hostTensor } from '../../src/reference/host-tensor';
-import { pyramidFinest } from '../../src/ops/adaptive';
+import { pyramidFinest, pyramidKernel } from '../../src/ops/adaptive';
 import * as reference from '../../src/reference/index';
 
 describe('adaptive bins (PyTorch)', () => {
@@ -189,8 +189,8 @@ describe('bad binned input gets a typed error naming the parameter, its value an
   });
 });
 
-describe('spatial pyramid from its finest level (src/ops/adaptive.ts, adaptive_pyramid_combine.wgsl)', () => {
-  it('runs max pyramids whose levels all divide the finest that way; the rest in one launch', () => {
+describe('spatial pyramid from its finest level (src/ops/adaptive.ts, adaptive_pyramid_channels.wgsl FROM_FINEST)', () => {
+  it('derives max pyramids whose levels all divide a finest of at most 8 that way; the rest read every level', () => {
     const finest = (levels: number[], mode = 'max') => pyramidFinest(pyramidSpec([13, 13], { levels, mode }));
     expect(finest([1, 2, 4])).toBe(4);
     expect(finest([4, 1])).toBe(4);
@@ -198,6 +198,18 @@ describe('spatial pyramid from its finest level (src/ops/adaptive.ts, adaptive_p
     expect(finest([1, 2, 3])).toBeNull();
     expect(finest([1, 2, 4], 'avg')).toBeNull();
     expect(finest([2])).toBeNull();
+    expect(finest([1, 2, 4, 8])).toBe(8);
+    expect(finest([1, 16])).toBeNull();
+  });
+
+  it('runs the one-pass channels kernel where its N·⌈C/4⌉ invocations are 1/64 of the threads in flight', () => {
+    const dims = (batch: number, channels: number) => ({ batch, channels, spatial: [13, 13] });
+    // A software adapter of 2 cores keeps 512 in flight, a GPU 131,072.
+    expect(pyramidKernel(dims(8, 256), 512)).toBe('channels');
+    expect(pyramidKernel(dims(1, 29), 512)).toBe('channels');
+    expect(pyramidKernel(dims(1, 28), 512)).toBe('features');
+    expect(pyramidKernel(dims(8, 256), 131072)).toBe('features');
+    expect(pyramidKernel(dims(32, 256), 131072)).toBe('channels');
   });
 
   it('a coarse bin is exactly the union of its k × k finest bins, for every size and level that divides the finest', () => {

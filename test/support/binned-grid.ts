@@ -158,7 +158,23 @@ export function pyramidGrid(seed: number): BinnedCase[] {
       pyramidSpec(spatial, options);
       const shape = [1 + Math.floor(r() * 2), 1 + Math.floor(r() * 3), ...spatial];
       const data = mode === 'avg' ? 'normal' : pick(r, ['normal', 'ties', 'nan', 'neginf', 'special'] as const);
-      cases.push(make({ op: 'pyramid', shape, channelsLast: cases.length % 2 === 1, options, data, seed: seed * 100 + cases.length, subgroups: true }));
+      const odd = (cases.length / 2) % 2 === 1;
+      cases.push(make({ op: 'pyramid', shape, channelsLast: odd, options, data, seed: seed * 100 + cases.length, subgroups: true }));
+      // The one-pass channels kernel (src/ops/adaptive.ts pyramidKernel): an engine of 64
+      // threads in flight takes it for any input; whole vec4s of channels and a partial last group.
+      const channels = pick(r, [4, 5, 8, 11]);
+      cases.push(
+        make({
+          op: 'pyramid',
+          shape: [shape[0], channels, ...spatial],
+          channelsLast: !odd,
+          options,
+          data,
+          seed: seed * 100 + cases.length,
+          subgroups: true,
+          parallelism: 64,
+        }),
+      );
     }
   return cases;
 }
