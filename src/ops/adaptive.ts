@@ -91,20 +91,17 @@ function withLevels<T>(ctx: GpuContext, spec: PyramidSpec, fn: (levels: GPUBuffe
 }
 
 /**
- * The finest level of a max pyramid whose every level divides it, at most
- * PYRAMID_MAX_FINEST, else null: each coarse bin is then the union of its k × k fine
- * bins, and adaptive_pyramid_channels.wgsl derives it from them (FROM_FINEST) instead
- * of reading the input again. Average pooling reads every level: overlapping fine bins
- * would count shared rows twice.
+ * The levels of a max pyramid, ascending, where they form a chain (each divides the
+ * next; distinct; 2 to 4 of them), else null: each coarser bin is then the union of
+ * k × k finest bins, and adaptive_pyramid_channels.wgsl (CHAIN) derives it from them
+ * instead of reading the input again. Average pooling reads every level: overlapping
+ * fine bins would count shared rows twice.
  */
-export function pyramidFinest(spec: PyramidSpec): number | null {
-  const finest = Math.max(...spec.levels);
-  if (spec.mode !== 'max' || spec.levels.length < 2 || finest < 2 || finest > PYRAMID_MAX_FINEST) return null;
-  return spec.levels.every((l) => finest % l === 0) ? finest : null;
+export function pyramidChain(spec: PyramidSpec): number[] | null {
+  const sorted = [...spec.levels].sort((a, b) => a - b);
+  if (spec.mode !== 'max' || sorted.length < 2 || sorted.length > 4) return null;
+  return sorted.every((l, q) => q === 0 || (l > sorted[q - 1] && l % sorted[q - 1] === 0)) ? sorted : null;
 }
-
-/** The finest level whose cells adaptive_pyramid_channels.wgsl keeps per invocation (its MAX_FINE_CELLS = 8²). */
-const PYRAMID_MAX_FINEST = 8;
 
 /**
  * Invocations of the channels kernel (one per item and 4 channels) per thread a device
@@ -138,18 +135,27 @@ export function pyramidForward(
   const output = ctx.output(out.output, shape, 'NC', x.dtype, 'spatialPyramidPool.output');
   const indices = spec.indices ? ctx.output(out.indices, shape, 'NC', 'int32', 'spatialPyramidPool.indices') : null;
   const common = { MODE: BINNED_MODE[spec.mode], CHANNELS_LAST: channelsLast(x), ...indicesConstant(spec) };
-  withLevels(ctx, spec, (levels) => {
-    if (pyramidKernel(x.dims, ctx.parallelism) === 'channels') {
-      const groups = x.dims.batch * Math.ceil(x.dims.channels / 4);
-      ctx.run({
-        shader: 'pyramidChannels',
-        constants: { ...common, VEC4_CHANNELS: channelsLast(x) && x.dims.channels % 4 === 0 ? 1 : 0, FROM_FINEST: pyramidFinest(spec) === null ? 0 : 1 },
-        uniforms: packUniforms(BINNED_PARAMS, pyramidValues(x, spec, groups)),
-        bindings: { x, y: output, indices, levels },
-        threads: groups,
-        label: 'spatialPyramidPool.forward',
-      });
-    } else {
+  if (pyramidKernel(x.dims, ctx.parallelism) === 'channels') {
+    const groups = x.dims.batch * Math.ceil(x.dims.channels / 4);
+    const vec4Channels = channelsLast(x) && x.dims.channels % 4 === 0;
+    const chain = pyramidChain(spec);
+    ctx.run({
+      shader: 'pyramidChannels',
+      constants: { ...common, VEC4_CHANNELS: vec4Channels ? 1 : 0, CHAIN: chain ? 1 : 0 },
+      uniforms: packUniforms(BINNED_PARAMS, pyramidValues(x, spec, groups)),
+      // The input as vec4s of channels or as scalars; the chain's sizes after the levels.
+      bindings: {
+        x: vec4Channels ? x : null,
+        x1: vec4Channels ? null : x,
+        y: output,
+        indices,
+        levels: ctx.constantBuffer(Uint32Array.from([...spec.levels, ...(chain ?? [])])),
+      },
+      threads: groups,
+      label: 'spatialPyramidPool.forward',
+    });
+  } else {
+    withLevels(ctx, spec, (levels) =>
       ctx.run({
         shader: 'adaptiveForward',
         constants: { ...common, PYRAMID: 1 },
@@ -157,9 +163,9 @@ export function pyramidForward(
         bindings: { x, y: output, indices, levels },
         threads: total,
         label: 'spatialPyramidPool.forward',
-      });
-    }
-  });
+      }),
+    );
+  }
   return { output, indices };
 }
 

@@ -187,6 +187,39 @@ describe('whole-map and binned pooling, GPU against CPU reference', () => {
     expect(unaddressable(task.file, names)).toEqual([]);
   });
 
+  it('a max pyramid without indices pools the values it pools with them, on both kernels, ties and NaN included', async () => {
+    const result = await evaluate(() =>
+      (window as any).harness.withErrorScope(async () => {
+        const { engine, pool } = (window as any).harness;
+        // parallelism 64: the one-pass channels kernel (pyramidKernel); the default engine: per-feature for 1×6 planes.
+        const channels = await pool.createPoolEngine({ device: engine.device, parallelism: 64 });
+        const out: Record<string, boolean> = {};
+        const data = new Float32Array(6 * 11 * 9).map((_, i) => (i % 7 === 3 ? NaN : Math.floor((i * 37) % 5)));
+        for (const [name, e] of [
+          ['default', engine],
+          ['channels', channels],
+        ] as const)
+          for (const levels of [
+            [1, 2, 4],
+            [1, 3, 6],
+            [2, 3],
+          ])
+            for (const layout of ['NCHW', 'NHWC']) {
+              const x = e.tensor(data, layout === 'NCHW' ? [1, 6, 11, 9] : [1, 11, 9, 6], layout);
+              const withIndices = e.spatialPyramidPool(x, { levels });
+              const without = e.spatialPyramidPool(x, { levels, indices: false });
+              const [a, b] = [await withIndices.output.read(), await without.output.read()];
+              out[`${name} ${levels} ${layout}`] = without.indices === null && a.every((v: number, i: number) => Object.is(v, b[i]));
+              for (const t of [x, withIndices.output, withIndices.indices, without.output]) t.destroy();
+            }
+        channels.destroy();
+        return out;
+      }),
+    );
+    expect(Object.keys(result).length).toBe(12);
+    expect(Object.entries(result).filter(([, same]) => !same)).toEqual([]);
+  });
+
   it('global max of a map of -Infinity and of one whose maximum repeats: indices follow PyTorch', async () => {
     // A map of -Infinity and one NaN-free map whose maximum repeats: indices must match PyTorch's rule.
     const result = await evaluate(() =>

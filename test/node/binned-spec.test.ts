@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PoolError } from '../../src/errors';
 import { adaptiveSpec, binEnd, binsCovering, binStart, gemSpec, globalSpec, pyramidSpec, stripExpandDims, stripSpec } from '../../src/binned-spec';
 import { hostTensor } from '../../src/reference/host-tensor';
-import { pyramidFinest, pyramidKernel } from '../../src/ops/adaptive';
+import { pyramidChain, pyramidKernel } from '../../src/ops/adaptive';
 import * as reference from '../../src/reference/index';
 
 describe('adaptive bins (PyTorch)', () => {
@@ -189,17 +189,19 @@ describe('bad binned input gets a typed error naming the parameter, its value an
   });
 });
 
-describe('spatial pyramid from its finest level (src/ops/adaptive.ts, adaptive_pyramid_channels.wgsl FROM_FINEST)', () => {
-  it('derives max pyramids whose levels all divide a finest of at most 8 that way; the rest read every level', () => {
-    const finest = (levels: number[], mode = 'max') => pyramidFinest(pyramidSpec([13, 13], { levels, mode }));
-    expect(finest([1, 2, 4])).toBe(4);
-    expect(finest([4, 1])).toBe(4);
-    expect(finest([1, 3, 6])).toBe(6);
-    expect(finest([1, 2, 3])).toBeNull();
-    expect(finest([1, 2, 4], 'avg')).toBeNull();
-    expect(finest([2])).toBeNull();
-    expect(finest([1, 2, 4, 8])).toBe(8);
-    expect(finest([1, 16])).toBeNull();
+describe('spatial pyramid from its finest level (src/ops/adaptive.ts, adaptive_pyramid_channels.wgsl CHAIN)', () => {
+  it('derives max pyramids whose levels, ascending, each divide the next (2 to 4 of them) that way; the rest read every level', () => {
+    const chain = (levels: number[], mode = 'max') => pyramidChain(pyramidSpec([13, 13], { levels, mode }));
+    expect(chain([1, 2, 4])).toEqual([1, 2, 4]);
+    expect(chain([4, 1])).toEqual([1, 4]);
+    expect(chain([1, 3, 6])).toEqual([1, 3, 6]);
+    expect(chain([1, 2, 4, 8])).toEqual([1, 2, 4, 8]);
+    expect(chain([1, 16])).toEqual([1, 16]);
+    expect(chain([1, 2, 3])).toBeNull();
+    expect(chain([1, 2, 3, 6])).toBeNull();
+    expect(chain([1, 2, 4, 8, 16])).toBeNull();
+    expect(chain([1, 2, 4], 'avg')).toBeNull();
+    expect(chain([2])).toBeNull();
   });
 
   it('runs the one-pass channels kernel where its N·⌈C/4⌉ invocations are 1/64 of the threads in flight', () => {
