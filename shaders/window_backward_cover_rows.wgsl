@@ -7,6 +7,7 @@
 // covering output row: one vec4 of gradients and one of indices (4j … 4j + 3), and
 // the last lane of the vec4 before (4j − 1). Each input of the 4 tiles is written
 // once: the sum, in ascending output order, of the gradients whose index names it.
+// Threads walk down columns of blocks, P.rows tile rows each (column_of).
 
 override S_D: u32 = 1u;
 override S_H: u32 = 1u;
@@ -65,28 +66,38 @@ fn write_tile(base: u32, d: i32, ah: u32, j: u32, t: u32,
   }
 }
 
+// Writes the thread's 4 tiles of tile row ah from its covering output rows r0 (the
+// upper where T_H = 2) and r1.
+fn write_tiles(base: u32, d: i32, ah: u32, j: u32, r0: Row, r1: Row) {
+  write_tile(base, d, ah, j, 0u, r0.g_before, r0.win_before, r0.g.x, r0.win.x, r1.g_before, r1.win_before, r1.g.x, r1.win.x);
+  write_tile(base, d, ah, j, 1u, r0.g.x, r0.win.x, r0.g.y, r0.win.y, r1.g.x, r1.win.x, r1.g.y, r1.win.y);
+  write_tile(base, d, ah, j, 2u, r0.g.y, r0.win.y, r0.g.z, r0.win.z, r1.g.y, r1.win.y, r1.g.z, r1.win.z);
+  write_tile(base, d, ah, j, 3u, r0.g.z, r0.win.z, r0.g.w, r0.win.w, r1.g.z, r1.win.z, r1.g.w, r1.win.w);
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
+  // A thread walks P.rows tile rows down its column of 4-tile blocks (rowsLaunch):
+  // where T_H = 2 each output row it loads serves two tile rows.
   let blocks = (stride_tiles(P.in_w, P.pad_w, S_W) + 3u) / 4u;
   let th = stride_tiles(P.in_h, P.pad_h, S_H);
   let td = stride_tiles(P.in_d, P.pad_d, S_D);
-  let j = i % blocks;
-  var rest = i / blocks;
-  let ah = rest % th;
-  rest /= th;
-  let ad = rest % td;
-  let plane = rest / td; // n · C + c
-  let d = i32(ad * S_D) - P.pad_d;
-  // Covering output rows ah − 1 (where T_H = 2) and ah; the first is r0.
-  let r0 = load_row(plane, ad, i32(ah) - i32(T_H - 1u), j);
-  var r1 = r0;
-  if (T_H > 1u) { r1 = load_row(plane, ad, i32(ah), j); }
+  let col = column_of(i, P.channels, td, th, blocks, false, 1u);
+  let j = col.w;
+  let plane = col.n * P.channels + col.c;
+  let d = i32(col.d * S_D) - P.pad_d;
   let base = plane * in_plane();
-  write_tile(base, d, ah, j, 0u, r0.g_before, r0.win_before, r0.g.x, r0.win.x, r1.g_before, r1.win_before, r1.g.x, r1.win.x);
-  write_tile(base, d, ah, j, 1u, r0.g.x, r0.win.x, r0.g.y, r0.win.y, r1.g.x, r1.win.x, r1.g.y, r1.win.y);
-  write_tile(base, d, ah, j, 2u, r0.g.y, r0.win.y, r0.g.z, r0.win.z, r1.g.y, r1.win.y, r1.g.z, r1.win.z);
-  write_tile(base, d, ah, j, 3u, r0.g.z, r0.win.z, r0.g.w, r0.win.w, r1.g.z, r1.win.z, r1.g.w, r1.win.w);
+  var upper = load_row(plane, col.d, i32(col.h_begin) - 1, j);
+  for (var ah = col.h_begin; ah < col.h_end; ah++) {
+    let row = load_row(plane, col.d, i32(ah), j);
+    if (T_H > 1u) {
+      write_tiles(base, d, ah, j, upper, row);
+    } else {
+      write_tiles(base, d, ah, j, row, row);
+    }
+    upper = row;
+  }
 }

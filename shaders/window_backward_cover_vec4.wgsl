@@ -52,45 +52,47 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = thread_index(wid, nwg, lid);
   if (i >= P.total) { return; }
+  // A thread walks P.rows tile rows down its column (rowsLaunch): where T_H = 2 each
+  // row of covering outputs it loads serves two tile rows.
   let groups = P.channels / 4u;
-  let c4 = i % groups;
-  var rest = i / groups;
   let tw = stride_tiles(P.in_w, P.pad_w, S_W);
   let th = stride_tiles(P.in_h, P.pad_h, S_H);
   let td = stride_tiles(P.in_d, P.pad_d, S_D);
-  let aw = rest % tw;
-  rest /= tw;
-  let ah = rest % th;
-  rest /= th;
-  let ad = rest % td;
-  let n = rest / td;
-
-  // The covering outputs: rows ah − 1 (where T_H = 2) and ah, columns likewise.
-  let oh1 = i32(ah);
+  let col = column_of(i, groups, td, th, tw, true, 1u);
+  let n = col.n;
+  let c4 = col.c;
+  let ad = col.d;
+  let aw = col.w;
+  // The covering outputs: rows ah − 1 (where T_H = 2) and ah, columns aw − 1 (where T_W = 2) and aw.
   let ow1 = i32(aw);
-  let oh0 = oh1 - i32(T_H - 1u);
   let ow0 = ow1 - i32(T_W - 1u);
-  let c00 = cell(n, groups, c4, ad, oh0, ow0);
+  var c00 = cell(n, groups, c4, ad, i32(col.h_begin) - 1, ow0);
   var c01 = c00;
-  var c10 = c00;
-  var c11 = c00;
-  if (T_W > 1u) { c01 = cell(n, groups, c4, ad, oh0, ow1); }
-  if (T_H > 1u) { c10 = cell(n, groups, c4, ad, oh1, ow0); }
-  if (T_H > 1u && T_W > 1u) { c11 = cell(n, groups, c4, ad, oh1, ow1); }
-
+  if (T_W > 1u) { c01 = cell(n, groups, c4, ad, i32(col.h_begin) - 1, ow1); }
   let base = n * in_plane() * groups + c4;
-  for (var sd = 0u; sd < S_D; sd++) {
-    let d = i32(ad * S_D + sd) - P.pad_d;
-    for (var sh = 0u; sh < S_H; sh++) {
-      let h = i32(ah * S_H + sh) - P.pad_h;
-      for (var sw = 0u; sw < S_W; sw++) {
-        let w = i32(aw * S_W + sw) - P.pad_w;
-        let inside = (d >= 0) & (d < i32(P.in_d)) & (h >= 0) & (h < i32(P.in_h)) & (w >= 0) & (w < i32(P.in_w));
-        if (inside) {
-          let s = (u32(d) * P.in_h + u32(h)) * P.in_w + u32(w);
-          grad_in4[base + s * groups] = to_word4(gather(c00, c01, c10, c11, s));
+  for (var ah = col.h_begin; ah < col.h_end; ah++) {
+    let c10 = cell(n, groups, c4, ad, i32(ah), ow0);
+    var c11 = c10;
+    if (T_W > 1u) { c11 = cell(n, groups, c4, ad, i32(ah), ow1); }
+    if (T_H == 1u) {
+      c00 = c10;
+      c01 = c11;
+    }
+    for (var sd = 0u; sd < S_D; sd++) {
+      let d = i32(ad * S_D + sd) - P.pad_d;
+      for (var sh = 0u; sh < S_H; sh++) {
+        let h = i32(ah * S_H + sh) - P.pad_h;
+        for (var sw = 0u; sw < S_W; sw++) {
+          let w = i32(aw * S_W + sw) - P.pad_w;
+          let inside = (d >= 0) & (d < i32(P.in_d)) & (h >= 0) & (h < i32(P.in_h)) & (w >= 0) & (w < i32(P.in_w));
+          if (inside) {
+            let s = (u32(d) * P.in_h + u32(h)) * P.in_w + u32(w);
+            grad_in4[base + s * groups] = to_word4(gather(c00, c01, c10, c11, s));
+          }
         }
       }
     }
+    c00 = c10;
+    c01 = c11;
   }
 }

@@ -260,7 +260,7 @@ function tiledBackward(layout: Layout, dims: Dims, spec: WindowSpec, parallelism
  * overlapping along W with rows of outputs in whole vec4s, 4 neighbouring tiles of
  * a row a thread (window_backward_cover_rows.wgsl). Null elsewhere.
  */
-function coverBackward(layout: Layout, dims: Dims, spec: WindowSpec): WindowKernel | null {
+function coverBackward(layout: Layout, dims: Dims, spec: WindowSpec, parallelism: number): WindowKernel | null {
   if (spec.mode !== 'max' || !spec.dilation.every((d) => d === 1)) return null;
   if (!spec.kernel.every((k, i) => k <= 2 * spec.stride[i] && spec.stride[i] <= 3)) return null;
   if (spec.kernel.every((k, i) => k <= spec.stride[i])) return null; // no overlap: the tiled kernels or the gather
@@ -275,11 +275,13 @@ function coverBackward(layout: Layout, dims: Dims, spec: WindowSpec): WindowKern
   const [td, th, tw] = [tiles(id, pd, S_D), tiles(ih, ph, S_H), tiles(iw, pw, S_W)];
   if (layoutInfo(layout).channelsLast) {
     if (dims.channels % 4 !== 0) return null;
-    return { shader: 'windowBackwardCoverVec4', constants: { S_D, S_H, S_W, T_H, T_W }, threads: dims.batch * (dims.channels / 4) * td * th * tw };
+    // Threads walk down columns of tiles (rowsLaunch), 4 channels each.
+    return rowsLaunch('windowBackwardCoverVec4', { S_D, S_H, S_W, T_H, T_W }, dims, [td, th, tw], 4, parallelism, 1);
   }
   // Channels-first: 4 tiles of a row a thread, reading rows of outputs as vec4s; one depth tile a plane.
   if (T_W !== 2 || K_D !== 1 || S_D !== 1 || spec.outputSpatial[spec.rank - 1] % 4 !== 0) return null;
-  return { shader: 'windowBackwardCoverRows', constants: { S_D, S_H, S_W, T_H }, threads: dims.batch * dims.channels * td * th * Math.ceil(tw / 4) };
+  // Threads walk down columns of 4-tile blocks (rowsLaunch): a software adapter gets long walks, a GPU one row a thread.
+  return rowsLaunch('windowBackwardCoverRows', { S_D, S_H, S_W, T_H }, dims, [td, th, Math.ceil(tw / 4)], 1, parallelism, 1);
 }
 
 /** The most passes the scatter backward takes (3 × 3 windows at stride 1: 9). */
@@ -309,7 +311,7 @@ export function scatterSpacing(spec: WindowSpec): [number, number, number] | nul
 export function windowBackwardKernel(layout: Layout, dims: Dims, spec: WindowSpec, parallelism = HARDWARE_PARALLELISM): WindowKernel {
   const tiled = tiledBackward(layout, dims, spec, parallelism);
   if (tiled) return tiled;
-  const cover = coverBackward(layout, dims, spec);
+  const cover = coverBackward(layout, dims, spec, parallelism);
   if (cover) return cover;
   const channelsLast = layoutInfo(layout).channelsLast;
   const constants = { MODE: MODE_CONSTANT[spec.mode], CHANNELS_LAST: channelsLast ? 1 : 0, ...lpConstants(spec) };

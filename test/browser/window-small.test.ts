@@ -123,6 +123,8 @@ describe('small-window kernels, GPU against CPU reference', () => {
     'windowBackwardSmall',
     'windowBackwardRollingVec4',
     'windowBackwardRolling',
+    'windowBackwardCoverVec4',
+    'windowBackwardCoverRows',
   ];
   const PARALLELISMS = [1, 8, 64, 512, 1 << 30];
   /** The walking kernel of a case that the test is about, at a parallelism. */
@@ -141,7 +143,10 @@ describe('small-window kernels, GPU against CPU reference', () => {
   const shortChunk = (shader: string, c: WindowCase) => {
     const spec = windowSpec(c.mode, c.shape.slice(2), c.options);
     const map = shader.startsWith('windowBackward') ? spec.inputSpatial : spec.outputSpatial;
-    const steps = map.at(-2)! / Number(walkerOf(shader, c).constants.B_H ?? 1);
+    // The cover kernels walk stride tiles of inputs (padding included).
+    const steps = shader.startsWith('windowBackwardCover')
+      ? Math.ceil((map.at(-2)! + spec.padBefore.at(-2)!) / spec.stride.at(-2)!)
+      : map.at(-2)! / Number(walkerOf(shader, c).constants.B_H ?? 1);
     return [...rowChoices(shader, c).keys()].some((rows) => steps % rows !== 0);
   };
   for (const shader of WALKERS) {
@@ -149,7 +154,9 @@ describe('small-window kernels, GPU against CPU reference', () => {
       ? (['max', 'avg', 'stochastic'] as const)
       : shader.startsWith('windowBackwardRolling')
         ? (['avg'] as const)
-        : (['max', 'avg'] as const);
+        : shader.startsWith('windowBackwardCover')
+          ? (['max'] as const)
+          : (['max', 'avg'] as const);
     for (const mode of modes) {
       const rank = shader.endsWith('/B_H=2') ? 3 : 2;
       const keep = (c: WindowCase) => kernelsOf(c).includes(shader) && rowChoices(shader, c).size > 1 && shortChunk(shader, c);
