@@ -79,42 +79,32 @@ fn store1(at: u32, value: f32, s: u32) {
   if (MODE == MODE_MAX && INDICES) { indices[at] = s; }
 }
 
-// Pools level l of the four planes into its block at o (channel c0's). The bins'
-// bounds (bin_start1, bin_end1) are walked by quotient and remainder, with no
-// division per bin: a software adapter divides lane by lane. With size = q·l + r,
-// bin i starts at floor(i·size/l) = i·q + floor(i·r/l), and ends at the next bin's
-// start, plus 1 where that start was rounded down.
+// The start of the next of l bins over a dimension of size q·l + r, and its
+// remainder, after the bin that starts at at.x with remainder at.y: bin i starts at
+// floor(i·size/l) = i·q + floor(i·r/l) (bin_start1), without a division (a software
+// adapter divides lane by lane).
+fn next_bin(at: vec2<u32>, q: u32, r: u32, l: u32) -> vec2<u32> {
+  let next = at + vec2<u32>(q, r);
+  return select(next, next + vec2<u32>(1u, 0u) - vec2<u32>(0u, l), next.y >= l);
+}
+
+// Where a bin ends (bin_end1): the next bin's start, plus 1 where it was rounded down.
+fn bin_end_at(next: vec2<u32>) -> u32 {
+  return next.x + select(0u, 1u, next.y > 0u);
+}
+
+// Pools level l of the four planes into its block at o (channel c0's).
 fn pool_level(l: u32, o: u32, base: vec4<u32>, step: u32, lanes: u32) {
-  let qh = P.in_h / l;
-  let rh = P.in_h % l;
-  let qw = P.in_w / l;
-  let rw = P.in_w % l;
-  var h0 = 0u;
-  var h_rem = 0u;
+  var h = vec2<u32>(0u);
   for (var i = 0u; i < l; i++) {
-    var h_next = h0 + qh;
-    var h_next_rem = h_rem + rh;
-    if (h_next_rem >= l) {
-      h_next_rem -= l;
-      h_next++;
-    }
-    let h1 = h_next + select(0u, 1u, h_next_rem > 0u);
-    var w0 = 0u;
-    var w_rem = 0u;
+    let h_next = next_bin(h, P.in_h / l, P.in_h % l, l);
+    var w = vec2<u32>(0u);
     for (var j = 0u; j < l; j++) {
-      var w_next = w0 + qw;
-      var w_next_rem = w_rem + rw;
-      if (w_next_rem >= l) {
-        w_next_rem -= l;
-        w_next++;
-      }
-      let w1 = w_next + select(0u, 1u, w_next_rem > 0u);
-      store4(o, l * l, i * l + j, lanes, pool_bin(h0, h1, w0, w1, base, step));
-      w0 = w_next;
-      w_rem = w_next_rem;
+      let w_next = next_bin(w, P.in_w / l, P.in_w % l, l);
+      store4(o, l * l, i * l + j, lanes, pool_bin(h.x, bin_end_at(h_next), w.x, bin_end_at(w_next), base, step));
+      w = w_next;
     }
-    h0 = h_next;
-    h_rem = h_next_rem;
+    h = h_next;
   }
 }
 
