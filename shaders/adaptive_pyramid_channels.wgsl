@@ -12,9 +12,8 @@
 // at ceil((i+1)·H/l) = ceil((i+1)·k·H/L). So its maximum is the largest of theirs, and
 // its winner PyTorch's: the first maximum in row-major order is the fine winner of
 // smallest plane index among the tied ones, and with NaN the last NaN is the NaN fine
-// winner of largest plane index. The fine bins are visited block by block (each
-// coarse cell's fine cells one after another), so every coarse level keeps one
-// running cell in registers.
+// winner of largest plane index. Each coarser level is built from the next finer
+// one, read back from this invocation's own writes.
 // Otherwise every level is read from the input. Bins, ties and NaN as
 // adaptive_forward.wgsl. P.total = N·⌈C/4⌉.
 
@@ -164,7 +163,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
 
   // The finest level L from the input, then each coarser level l from the next finer
-  // one f (r = f / l), read back from this invocation's own writes (ordered within an
+  // one f (k = f / l), read back from this invocation's own writes (ordered within an
   // invocation): nothing is held across the walk of the input.
   let m = P.num_levels - 1u;
   let L = levels[P.num_levels + m];
@@ -173,14 +172,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var q = m; q > 0u; q--) {
     let l = levels[P.num_levels + q - 1u];
     let f = levels[P.num_levels + q];
-    let r = f / l;
+    let k = f / l;
     let o = level_offset(n, l) + c0 * l * l;
     let finer_o = level_offset(n, f) + c0 * f * f;
     for (var cell = 0u; cell < l * l; cell++) {
-      let corner = (cell / l) * r * f + (cell % l) * r;
+      let corner = (cell / l) * k * f + (cell % l) * k;
       var acc = read_cell(finer_o, f * f, corner, lanes);
-      for (var dy = 0u; dy < r; dy++) {
-        for (var dx = 0u; dx < r; dx++) {
+      for (var dy = 0u; dy < k; dy++) {
+        for (var dx = select(0u, 1u, dy == 0u); dx < k; dx++) {
           acc = fold_cell(acc, read_cell(finer_o, f * f, corner + dy * f + dx, lanes));
         }
       }

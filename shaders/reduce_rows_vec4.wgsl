@@ -42,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     at += groups;
     let v = from_word4(x4[at]);
     if (MODE == MODE_MAX) {
-      let take = (v > best) | is_nan4(v);
+      let take = max_takes4(v, best);
       best = select(best, v, take);
       best_s = select(best_s, select(vec4<u32>(s), partial_indices4[at], !FIRST && INDICES), take);
     } else {

@@ -90,7 +90,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let plane = col.n * P.channels + col.c;
   let d = i32(col.d * S_D) - P.pad_d;
   let base = plane * in_plane();
-  var upper = load_row(plane, col.d, i32(col.h_begin) - 1, j);
+  var upper: Row;
+  if (T_H > 1u) { upper = load_row(plane, col.d, i32(col.h_begin) - 1, j); }
   for (var ah = col.h_begin; ah < col.h_end; ah++) {
     let row = load_row(plane, col.d, i32(ah), j);
     if (T_H > 1u) {

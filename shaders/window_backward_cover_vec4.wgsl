@@ -66,9 +66,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // The covering outputs: rows ah − 1 (where T_H = 2) and ah, columns aw − 1 (where T_W = 2) and aw.
   let ow1 = i32(aw);
   let ow0 = ow1 - i32(T_W - 1u);
-  var c00 = cell(n, groups, c4, ad, i32(col.h_begin) - 1, ow0);
-  var c01 = c00;
-  if (T_W > 1u) { c01 = cell(n, groups, c4, ad, i32(col.h_begin) - 1, ow1); }
+  // The upper covering outputs (T_H = 2): the row above the run's first, then each row's.
+  var c00: Cell;
+  var c01: Cell;
+  if (T_H > 1u) {
+    c00 = cell(n, groups, c4, ad, i32(col.h_begin) - 1, ow0);
+    c01 = c00;
+    if (T_W > 1u) { c01 = cell(n, groups, c4, ad, i32(col.h_begin) - 1, ow1); }
+  }
   let base = n * in_plane() * groups + c4;
   for (var ah = col.h_begin; ah < col.h_end; ah++) {
     let c10 = cell(n, groups, c4, ad, i32(ah), ow0);
