@@ -12,8 +12,8 @@
 // at ceil((i+1)·H/l) = ceil((i+1)·k·H/L). So its maximum is the largest of theirs, and
 // its winner PyTorch's: the first maximum in row-major order is the fine winner of
 // smallest plane index among the tied ones, and with NaN the last NaN is the NaN fine
-// winner of largest plane index. Each coarser level is built from the next finer
-// one, read back from this invocation's own writes.
+// winner of largest plane index. The fine bins are walked coarse cell by coarse cell,
+// each folded into one cell in flight per coarser level, which is written when complete.
 // Otherwise every level is read from the input. Bins, ties and NaN as
 // adaptive_forward.wgsl. P.total = N·⌈C/4⌉.
 
@@ -46,24 +46,33 @@ fn load4(base: vec4<u32>, s: u32, step: u32) -> vec4<f32> {
 
 // The bin [h0, h1) × [w0, w1) of the four planes.
 fn pool_bin(h0: u32, h1: u32, w0: u32, w1: u32, base: vec4<u32>, step: u32) -> Cell {
+  // The elements row by row in one loop: s steps by 1 and, past a row's end, to the
+  // next row's start. The first element starts the max (or the sum).
+  let bw = w1 - w0;
   let first = h0 * P.in_w + w0;
   var best = load4(base, first, step);
   var best_s = vec4<u32>(first);
-  var sum = vec4<f32>(0.0);
-  for (var h = h0; h < h1; h++) {
-    for (var s = h * P.in_w + w0; s < h * P.in_w + w1; s++) {
-      let v = load4(base, s, step);
-      if (MODE == MODE_MAX) {
-        let take = max_takes4(v, best);
-        best = select(best, v, take);
-        best_s = select(best_s, vec4<u32>(s), take);
-      } else {
-        sum += v;
-      }
+  var at = step_in_bin(vec2<u32>(first, first + bw), bw);
+  for (var t = 1u; t < (h1 - h0) * bw; t++) {
+    let v = load4(base, at.x, step);
+    if (MODE == MODE_MAX) {
+      let take = max_takes4(v, best);
+      best = select(best, v, take);
+      best_s = select(best_s, vec4<u32>(at.x), take);
+    } else {
+      best += v;
     }
+    at = step_in_bin(at, bw);
   }
   if (MODE == MODE_MAX) { return Cell(best, best_s); }
-  return Cell(sum / f32((h1 - h0) * (w1 - w0)), best_s);
+  return Cell(best / f32((h1 - h0) * bw), best_s);
+}
+
+// The next element of a bin of width bw after plane index at.x, in the row that ends
+// at at.y.
+fn step_in_bin(at: vec2<u32>, bw: u32) -> vec2<u32> {
+  let next = at + vec2<u32>(1u, 0u);
+  return select(next, next + vec2<u32>(P.in_w - bw, P.in_w), next.x == next.y);
 }
 
 // Writes cell `cell` of a level of `cells` cells whose block for channel c0 starts at o.
@@ -107,15 +116,8 @@ fn pool_level(l: u32, o: u32, base: vec4<u32>, step: u32, lanes: u32) {
   }
 }
 
-// CHAIN: cell `cell` of a level of `cells` cells written at o (channel c0 + t at
-// o + t·cells; lanes past C read the last). Without INDICES every index reads as 0:
-// the winner is not reported, and the value does not depend on which tie wins.
-fn read_cell(o: u32, cells: u32, cell: u32, lanes: u32) -> Cell {
-  let at = vec4<u32>(o + cell) + min(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(lanes - 1u)) * cells;
-  var s = vec4<u32>(0u);
-  if (INDICES) { s = vec4<u32>(indices[at.x], indices[at.y], indices[at.z], indices[at.w]); }
-  return Cell(vec4<f32>(y[at.x], y[at.y], y[at.z], y[at.w]), s);
-}
+// CHAIN: a coarse cell before any sub-cell (no index), which any sub-cell takes.
+const EMPTY_CELL = Cell(vec4<f32>(0.0), vec4<u32>(NO_INDEX));
 
 // CHAIN: a coarse cell so far extended by a sub-cell. A NaN takes over a number, and a
 // later NaN (larger index) an earlier one; among numbers the larger wins, and of equal
@@ -123,7 +125,7 @@ fn read_cell(o: u32, cells: u32, cell: u32, lanes: u32) -> Cell {
 fn fold_cell(acc: Cell, p: Cell) -> Cell {
   let nan_p = is_nan4(p.best);
   let nan_acc = is_nan4(acc.best);
-  let take = (nan_p & (!nan_acc | (p.best_s > acc.best_s))) |
+  let take = (acc.best_s == vec4<u32>(NO_INDEX)) | (nan_p & (!nan_acc | (p.best_s > acc.best_s))) |
              (!nan_p & !nan_acc & ((p.best > acc.best) | ((p.best == acc.best) & (p.best_s < acc.best_s))));
   return Cell(select(acc.best, p.best, take), select(acc.best_s, p.best_s, take));
 }
@@ -162,28 +164,45 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     return;
   }
 
-  // The finest level L from the input, then each coarser level l from the next finer
-  // one f (k = f / l), read back from this invocation's own writes (ordered within an
-  // invocation): nothing is held across the walk of the input.
+  // The chain padded at the front to 4 sizes s0 ≤ s1 ≤ s2 ≤ s3 = L (a repeated size has
+  // ratio 1: its cells are stored twice, the same values). The fine cells are walked
+  // coarse cell by coarse cell, so each level needs one cell in flight: a fine cell
+  // folds into its level-s2 cell, which folds into its level-s1 cell when complete, and
+  // so on. Nothing is read back.
   let m = P.num_levels - 1u;
-  let L = levels[P.num_levels + m];
-  let fine = level_offset(n, L) + c0 * L * L;
-  pool_level(L, fine, base, step, lanes);
-  for (var q = m; q > 0u; q--) {
-    let l = levels[P.num_levels + q - 1u];
-    let f = levels[P.num_levels + q];
-    let k = f / l;
-    let o = level_offset(n, l) + c0 * l * l;
-    let finer_o = level_offset(n, f) + c0 * f * f;
-    for (var cell = 0u; cell < l * l; cell++) {
-      let corner = (cell / l) * k * f + (cell % l) * k;
-      var acc = read_cell(finer_o, f * f, corner, lanes);
-      for (var dy = 0u; dy < k; dy++) {
-        for (var dx = select(0u, 1u, dy == 0u); dx < k; dx++) {
-          acc = fold_cell(acc, read_cell(finer_o, f * f, corner + dy * f + dx, lanes));
+  let s0 = levels[P.num_levels];
+  let s1 = levels[P.num_levels + select(0u, m - 2u, m >= 2u)];
+  let s2 = levels[P.num_levels + select(0u, m - 1u, m >= 1u)];
+  let s3 = levels[P.num_levels + m];
+  let k1 = s1 / s0;
+  let k2 = s2 / s1;
+  let k3 = s3 / s2;
+  let o0 = level_offset(n, s0) + c0 * s0 * s0;
+  let o1 = level_offset(n, s1) + c0 * s1 * s1;
+  let o2 = level_offset(n, s2) + c0 * s2 * s2;
+  let o3 = level_offset(n, s3) + c0 * s3 * s3;
+  for (var cell0 = 0u; cell0 < s0 * s0; cell0++) {
+    let at0 = vec2<u32>(cell0 / s0, cell0 % s0);
+    var acc0 = EMPTY_CELL;
+    for (var d1 = 0u; d1 < k1 * k1; d1++) {
+      let at1 = at0 * k1 + vec2<u32>(d1 / k1, d1 % k1);
+      var acc1 = EMPTY_CELL;
+      for (var d2 = 0u; d2 < k2 * k2; d2++) {
+        let at2 = at1 * k2 + vec2<u32>(d2 / k2, d2 % k2);
+        var acc2 = EMPTY_CELL;
+        for (var d3 = 0u; d3 < k3 * k3; d3++) {
+          let at3 = at2 * k3 + vec2<u32>(d3 / k3, d3 % k3);
+          let p = pool_bin(bin_start1(at3.x, P.in_h, s3), bin_end1(at3.x, P.in_h, s3),
+                           bin_start1(at3.y, P.in_w, s3), bin_end1(at3.y, P.in_w, s3), base, step);
+          store4(o3, s3 * s3, at3.x * s3 + at3.y, lanes, p);
+          acc2 = fold_cell(acc2, p);
         }
+        store4(o2, s2 * s2, at2.x * s2 + at2.y, lanes, acc2);
+        acc1 = fold_cell(acc1, acc2);
       }
-      store4(o, l * l, cell, lanes, acc);
+      store4(o1, s1 * s1, at1.x * s1 + at1.y, lanes, acc1);
+      acc0 = fold_cell(acc0, acc1);
     }
+    store4(o0, s0 * s0, cell0, lanes, acc0);
   }
 }
