@@ -57,6 +57,10 @@ export interface ReachTables {
   rows: RowSpan[];
 }
 
+/** A SideGrid cell's marks: some sample reads the line; some sample reads it at weight 0. */
+const READS = 1;
+const READS_AT_ZERO = 2;
+
 /**
  * One side of a box's reach, built densely: a line × bin grid of summed weights and
  * read marks over the lines [first, first + span) the box touches (at most the map's
@@ -85,11 +89,14 @@ class SideGrid {
     }
   }
 
-  /** Adds `weight` to line `line` of bin `bin`, in float32, in call order. */
-  add(line: number, bin: number, weight: number): void {
+  /**
+   * Adds `weight` to line `line` of bin `bin`, in float32, in call order. `zero`: a
+   * sample also reads the line at weight 0 (READS_AT_ZERO).
+   */
+  add(line: number, bin: number, weight: number, zero = weight === 0): void {
     const at = (line - this.first) * this.bins + bin;
     this.weights[at] = f32(this.weights[at] + weight);
-    this.reads[at] = 1;
+    this.reads[at] |= zero ? READS | READS_AT_ZERO : READS;
   }
 }
 
@@ -122,7 +129,8 @@ function sampleTaps(v: number, size: number): [lo: number, hi: number, l: number
  * taps read (below 0 counts as 0, from the last line on a sample reads that line
  * alone with weight 1). A line's weight in a bin is the sum of its share of each
  * sample, in sample order; a sample that reads a line lists it even at weight 0,
- * so a NaN gradient still reaches it, as in the reference.
+ * so a NaN gradient still reaches it, and marks it, so an infinite one gives NaN
+ * there (∞ · 0), as in the reference and torchvision.
  */
 function alignSide(grid: SideGrid, start: number, bin: number, samples: number, size: number): void {
   const out = grid.bins;
@@ -143,8 +151,9 @@ function alignSide(grid: SideGrid, start: number, bin: number, samples: number, 
       const v = alignSample(start, bin, samples, p, i);
       if (!(v >= -1 && v <= size)) continue;
       const [lo, hi, l] = sampleTaps(v, size);
-      // One addition per line read: (1 − l) to lo, l to hi, their sum where lo = hi.
-      if (lo === hi) grid.add(lo, p, f32(f32(1 - l) + l));
+      // One addition per line read: (1 − l) to lo, l to hi, their sum where lo = hi
+      // (then l = 0: the sample reads the line at weight 0 too).
+      if (lo === hi) grid.add(lo, p, f32(f32(1 - l) + l), true);
       else {
         grid.add(lo, p, f32(1 - l));
         grid.add(hi, p, l);
@@ -190,7 +199,8 @@ export function reachTables(spec: RoiSpec): ReachTables {
         if (!grid.reads[cell]) continue;
         weightBits[0] = grid.weights[cell];
         taps.push(bin);
-        taps.push(bits[0]);
+        // A line some sample reads at weight 0: the weight's sign bit (weights are ≥ 0).
+        taps.push(grid.reads[cell] & READS_AT_ZERO ? (bits[0] | 0x80000000) >>> 0 : bits[0]);
       }
     }
     offsets.push(taps.length / 2);

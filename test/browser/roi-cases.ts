@@ -23,6 +23,8 @@ export interface RoiCase {
   options: Record<string, unknown>;
   seed: number;
   data?: DataKind;
+  /** The output gradient's data (normal where unset). */
+  gradData?: DataKind;
   /** Write forward and backward into `out` tensors given by the caller. */
   out?: boolean;
   /** 'float16': input and gradient stored as float16 (boxes are host coordinates, used as given), results against the reference's float16 semantics (float32 where unset). */
@@ -127,7 +129,7 @@ export async function runRoiCase(engine: PoolEngine, c: RoiCase): Promise<{ comp
     }
 
     // Backward, twice: the gather must give the same bits on every run.
-    const gdata = dt.data(randomData(want.data.length, c.seed + 1));
+    const gdata = dt.data(randomData(want.data.length, c.seed + 1, c.gradData));
     const g = keep(dt.tensor(gdata, want.shape, layout));
     const hg = reference.hostTensor(gdata, want.shape, layout);
     let wantGrad: HostTensor;

@@ -38,6 +38,7 @@ interface Scenario {
   options: { outputSize: [number, number]; spatialScale: number; samplingRatio: number; aligned: boolean };
   ops?: RoiOp[];
   data?: DataKind;
+  gradData?: DataKind;
   out?: boolean;
   channels?: number;
 }
@@ -173,6 +174,21 @@ const SCENARIOS: Scenario[] = [
     ops: ['roiPool'],
     data,
   })),
+  // Gradients with NaN, ±inf and 1e30: a sample that reads an input at weight 0 (a box
+  // past the map's edges, samples on whole rows) gives ∞ · 0 = NaN there, as torchvision.
+  {
+    name: 'grad-special',
+    map: [2, 13, 17],
+    boxes: [
+      [0, -3, -2, 5, 6],
+      [1, 2, 3, 14, 11],
+      [0, 0, 0, 16, 12],
+      [1, 15, -4, 18, 20],
+      [0, 1, 2, 9, 10],
+    ],
+    options: { outputSize: [3, 3], spatialScale: 1, samplingRatio: 2, aligned: false },
+    gradData: 'special',
+  },
 ];
 
 function caseOf(s: Scenario, op: RoiOp, channelsLast: boolean, seed: number, dtype?: 'float16'): RoiCase {
@@ -185,7 +201,7 @@ function caseOf(s: Scenario, op: RoiOp, channelsLast: boolean, seed: number, dty
     ? { data: s.boxes.flatMap((b) => b.slice(1)), shape: [s.boxes.length, 4], batchIndices: s.boxes.map((b) => b[0]) }
     : { data: s.boxes.flat(), shape: [s.boxes.length, 5] };
   const name = `${op} ${s.name} ${channelsLast ? 'NHWC' : 'NCHW'}${dtypeText(dtype)} x=${shapeText(shape)} K=${s.boxes.length} ${optionsText(options)}`;
-  return { name, op, shape, channelsLast, rois, options, seed, data: s.data, out: s.out, ...(dtype ? { dtype } : {}) };
+  return { name, op, shape, channelsLast, rois, options, seed, data: s.data, gradData: s.gradData, out: s.out, ...(dtype ? { dtype } : {}) };
 }
 
 const CASES: RoiCase[] = [];
