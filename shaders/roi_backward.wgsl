@@ -29,8 +29,7 @@ struct RoiReach {
 }
 
 // A bin that reads a row (column) and what the row weighs in it: an align bin's
-// summed bilinear weights, a pool bin's extent along that side. An align weight's
-// sign bit: some sample of the bin reads the row at weight 0.
+// summed bilinear weights, a pool bin's extent along that side.
 struct RoiTap {
   bin: u32,
   weight: f32,
@@ -94,11 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         for (var j = 0u; j < count; j++) {
           let o = offset_of(k, reading.c + j, bin, P.out_channels, out_plane);
           if (ALIGN) {
-            let g = grad_out[o];
-            box_sum[j] += g * (abs(row.weight) * abs(col.weight));
-            // A sample that reads (h, w) at weight 0 adds g · 0: NaN where g is ±inf.
-            let at_zero = ((bitcast<u32>(row.weight) | bitcast<u32>(col.weight)) & 0x80000000u) != 0u;
-            if (at_zero && (bitcast<u32>(g) & 0x7fffffffu) == 0x7f800000u) { box_sum[j] = bitcast<f32>(NAN_BITS); }
+            box_sum[j] += grad_out[o] * (row.weight * col.weight);
           } else if (MODE == MODE_MAX) {
             if (saved_indices[o] == i32(s)) { box_sum[j] += grad_out[o]; }
           } else {

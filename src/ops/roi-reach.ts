@@ -129,8 +129,7 @@ function sampleTaps(v: number, size: number): [lo: number, hi: number, l: number
  * taps read (below 0 counts as 0, from the last line on a sample reads that line
  * alone with weight 1). A line's weight in a bin is the sum of its share of each
  * sample, in sample order; a sample that reads a line lists it even at weight 0,
- * so a NaN gradient still reaches it, and marks it, so an infinite one gives NaN
- * there (∞ · 0), as in the reference and torchvision.
+ * so a NaN gradient still reaches it, and marks it (an infinite one gives NaN there).
  */
 function alignSide(grid: SideGrid, start: number, bin: number, samples: number, size: number): void {
   const out = grid.bins;
@@ -199,8 +198,15 @@ export function reachTables(spec: RoiSpec): ReachTables {
         if (!grid.reads[cell]) continue;
         weightBits[0] = grid.weights[cell];
         taps.push(bin);
-        // A line some sample reads at weight 0: the weight's sign bit (weights are ≥ 0).
-        taps.push(grid.reads[cell] & READS_AT_ZERO ? (bits[0] | 0x80000000) >>> 0 : bits[0]);
+        taps.push(bits[0]);
+        // Some sample also reads the line at weight 0: a tap of its own, at weight 0, so an
+        // infinite gradient gives ∞ · 0 = NaN there (rare: a sample on a whole line or past
+        // the map's last line), as the reference and torchvision, with nothing to check in
+        // the kernel's sum.
+        if (grid.reads[cell] & READS_AT_ZERO && grid.weights[cell] !== 0) {
+          taps.push(bin);
+          taps.push(0);
+        }
       }
     }
     offsets.push(taps.length / 2);

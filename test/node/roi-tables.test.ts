@@ -78,17 +78,22 @@ function reachWeights(op: RoiOp, spec: ReturnType<typeof roiSpec>, k: number, ph
   const { reach, offsets, taps } = reachTables(spec);
   const weights = new Float32Array(taps.buffer);
   const r = (name: string) => reach[k * ROI_REACH.length + ROI_REACH.findIndex(([n]) => n === name)];
+  // A side's taps of the bin as [line, weight] (a line may have a second tap, at weight 0).
   const side = (first: string, count: string, at: string, bin: number) => {
-    const lines = new Map<number, number>();
+    const lines: [number, number][] = [];
     for (let d = 0; d < r(count); d++)
-      for (let t = offsets[r(at) + d]; t < offsets[r(at) + d + 1]; t++) if (taps[2 * t] === bin) lines.set(r(first) + d, weights[2 * t + 1]);
+      for (let t = offsets[r(at) + d]; t < offsets[r(at) + d + 1]; t++) if (taps[2 * t] === bin) lines.push([r(first) + d, weights[2 * t + 1]]);
     return lines;
   };
   const rows = side('row_first', 'row_count', 'rows_at', ph);
   const cols = side('col_first', 'col_count', 'cols_at', pw);
   const cells = new Map<number, number>();
   const align = op === 'roiAlign' || op === 'psRoiAlign';
-  for (const [h, rw] of rows) for (const [w, cw] of cols) cells.set(h * spec.inputSpatial[1] + w, align ? (rw * cw) / r('divisor') : 1 / (rw * cw));
+  for (const [h, rw] of rows)
+    for (const [w, cw] of cols) {
+      const s = h * spec.inputSpatial[1] + w;
+      cells.set(s, (cells.get(s) ?? 0) + (align ? (rw * cw) / r('divisor') : 1 / (rw * cw)));
+    }
   return cells;
 }
 
