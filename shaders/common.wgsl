@@ -35,6 +35,11 @@ fn is_nan4(v: vec4<f32>) -> vec4<bool> {
 fn pow_real(x: f32, e: f32) -> f32 {
   if (is_nan(x) || is_nan(e)) { return f32_nan(); }
   if (e == 0.0) { return 1.0; }
+  // Exact where C's pow is (x^1) or correctly rounded (x^2), as the reference: WGSL's
+  // pow (exp2 of a log2) is off by ulps, and a power sum that cancels to exactly 0
+  // (lp pooling with p = 1) must stay 0, where the gradient's clamp switches.
+  if (e == 1.0) { return x; }
+  if (e == 2.0) { return x * x; }
   let odd = fract(e) == 0.0 && fract(e * 0.5) != 0.0;
   if (abs(x) == f32_inf()) {
     // pow(±inf, e): inf for e > 0, 0 for e < 0, negative only for an odd integer e.
