@@ -52,8 +52,9 @@ fn pool_bin(h0: u32, h1: u32, w0: u32, w1: u32, base: vec4<u32>, step: u32) -> C
   let first = h0 * P.in_w + w0;
   var best = load4(base, first, step);
   var best_s = vec4<u32>(first);
+  let last = (h1 - 1u) * P.in_w + w1 - 1u;
   var at = step_in_bin(vec2<u32>(first, first + bw), bw);
-  for (var t = 1u; t < (h1 - h0) * bw; t++) {
+  while (at.x <= last) {
     let v = load4(base, at.x, step);
     if (MODE == MODE_MAX) {
       let take = max_takes4(v, best);
