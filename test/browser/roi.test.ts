@@ -45,6 +45,14 @@ interface Scenario {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/** Boxes on a 13×17 map that reach past its edges, on both sides, and one inside it. */
+const EDGE_BOXES: Box[] = [
+  [0, -3, -2, 5, 6],
+  [1, 2, 3, 14, 11],
+  [0, 0, 0, 16, 12],
+  [1, 15, -4, 18, 20],
+];
+
 const SCENARIOS: Scenario[] = [
   {
     name: 'inside',
@@ -164,12 +172,7 @@ const SCENARIOS: Scenario[] = [
   ...(['ties', 'nan', 'neginf'] as const).map((data): Scenario => ({
     name: `data-${data}`,
     map: [2, 13, 17],
-    boxes: [
-      [0, -3, -2, 5, 6],
-      [1, 2, 3, 14, 11],
-      [0, 0, 0, 16, 12],
-      [1, 15, -4, 18, 20],
-    ],
+    boxes: EDGE_BOXES,
     options: { outputSize: [3, 3], spatialScale: 1, samplingRatio: 2, aligned: false },
     ops: ['roiPool'],
     data,
@@ -179,13 +182,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'grad-special',
     map: [2, 13, 17],
-    boxes: [
-      [0, -3, -2, 5, 6],
-      [1, 2, 3, 14, 11],
-      [0, 0, 0, 16, 12],
-      [1, 15, -4, 18, 20],
-      [0, 1, 2, 9, 10],
-    ],
+    // The last box's samples fall on whole rows (4 and 8).
+    boxes: [...EDGE_BOXES, [0, 1, 2, 9, 10]],
     options: { outputSize: [3, 3], spatialScale: 1, samplingRatio: 2, aligned: false },
     gradData: 'special',
   },
