@@ -46,8 +46,9 @@ fn load4(base: vec4<u32>, s: u32, step: u32) -> vec4<f32> {
 
 // The bin [h0, h1) × [w0, w1) of the four planes.
 fn pool_bin(h0: u32, h1: u32, w0: u32, w1: u32, base: vec4<u32>, step: u32) -> Cell {
-  // The elements row by row in one loop: s steps by 1 and, past a row's end, to the
-  // next row's start. The first element starts the max (or the sum).
+  // The elements row by row in one loop: at.x steps by 1 and, past a row's end (at.y),
+  // to the next row's start, until it passes the bin's last element. The first element
+  // starts the max (or the sum).
   let bw = w1 - w0;
   let first = h0 * P.in_w + w0;
   var best = load4(base, first, step);
@@ -120,9 +121,9 @@ fn pool_level(l: u32, o: u32, base: vec4<u32>, step: u32, lanes: u32) {
 // CHAIN: a coarse cell before any sub-cell (no index), which any sub-cell takes.
 const EMPTY_CELL = Cell(vec4<f32>(0.0), vec4<u32>(NO_INDEX));
 
-// CHAIN: a coarse cell so far extended by a sub-cell. A NaN takes over a number, and a
-// later NaN (larger index) an earlier one; among numbers the larger wins, and of equal
-// ones the first (smaller index).
+// CHAIN: a coarse cell so far extended by a sub-cell. An empty cell takes any sub-cell;
+// a NaN takes over a number, and a later NaN (larger index) an earlier one; among
+// numbers the larger wins, and of equal ones the first (smaller index).
 fn fold_cell(acc: Cell, p: Cell) -> Cell {
   let nan_p = is_nan4(p.best);
   let nan_acc = is_nan4(acc.best);
