@@ -167,7 +167,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
 
   // The chain padded at the front to 4 sizes s0 ≤ s1 ≤ s2 ≤ s3 = L (a repeated size has
-  // ratio 1: its cells are stored twice, the same values). The fine cells are walked
+  // ratio 1 to the next, whose store writes its cells). The fine cells are walked
   // coarse cell by coarse cell, so each level needs one cell in flight: a fine cell
   // folds into its level-s2 cell, which folds into its level-s1 cell when complete, and
   // so on. Nothing is read back.
@@ -199,12 +199,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
           store4(o3, s3 * s3, at3.x * s3 + at3.y, lanes, p);
           acc2 = fold_cell(acc2, p);
         }
-        store4(o2, s2 * s2, at2.x * s2 + at2.y, lanes, acc2);
+        if (k3 > 1u) { store4(o2, s2 * s2, at2.x * s2 + at2.y, lanes, acc2); }
         acc1 = fold_cell(acc1, acc2);
       }
-      store4(o1, s1 * s1, at1.x * s1 + at1.y, lanes, acc1);
+      if (k2 > 1u) { store4(o1, s1 * s1, at1.x * s1 + at1.y, lanes, acc1); }
       acc0 = fold_cell(acc0, acc1);
     }
-    store4(o0, s0 * s0, cell0, lanes, acc0);
+    if (k1 > 1u) { store4(o0, s0 * s0, cell0, lanes, acc0); }
   }
 }
